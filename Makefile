@@ -1,0 +1,76 @@
+# Golden Hour: the two commands are `make demo` and `make test`; every other target is a step of them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV ?= .venv
+PY := $(VENV)/bin/python
+GH := $(VENV)/bin/goldenhour
+ENV := set -a && . var/env && set +a &&
+HOST ?= 127.0.0.1
+PORT ?= 8000
+MAP ?=
+CALLS_PER_MINUTE ?= 3
+FRONTEND_SRC := $(shell find frontend -path frontend/node_modules -prune -o -path frontend/dist -prune -o -type f -print 2>/dev/null)
+
+.PHONY: help demo test setup python frontend services db map seed serve simulate lint bench clean
+
+help:
+	@echo "make demo   - set up everything and run the live system at http://$(HOST):$(PORT)"
+	@echo "make test   - set up everything and run the test suite"
+
+$(VENV)/.installed: pyproject.toml
+	bash scripts/system-deps.sh test
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+python: $(VENV)/.installed
+
+frontend/dist/index.html: $(FRONTEND_SRC)
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+frontend: frontend/dist/index.html
+
+setup: python frontend
+
+services: python
+	$(PY) scripts/services.py
+
+db: services
+	$(ENV) $(GH) migrate
+
+var/map/meta.json:
+	$(ENV) $(GH) import-map $(MAP) --out var/map
+
+map: python var/map/meta.json
+
+seed: db map
+	$(ENV) $(GH) seed
+
+serve: setup seed
+	$(ENV) $(GH) serve --host $(HOST) --port $(PORT)
+
+demo: setup seed
+	@echo
+	@echo "Golden Hour console: http://$(HOST):$(PORT)"
+	@echo "  dispatcher / dispatcher     supervisor / supervisor     crew-a01 / crew-a01 (unit A01) ... crew-a12"
+	@echo "  (the simulator places calls every ~$$((60 / $(CALLS_PER_MINUTE)))s and drives the crews; Ctrl-C stops everything)"
+	@echo
+	@$(ENV) trap 'kill 0' EXIT INT TERM; \
+	  $(GH) serve --host $(HOST) --port $(PORT) --log-level warning & \
+	  for i in $$(seq 1 60); do curl -fs http://$(HOST):$(PORT)/healthz >/dev/null && break; sleep 0.5; done; \
+	  (command -v xdg-open >/dev/null && [ -n "$${DISPLAY:-}" ] && xdg-open http://$(HOST):$(PORT) >/dev/null 2>&1 || true); \
+	  $(GH) simulate --base-url http://$(HOST):$(PORT) --calls-per-minute $(CALLS_PER_MINUTE)
+
+test: setup services
+	$(ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: python
+	$(VENV)/bin/ruff check dispatch routing tests
+	$(VENV)/bin/mypy dispatch routing
+
+bench: python
+	$(PY) bench/eta.py --map $(or $(MAP),../shared/data/osm/porto_portugal.osm.pbf)
+
+clean:
+	rm -rf var frontend/dist test-artifacts

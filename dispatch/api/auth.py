@@ -1,0 +1,76 @@
+"""Logins and tokens: OAuth2 password flow, Argon2 hashes, short-lived JWTs carrying the role.
+
+A crew token is bound to one unit; routes check the binding, so a crew can only move its own unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from functools import lru_cache
+
+import jwt
+from pwdlib import PasswordHash
+
+
+class Role(StrEnum):
+    DISPATCHER = "dispatcher"
+    CREW = "crew"
+    SUPERVISOR = "supervisor"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    username: str
+    role: Role
+    unit_id: int | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"username": self.username, "role": self.role.value, "unit_id": self.unit_id}
+
+
+ALGORITHM = "HS256"
+
+
+@lru_cache(maxsize=1)
+def hasher() -> PasswordHash:
+    return PasswordHash.recommended()
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hasher().hash("dummy password used to equalise timing")
+
+
+def hash_password(password: str) -> str:
+    return hasher().hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    """Always spends one Argon2 verification, so unknown users cannot be told apart by timing."""
+    if password_hash is None:
+        hasher().verify(password, _dummy_hash())
+        return False
+    return hasher().verify(password, password_hash)
+
+
+def issue_token(principal: Principal, *, secret: str, ttl_s: int) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "sub": principal.username,
+        "role": principal.role.value,
+        "unit_id": principal.unit_id,
+        "iat": now,
+        "exp": now + timedelta(seconds=ttl_s),
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def read_token(token: str, *, secret: str) -> Principal | None:
+    """The principal a valid token names, or None for an invalid or expired one."""
+    try:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp"]})
+        return Principal(str(claims["sub"]), Role(claims["role"]), claims.get("unit_id"))
+    except (jwt.PyJWTError, KeyError, ValueError):
+        return None

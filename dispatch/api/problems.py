@@ -1,0 +1,118 @@
+"""RFC 9457 problem details for every error the API returns, with a stable machine ``code``.
+
+No request may end in a bare 500 page, a hang or a dropped connection: domain errors, validation
+errors, HTTP errors, an unreachable database and unexpected bugs all become problem documents.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dispatch.domain.errors import DomainError
+
+log = logging.getLogger("goldenhour.api")
+
+PROBLEM_BASE = "https://goldenhour.dev/problems/"
+
+STATUS_BY_CODE: dict[str, int] = {
+    "not-found": 404,
+    "invalid-location": 422,
+    "off-road": 422,
+    "address-not-found": 422,
+    "unit-not-available": 409,
+    "unit-not-capable": 409,
+    "incident-not-assignable": 409,
+    "illegal-transition": 409,
+    "unit-has-no-position": 409,
+    "concurrent-change": 409,
+}
+
+_TITLE_BY_STATUS = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    422: "Unprocessable request",
+    503: "Service unavailable",
+}
+
+
+class Problem(Exception):
+    """Raise from a route for an error that is not a domain rule (auth, permissions)."""
+
+    def __init__(self, status: int, code: str, detail: str, *,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.headers = status, code, detail, headers
+
+
+def problem_response(
+    status: int, code: str, detail: str, *, title: str | None = None,
+    headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    body = {
+        "type": PROBLEM_BASE + code,
+        "title": title or _TITLE_BY_STATUS.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type="application/problem+json",
+                        headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(_: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, exc.code, exc.detail, headers=exc.headers)
+
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        status = STATUS_BY_CODE.get(exc.code, 409)
+        return problem_response(status, exc.code, exc.detail, title=exc.title)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"][1:]) or "body"
+        return problem_response(
+            422, "validation-error", f"{where}: {first['msg']}", errors=jsonable_encoder(errors)
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not-found", 405: "method-not-allowed", 401: "not-authenticated"}.get(
+            exc.status_code, "http-error"
+        )
+        return problem_response(exc.status_code, code, str(exc.detail),
+                                headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(OSError)
+    async def _database_down(_: Request, exc: Exception) -> JSONResponse:
+        log.error("storage unavailable: %s", exc)
+        return problem_response(
+            503, "storage-unavailable", "The database is not reachable; nothing was changed. "
+            "Retry in a few seconds.", headers={"Retry-After": "2"}
+        )
+
+    @app.exception_handler(Exception)
+    async def _bug(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return problem_response(500, "internal-error", "Unexpected server error; it was logged.")

@@ -1,0 +1,36 @@
+"""Log in (OAuth2 password flow) and ask who you are."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+
+from dispatch.api.auth import Principal, Role, issue_token, verify_password
+from dispatch.api.deps import AnyUser, ContainerDep
+from dispatch.api.problems import Problem
+from dispatch.store.users import get_user
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/token")
+async def login(
+    container: ContainerDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+) -> dict[str, Any]:
+    user = await get_user(container.engine, form.username)
+    if not verify_password(form.password, None if user is None else user.password_hash):
+        raise Problem(401, "bad-credentials", "Wrong username or password",
+                      headers={"WWW-Authenticate": "Bearer"})
+    assert user is not None
+    principal = Principal(user.username, Role(user.role), user.unit_id)
+    settings = container.settings
+    token = issue_token(principal, secret=settings.signing_key(),
+                        ttl_s=settings.token_ttl_s)
+    return {"access_token": token, "token_type": "bearer", **principal.as_dict()}
+
+
+@router.get("/me")
+async def me(principal: AnyUser) -> dict[str, Any]:
+    return principal.as_dict()

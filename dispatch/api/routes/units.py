@@ -1,0 +1,69 @@
+"""Units: the board, a crew's current assignment, status buttons and GPS reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from dispatch.api.deps import AnyUser, ServiceDeps, ensure_may_act_for_unit
+from dispatch.api.problems import Problem
+from dispatch.api.schemas import PositionIn, StatusIn
+from dispatch.domain import commands as cmd
+from dispatch.domain.geo import Location
+from dispatch.domain.views import incident_view, unit_view
+from dispatch.services import handlers
+
+router = APIRouter(prefix="/units", tags=["units"])
+
+
+@router.get("")
+async def list_units(_: AnyUser, deps: ServiceDeps) -> list[dict[str, Any]]:
+    async with deps.new_uow() as uow:
+        return [unit_view(u) for u in await uow.units.list()]
+
+
+@router.get("/{unit_id}/assignment")
+async def current_assignment(unit_id: int, user: AnyUser, deps: ServiceDeps) -> dict[str, Any]:
+    """What the crew is sent to, with a fresh road route from where the unit is now."""
+    ensure_may_act_for_unit(user, unit_id)
+    async with deps.new_uow() as uow:
+        unit = await uow.units.get(unit_id)
+        if unit.incident_id is None:
+            raise Problem(404, "no-assignment", f"Unit {unit.call_sign} has no assignment")
+        incident = await uow.incidents.get(unit.incident_id)
+    route = None
+    if unit.position is not None:
+        route = deps.roads.route(unit.position, incident.location)
+    return {
+        "incident": incident_view(incident),
+        "unit": unit_view(unit),
+        "eta_s": None if route is None else round(route.duration_s, 1),
+        "distance_m": None if route is None else round(route.distance_m, 1),
+        "route": None if route is None else route.as_geojson(),
+    }
+
+
+@router.post("/{unit_id}/status")
+async def change_status(
+    unit_id: int, body: StatusIn, user: AnyUser, deps: ServiceDeps
+) -> dict[str, Any]:
+    ensure_may_act_for_unit(user, unit_id)
+    unit = await handlers.change_unit_status(
+        cmd.ChangeUnitStatus(actor=user.username, unit_id=unit_id, status=body.status), deps
+    )
+    return unit_view(unit)
+
+
+@router.post("/{unit_id}/position")
+async def report_position(
+    unit_id: int, body: PositionIn, user: AnyUser, deps: ServiceDeps
+) -> dict[str, Any]:
+    ensure_may_act_for_unit(user, unit_id)
+    unit = await handlers.report_position(
+        cmd.ReportPosition(actor=user.username, unit_id=unit_id,
+                           location=Location.from_lonlat(body.position),
+                           reported_at=body.reported_at),
+        deps,
+    )
+    return unit_view(unit)

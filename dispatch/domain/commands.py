@@ -1,0 +1,41 @@
+"""Commands: what a person (or a crew bot) asks the system to do, with who asked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from dispatch.domain.geo import Location
+from dispatch.domain.model import UnitStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiveCall(Command):
+    location: Location | None
+    address: str | None
+    complaint: str
+    priority: int
+
+
+@dataclass(frozen=True, slots=True)
+class AssignUnit(Command):
+    incident_id: int
+    unit_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeUnitStatus(Command):
+    unit_id: int
+    status: UnitStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPosition(Command):
+    unit_id: int
+    location: Location
+    reported_at: datetime | None = None

@@ -1,0 +1,74 @@
+"""Domain errors: each carries a stable machine-readable ``code`` the API maps to a problem type.
+
+Why codes and not exception classes at the edge: the console and crew app key their behaviour on the
+code (e.g. refresh recommendations on ``unit-not-available``), so it must never change with a refactor.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of dispatch was broken; ``code`` is stable, ``detail`` is for people."""
+
+    code = "domain-error"
+    title = "Request breaks a dispatch rule"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    code = "not-found"
+    title = "Not found"
+
+
+class InvalidLocation(DomainError):
+    code = "invalid-location"
+    title = "Invalid location"
+
+
+class UnitNotAvailable(DomainError):
+    """Two dispatchers raced for one unit, or the unit changed status since it was recommended."""
+
+    code = "unit-not-available"
+    title = "Unit not available"
+
+
+class UnitNotCapable(DomainError):
+    code = "unit-not-capable"
+    title = "Unit lacks the capability this incident needs"
+
+
+class IncidentNotAssignable(DomainError):
+    code = "incident-not-assignable"
+    title = "Incident cannot take this assignment"
+
+
+class IllegalTransition(DomainError):
+    code = "illegal-transition"
+    title = "Illegal status change"
+
+
+class UnitHasNoPosition(DomainError):
+    code = "unit-has-no-position"
+    title = "Unit position unknown"
+
+
+class OffRoad(DomainError):
+    """The point is too far from any road for an ambulance to reach it by the map."""
+
+    code = "off-road"
+    title = "Location is not near any road"
+
+
+class AddressNotFound(DomainError):
+    code = "address-not-found"
+    title = "Address not found"
+
+
+class ConcurrentChange(DomainError):
+    """Another request changed the same record at the same moment; retrying is safe."""
+
+    code = "concurrent-change"
+    title = "Changed by someone else, try again"

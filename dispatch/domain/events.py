@@ -1,0 +1,86 @@
+"""Domain events: past-tense facts recorded by aggregates and committed with the state they changed.
+
+Events name what happened and to which aggregates; the unit of work stamps them with a global
+sequence number, the actor and the time when it writes them to the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of every domain event. ``occurred_at`` is the injected clock's time, UTC."""
+
+    occurred_at: datetime
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def incident_id(self) -> int | None:
+        return None
+
+    @property
+    def unit_id(self) -> int | None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class CallReceived(Event):
+    incident: int
+
+    @property
+    def incident_id(self) -> int | None:
+        return self.incident
+
+
+@dataclass(frozen=True, slots=True)
+class UnitAssigned(Event):
+    incident: int
+    unit: int
+
+    @property
+    def incident_id(self) -> int | None:
+        return self.incident
+
+    @property
+    def unit_id(self) -> int | None:
+        return self.unit
+
+
+@dataclass(frozen=True, slots=True)
+class UnitStatusChanged(Event):
+    unit: int
+    previous: str
+    status: str
+    incident: int | None
+
+    @property
+    def incident_id(self) -> int | None:
+        return self.incident
+
+    @property
+    def unit_id(self) -> int | None:
+        return self.unit
+
+
+@dataclass(frozen=True, slots=True)
+class UnitMoved(Event):
+    unit: int
+
+    @property
+    def unit_id(self) -> int | None:
+        return self.unit
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentClosed(Event):
+    incident: int
+
+    @property
+    def incident_id(self) -> int | None:
+        return self.incident

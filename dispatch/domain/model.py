@@ -1,0 +1,223 @@
+"""Aggregates of dispatch: incidents and units, with their lifecycles as explicit state machines.
+
+Pure: no I/O, no clock of its own (times are passed in), no ids invented here. Each state change
+records an event on the aggregate; the unit of work persists state and events in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from dispatch.domain import events as ev
+from dispatch.domain.errors import (
+    IllegalTransition,
+    IncidentNotAssignable,
+    UnitNotAvailable,
+    UnitNotCapable,
+)
+from dispatch.domain.geo import Location
+
+
+class Capability(StrEnum):
+    ALS = "ALS"  # advanced life support: paramedic, drugs, defibrillator, airway
+    BLS = "BLS"  # basic life support
+
+
+class UnitStatus(StrEnum):
+    AVAILABLE = "available"
+    DISPATCHED = "dispatched"
+    EN_ROUTE = "en_route"
+    ON_SCENE = "on_scene"
+    TRANSPORTING = "transporting"
+    AT_HOSPITAL = "at_hospital"
+    OUT_OF_SERVICE = "out_of_service"
+
+
+class IncidentStatus(StrEnum):
+    PENDING = "pending"
+    DISPATCHED = "dispatched"
+    EN_ROUTE = "en_route"
+    ON_SCENE = "on_scene"
+    TRANSPORTING = "transporting"
+    AT_HOSPITAL = "at_hospital"
+    CLOSED = "closed"
+
+
+U = UnitStatus
+#: Status changes a crew (or a dispatcher on its behalf) may report. ``dispatched`` is reached only
+#: by an assignment, never by a status button, so a unit cannot appear busy without an incident.
+UNIT_TRANSITIONS: dict[UnitStatus, frozenset[UnitStatus]] = {
+    U.AVAILABLE: frozenset({U.OUT_OF_SERVICE}),
+    U.DISPATCHED: frozenset({U.EN_ROUTE}),
+    U.EN_ROUTE: frozenset({U.ON_SCENE}),
+    U.ON_SCENE: frozenset({U.TRANSPORTING, U.AVAILABLE}),
+    U.TRANSPORTING: frozenset({U.AT_HOSPITAL}),
+    U.AT_HOSPITAL: frozenset({U.AVAILABLE}),
+    U.OUT_OF_SERVICE: frozenset({U.AVAILABLE}),
+}
+
+#: The incident follows the progress of its unit; the unit going available clears (closes) it.
+_INCIDENT_FOLLOWS: dict[UnitStatus, IncidentStatus] = {
+    U.EN_ROUTE: IncidentStatus.EN_ROUTE,
+    U.ON_SCENE: IncidentStatus.ON_SCENE,
+    U.TRANSPORTING: IncidentStatus.TRANSPORTING,
+    U.AT_HOSPITAL: IncidentStatus.AT_HOSPITAL,
+    U.AVAILABLE: IncidentStatus.CLOSED,
+}
+
+
+def required_capabilities(priority: int) -> frozenset[Capability]:
+    """Which unit types may answer a call: a priority-1 (critical) call needs ALS."""
+    if priority == 1:
+        return frozenset({Capability.ALS})
+    return frozenset({Capability.ALS, Capability.BLS})
+
+
+def call_number(year: int, serial: int) -> str:
+    """Human-readable call number read out on the radio, e.g. ``2026-000123``."""
+    return f"{year:04d}-{serial:06d}"
+
+
+@dataclass(eq=False)
+class Incident:
+    id: int
+    number: str
+    location: Location
+    address: str | None
+    complaint: str
+    priority: int
+    status: IncidentStatus
+    received_at: datetime
+    unit_ids: list[int] = field(default_factory=list)
+    dispatched_at: datetime | None = None
+    en_route_at: datetime | None = None
+    on_scene_at: datetime | None = None
+    transporting_at: datetime | None = None
+    at_hospital_at: datetime | None = None
+    closed_at: datetime | None = None
+    events: list[ev.Event] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def receive(
+        cls,
+        *,
+        id: int,
+        location: Location,
+        address: str | None,
+        complaint: str,
+        priority: int,
+        at: datetime,
+    ) -> Incident:
+        """A call becomes an incident: pending until a unit is assigned."""
+        if priority not in (1, 2, 3, 4):
+            raise ValueError("priority must be 1..4")
+        incident = cls(
+            id=id,
+            number=call_number(at.year, id),
+            location=location,
+            address=address,
+            complaint=complaint,
+            priority=priority,
+            status=IncidentStatus.PENDING,
+            received_at=at,
+        )
+        incident.events.append(ev.CallReceived(occurred_at=at, incident=id))
+        return incident
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is not IncidentStatus.CLOSED
+
+    def follow_unit(self, status: UnitStatus, *, at: datetime) -> None:
+        """Advance with the assigned unit; the first time each stage is reached is kept (NEMSIS)."""
+        target = _INCIDENT_FOLLOWS.get(status)
+        if target is None or not self.is_open:
+            return
+        self.status = target
+        stamp = f"{target.value}_at"
+        if getattr(self, stamp) is None:
+            setattr(self, stamp, at)
+        if target is IncidentStatus.CLOSED:
+            self.events.append(ev.IncidentClosed(occurred_at=at, incident=self.id))
+
+
+@dataclass(eq=False)
+class Unit:
+    id: int
+    call_sign: str
+    capability: Capability
+    status: UnitStatus
+    status_at: datetime
+    station_id: int | None = None
+    position: Location | None = None
+    position_at: datetime | None = None
+    incident_id: int | None = None
+    events: list[ev.Event] = field(default_factory=list, repr=False)
+
+    def report_position(self, location: Location, *, at: datetime) -> bool:
+        """Accept a GPS fix unless it is older than the one we hold (mobile networks reorder)."""
+        if self.position_at is not None and at < self.position_at:
+            return False
+        self.position = location
+        self.position_at = at
+        self.events.append(ev.UnitMoved(occurred_at=at, unit=self.id))
+        return True
+
+    def change_status(self, new: UnitStatus, *, at: datetime) -> UnitStatus:
+        """Apply a crew status button; refuses jumps the lifecycle does not allow."""
+        if new not in UNIT_TRANSITIONS[self.status]:
+            allowed = ", ".join(sorted(s.value for s in UNIT_TRANSITIONS[self.status])) or "none"
+            raise IllegalTransition(
+                f"{self.call_sign} cannot go from {self.status.value} to {new.value} "
+                f"(allowed: {allowed})"
+            )
+        previous = self.status
+        self.status = new
+        self.status_at = at
+        incident = self.incident_id
+        if new is U.AVAILABLE:
+            self.incident_id = None
+        self.events.append(
+            ev.UnitStatusChanged(
+                occurred_at=at,
+                unit=self.id,
+                previous=previous.value,
+                status=new.value,
+                incident=incident,
+            )
+        )
+        return previous
+
+
+def assign(unit: Unit, incident: Incident, *, at: datetime) -> None:
+    """Send ``unit`` to ``incident``: both change together or neither does."""
+    if unit.status is not UnitStatus.AVAILABLE:
+        raise UnitNotAvailable(f"Unit {unit.call_sign} is {unit.status.value}, not available")
+    if unit.capability not in required_capabilities(incident.priority):
+        raise UnitNotCapable(
+            f"Unit {unit.call_sign} is {unit.capability.value}; a priority-{incident.priority} "
+            "call needs ALS"
+        )
+    if incident.status is not IncidentStatus.PENDING:
+        raise IncidentNotAssignable(
+            f"Incident {incident.number} is {incident.status.value}; only pending incidents "
+            "take an assignment"
+        )
+    unit.status = UnitStatus.DISPATCHED
+    unit.status_at = at
+    unit.incident_id = incident.id
+    incident.status = IncidentStatus.DISPATCHED
+    incident.dispatched_at = at
+    incident.unit_ids.append(unit.id)
+    incident.events.append(ev.UnitAssigned(occurred_at=at, incident=incident.id, unit=unit.id))
+
+
+def change_unit_status(
+    unit: Unit, incident: Incident | None, new: UnitStatus, *, at: datetime
+) -> None:
+    """A crew status update moves the unit and, when it has one, its incident with it."""
+    unit.change_status(new, at=at)
+    if incident is not None:
+        incident.follow_unit(new, at=at)

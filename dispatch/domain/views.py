@@ -1,0 +1,50 @@
+"""The one JSON-ready representation of each aggregate, shared by API answers and event payloads.
+
+Consoles upsert what events carry, so events and REST answers must agree field for field; having a
+single function per aggregate guarantees it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dispatch.domain.model import Incident, Unit
+
+
+def _iso(t: datetime | None) -> str | None:
+    return None if t is None else t.isoformat()
+
+
+def unit_view(unit: Unit) -> dict[str, Any]:
+    return {
+        "id": unit.id,
+        "call_sign": unit.call_sign,
+        "capability": unit.capability.value,
+        "status": unit.status.value,
+        "status_at": _iso(unit.status_at),
+        "position": None if unit.position is None else unit.position.as_lonlat(),
+        "position_at": _iso(unit.position_at),
+        "station_id": unit.station_id,
+        "incident_id": unit.incident_id,
+    }
+
+
+def incident_view(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "number": incident.number,
+        "location": incident.location.as_lonlat(),
+        "address": incident.address,
+        "complaint": incident.complaint,
+        "priority": incident.priority,
+        "status": incident.status.value,
+        "unit_ids": list(incident.unit_ids),
+        "received_at": _iso(incident.received_at),
+        "dispatched_at": _iso(incident.dispatched_at),
+        "en_route_at": _iso(incident.en_route_at),
+        "on_scene_at": _iso(incident.on_scene_at),
+        "transporting_at": _iso(incident.transporting_at),
+        "at_hospital_at": _iso(incident.at_hospital_at),
+        "closed_at": _iso(incident.closed_at),
+    }

@@ -1,0 +1,60 @@
+"""Adapter from the standalone ``routing`` library to the services' ``Roads`` and ``Geocoder`` ports.
+
+The one place where routing's types and errors are translated into the dispatch vocabulary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from routing import Geocoder as MapGeocoder
+from routing import RoadNetwork
+from routing.errors import NoRouteError, OffRoadError
+
+from dispatch.domain.errors import OffRoad
+from dispatch.domain.geo import Location
+from dispatch.services.ports import Place, RoadEta, RoadRoute
+
+
+class RoadsAdapter:
+    def __init__(self, network: RoadNetwork, *, max_snap_distance_m: float) -> None:
+        self.network = network
+        self._max = max_snap_distance_m
+
+    def check_on_road(self, location: Location) -> str | None:
+        try:
+            snap = self.network.snap(location.lon, location.lat, max_distance_m=self._max)
+        except OffRoadError as exc:
+            raise OffRoad(
+                f"[{location.lon}, {location.lat}] is {exc.distance_m:.0f} m from the nearest road "
+                f"of this map (limit {self._max:.0f} m)"
+            ) from exc
+        return snap.street or None
+
+    def etas(self, origins: Sequence[Location], destination: Location) -> list[RoadEta | None]:
+        try:
+            raw = self.network.etas([(o.lon, o.lat) for o in origins],
+                                    (destination.lon, destination.lat))
+        except OffRoadError as exc:
+            raise OffRoad(f"destination is {exc.distance_m:.0f} m from any road") from exc
+        return [None if e is None else RoadEta(e.duration_s, e.distance_m) for e in raw]
+
+    def route(self, origin: Location, destination: Location) -> RoadRoute:
+        try:
+            r = self.network.route((origin.lon, origin.lat), (destination.lon, destination.lat))
+        except OffRoadError as exc:
+            raise OffRoad(f"a route end is {exc.distance_m:.0f} m from any road") from exc
+        except NoRouteError as exc:
+            raise OffRoad(str(exc)) from exc
+        return RoadRoute([list(c) for c in r.coordinates], r.duration_s, r.distance_m)
+
+
+class GeocoderAdapter:
+    def __init__(self, geocoder: MapGeocoder) -> None:
+        self._geocoder = geocoder
+
+    def search(self, query: str, *, limit: int = 5) -> list[Place]:
+        return [
+            Place(p.label, Location(p.lon, p.lat), p.kind, p.score)
+            for p in self._geocoder.search(query, limit=limit)
+        ]

@@ -1,0 +1,108 @@
+"""Demo and test data: stations, hospitals, a fleet of ambulances and logins, from the map.
+
+Stations and hospitals come from the extract's OSM tags (emergency=ambulance_station,
+amenity=fire_station, amenity=hospital). A small extract often has too few of them (the bundled
+Helsinki centre has one fire station and no hospital), so the gap is filled with a documented,
+plausible layout: stations spread over the map's four quadrants and one demo hospital, each placed
+on the nearest road. Seeding is idempotent: rows are matched by name / call sign / username.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from routing import RoadNetwork
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dispatch.api.auth import hash_password
+from dispatch.domain.geo import Location
+from dispatch.store import tables as t
+from dispatch.store.geo import point
+from dispatch.store.users import UserRecord, upsert_user
+
+MIN_STATIONS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReport:
+    stations: int
+    hospitals: int
+    units: int
+    users: list[tuple[str, str, str]]  # username, password, role
+
+
+def _on_road(network: RoadNetwork, lon: float, lat: float) -> Location:
+    snap = network.snap(lon, lat, max_distance_m=1e7)
+    return Location(snap.lon, snap.lat)
+
+
+def plan_sites(network: RoadNetwork) -> tuple[list[tuple[str, Location]], list[tuple[str, Location]]]:
+    """(stations, hospitals) as (name, on-road location): OSM first, the demo layout after."""
+    pois = network.pois()
+    stations = [(p.name, _on_road(network, p.lon, p.lat))
+                for p in (*pois.ambulance_stations, *pois.fire_stations)]
+    hospitals = [(p.name, _on_road(network, p.lon, p.lat)) for p in pois.hospitals]
+    west, south, east, north = network.bbox
+    quadrants = [("North-West", 0.25, 0.75), ("North-East", 0.75, 0.75),
+                 ("South-West", 0.25, 0.25), ("South-East", 0.75, 0.25)]
+    for label, fx, fy in quadrants[: max(0, MIN_STATIONS - len(stations))]:
+        location = _on_road(network, west + fx * (east - west), south + fy * (north - south))
+        stations.append((f"Ambulance Station {label} (demo)", location))
+    if not hospitals:
+        cx, cy = network.center
+        hospitals.append(("Central Hospital (demo)", _on_road(network, cx, cy)))
+    return _unique(stations), _unique(hospitals)
+
+
+def _unique(sites: list[tuple[str, Location]]) -> list[tuple[str, Location]]:
+    seen: dict[str, int] = {}
+    result = []
+    for name, location in sites:
+        seen[name] = seen.get(name, 0) + 1
+        result.append((name if seen[name] == 1 else f"{name} {seen[name]}", location))
+    return result
+
+
+def crew_login(call_sign: str) -> str:
+    return f"crew-{call_sign.lower()}"
+
+
+async def seed(engine: AsyncEngine, network: RoadNetwork, *, units: int = 12) -> SeedReport:
+    stations, hospitals = plan_sites(network)
+    now = datetime.now(UTC)
+    async with engine.begin() as conn:
+        for table, sites in ((t.stations, stations), (t.hospitals, hospitals)):
+            for name, location in sites:
+                await conn.execute(
+                    insert(table).values(name=name, location=point(location))
+                    .on_conflict_do_nothing(index_elements=["name"])
+                )
+        rows = (await conn.execute(select(t.stations.c.id, t.stations.c.name)
+                                   .order_by(t.stations.c.id))).all()
+        by_name = {r.name: r.id for r in rows}
+        placed = [(by_name[name], location) for name, location in stations]
+        for i in range(units):
+            station_id, location = placed[i % len(placed)]
+            await conn.execute(
+                insert(t.units).values(
+                    call_sign=f"A{i + 1:02d}",
+                    capability="ALS" if i % 2 == 0 else "BLS",
+                    status="available",
+                    status_at=now,
+                    station_id=station_id,
+                    position=point(location),
+                    position_at=now,
+                ).on_conflict_do_nothing(index_elements=["call_sign"])
+            )
+        fleet = (await conn.execute(select(t.units.c.id, t.units.c.call_sign))).all()
+    users = [("dispatcher", "dispatcher", "dispatcher"), ("supervisor", "supervisor", "supervisor")]
+    for name, password, role in users:
+        await upsert_user(engine, UserRecord(name, hash_password(password), role, None))
+    for unit in sorted(fleet, key=lambda u: u.call_sign):
+        login = crew_login(unit.call_sign)
+        await upsert_user(engine, UserRecord(login, hash_password(login), "crew", unit.id))
+        users.append((login, login, "crew"))
+    return SeedReport(len(stations), len(hospitals), len(fleet), users)

@@ -1,0 +1,141 @@
+"""Ports: what the services need from the outside world, as Protocols the adapters implement.
+
+Unit tests give the services small in-memory fakes of these; production wires PostGIS, Redis and the
+routing library in ``dispatch.bootstrap``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from dispatch.domain.geo import Location
+from dispatch.domain.model import Incident, Unit
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """An event as it stands in the log: stamped with its global sequence number."""
+
+    seq: int
+    name: str
+    occurred_at: datetime
+    actor: str
+    data: dict[str, Any]
+    incident_id: int | None = None
+    unit_id: int | None = None
+
+    def as_message(self) -> dict[str, Any]:
+        return {
+            "type": "event",
+            "seq": self.seq,
+            "name": self.name,
+            "occurred_at": self.occurred_at.isoformat(),
+            "actor": self.actor,
+            "data": self.data,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RoadEta:
+    duration_s: float
+    distance_m: float
+
+
+@dataclass(frozen=True, slots=True)
+class RoadRoute:
+    coordinates: list[list[float]]
+    duration_s: float
+    distance_m: float
+
+    def as_geojson(self) -> dict[str, Any]:
+        return {"type": "LineString", "coordinates": self.coordinates}
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    label: str
+    location: Location
+    kind: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A fixed place on the map: an ambulance station or a hospital."""
+
+    id: int
+    name: str
+    location: Location
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Roads(Protocol):
+    """Road travel on the loaded map. Raises ``OffRoad`` for points too far from any road."""
+
+    def check_on_road(self, location: Location) -> str | None:
+        """Validate a call location; returns the nearest street name when the map knows it."""
+
+    def etas(self, origins: Sequence[Location], destination: Location) -> list[RoadEta | None]: ...
+
+    def route(self, origin: Location, destination: Location) -> RoadRoute: ...
+
+
+class Geocoder(Protocol):
+    def search(self, query: str, *, limit: int = 5) -> list[Place]: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class Publisher(Protocol):
+    async def publish(self, records: Sequence[EventRecord]) -> None: ...
+
+
+class UnitRepository(Protocol):
+    async def get(self, unit_id: int, *, lock: bool = False) -> Unit: ...
+
+    async def list(self) -> list[Unit]: ...
+
+    async def save(self, unit: Unit) -> None: ...
+
+
+class IncidentRepository(Protocol):
+    async def next_id(self) -> int: ...
+
+    async def add(self, incident: Incident) -> None: ...
+
+    async def get(self, incident_id: int, *, lock: bool = False) -> Incident: ...
+
+    async def list(self, *, open_only: bool) -> list[Incident]: ...
+
+    async def save(self, incident: Incident) -> None: ...
+
+
+class AssignmentRepository(Protocol):
+    async def add(
+        self,
+        *,
+        incident_id: int,
+        unit_id: int,
+        at: datetime,
+        actor: str,
+        route: RoadRoute | None,
+    ) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: state changes and the events they recorded commit together or not at all."""
+
+    units: UnitRepository
+    incidents: IncidentRepository
+    assignments: AssignmentRepository
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+    async def commit(self, *, actor: str) -> list[EventRecord]: ...

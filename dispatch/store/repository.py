@@ -1,0 +1,213 @@
+"""Repositories: load and save aggregates over one transaction's connection.
+
+Each repository remembers the aggregates it handed out (``seen``) so the unit of work can collect
+the events they recorded and write them with the state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from dispatch.domain.errors import NotFound
+from dispatch.domain.model import Capability, Incident, IncidentStatus, Unit, UnitStatus
+from dispatch.services.ports import RoadRoute
+from dispatch.store import tables as t
+from dispatch.store.geo import line, location_from, lon_lat, point
+
+
+def _unit_query() -> Select[Any]:
+    return select(
+        t.units.c.id,
+        t.units.c.call_sign,
+        t.units.c.capability,
+        t.units.c.status,
+        t.units.c.status_at,
+        t.units.c.station_id,
+        t.units.c.incident_id,
+        t.units.c.position_at,
+        *lon_lat(t.units.c.position, "position"),
+    )
+
+
+def unit_from_row(row: Any) -> Unit:
+    return Unit(
+        id=row.id,
+        call_sign=row.call_sign,
+        capability=Capability(row.capability),
+        status=UnitStatus(row.status),
+        status_at=row.status_at,
+        station_id=row.station_id,
+        position=location_from(row, "position"),
+        position_at=row.position_at,
+        incident_id=row.incident_id,
+    )
+
+
+def _incident_query() -> Select[Any]:
+    unit_ids = (
+        select(func.array_agg(t.assignments.c.unit_id).within_group(t.assignments.c.id))
+        .where(t.assignments.c.incident_id == t.incidents.c.id)
+        .scalar_subquery()
+    )
+    return select(
+        t.incidents.c.id,
+        t.incidents.c.number,
+        t.incidents.c.address,
+        t.incidents.c.complaint,
+        t.incidents.c.priority,
+        t.incidents.c.status,
+        t.incidents.c.received_at,
+        t.incidents.c.dispatched_at,
+        t.incidents.c.en_route_at,
+        t.incidents.c.on_scene_at,
+        t.incidents.c.transporting_at,
+        t.incidents.c.at_hospital_at,
+        t.incidents.c.closed_at,
+        unit_ids.label("unit_ids"),
+        *lon_lat(t.incidents.c.location, "location"),
+    )
+
+
+def incident_from_row(row: Any) -> Incident:
+    location = location_from(row, "location")
+    assert location is not None, "incidents.location is NOT NULL"
+    return Incident(
+        id=row.id,
+        number=row.number,
+        location=location,
+        address=row.address,
+        complaint=row.complaint,
+        priority=row.priority,
+        status=IncidentStatus(row.status),
+        received_at=row.received_at,
+        unit_ids=list(row.unit_ids or []),
+        dispatched_at=row.dispatched_at,
+        en_route_at=row.en_route_at,
+        on_scene_at=row.on_scene_at,
+        transporting_at=row.transporting_at,
+        at_hospital_at=row.at_hospital_at,
+        closed_at=row.closed_at,
+    )
+
+
+class SqlUnitRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+        self.seen: dict[int, Unit] = {}
+
+    async def get(self, unit_id: int, *, lock: bool = False) -> Unit:
+        query = _unit_query().where(t.units.c.id == unit_id)
+        if lock:
+            query = query.with_for_update(of=t.units)
+        row = (await self._conn.execute(query)).one_or_none()
+        if row is None:
+            raise NotFound(f"No unit with id {unit_id}")
+        unit = unit_from_row(row)
+        self.seen[unit.id] = unit
+        return unit
+
+    async def list(self) -> list[Unit]:
+        rows = await self._conn.execute(_unit_query().order_by(t.units.c.call_sign))
+        return [unit_from_row(r) for r in rows]
+
+    async def save(self, unit: Unit) -> None:
+        self.seen[unit.id] = unit
+        await self._conn.execute(
+            update(t.units)
+            .where(t.units.c.id == unit.id)
+            .values(
+                status=unit.status.value,
+                status_at=unit.status_at,
+                position=point(unit.position),
+                position_at=unit.position_at,
+                incident_id=unit.incident_id,
+            )
+        )
+
+
+class SqlIncidentRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+        self.seen: dict[int, Incident] = {}
+
+    async def next_id(self) -> int:
+        return int((await self._conn.execute(select(t.incident_ids.next_value()))).scalar_one())
+
+    async def add(self, incident: Incident) -> None:
+        self.seen[incident.id] = incident
+        await self._conn.execute(
+            insert(t.incidents).values(id=incident.id, location=point(incident.location),
+                                       **self._fields(incident))
+        )
+
+    async def get(self, incident_id: int, *, lock: bool = False) -> Incident:
+        query = _incident_query().where(t.incidents.c.id == incident_id)
+        if lock:
+            query = query.with_for_update(of=t.incidents)
+        row = (await self._conn.execute(query)).one_or_none()
+        if row is None:
+            raise NotFound(f"No incident with id {incident_id}")
+        incident = incident_from_row(row)
+        self.seen[incident.id] = incident
+        return incident
+
+    async def list(self, *, open_only: bool) -> list[Incident]:
+        query = _incident_query().order_by(t.incidents.c.id)
+        if open_only:
+            query = query.where(t.incidents.c.status != IncidentStatus.CLOSED.value)
+        return [incident_from_row(r) for r in await self._conn.execute(query)]
+
+    async def save(self, incident: Incident) -> None:
+        self.seen[incident.id] = incident
+        await self._conn.execute(
+            update(t.incidents)
+            .where(t.incidents.c.id == incident.id)
+            .values(**self._fields(incident))
+        )
+
+    @staticmethod
+    def _fields(incident: Incident) -> dict[str, Any]:
+        return {
+            "number": incident.number,
+            "address": incident.address,
+            "complaint": incident.complaint,
+            "priority": incident.priority,
+            "status": incident.status.value,
+            "received_at": incident.received_at,
+            "dispatched_at": incident.dispatched_at,
+            "en_route_at": incident.en_route_at,
+            "on_scene_at": incident.on_scene_at,
+            "transporting_at": incident.transporting_at,
+            "at_hospital_at": incident.at_hospital_at,
+            "closed_at": incident.closed_at,
+        }
+
+
+class SqlAssignmentRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(
+        self,
+        *,
+        incident_id: int,
+        unit_id: int,
+        at: datetime,
+        actor: str,
+        route: RoadRoute | None,
+    ) -> None:
+        await self._conn.execute(
+            insert(t.assignments).values(
+                incident_id=incident_id,
+                unit_id=unit_id,
+                assigned_at=at,
+                assigned_by=actor,
+                eta_s=None if route is None else route.duration_s,
+                distance_m=None if route is None else route.distance_m,
+                route=line(None if route is None else route.coordinates),
+            )
+        )

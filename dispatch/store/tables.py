@@ -1,0 +1,134 @@
+"""PostgreSQL + PostGIS schema (SQLAlchemy Core + GeoAlchemy2). Alembic migrations mirror it.
+
+``events`` is the system of record for what happened: append-only, one row per domain event,
+written in the same transaction as the state change, ordered by a global ``seq``.
+"""
+
+from __future__ import annotations
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Sequence,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+
+
+def _point() -> Geometry:
+    """A fresh type per column: GeoAlchemy2 keeps per-column state (nullability) on the type."""
+    return Geometry("POINT", srid=4326, spatial_index=False)
+
+
+def _line() -> Geometry:
+    return Geometry("LINESTRING", srid=4326, spatial_index=False)
+
+TZ = DateTime(timezone=True)
+
+incident_ids = Sequence("incident_id_seq", metadata=metadata)
+
+stations = Table(
+    "stations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("location", _point(), nullable=False),
+    Index("ix_stations_location", "location", postgresql_using="gist"),
+)
+
+hospitals = Table(
+    "hospitals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("location", _point(), nullable=False),
+    Index("ix_hospitals_location", "location", postgresql_using="gist"),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", BigInteger, incident_ids, primary_key=True),
+    Column("number", String(20), nullable=False, unique=True),
+    Column("location", _point(), nullable=False),
+    Column("address", Text),
+    Column("complaint", Text, nullable=False),
+    Column("priority", SmallInteger, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("received_at", TZ, nullable=False),
+    Column("dispatched_at", TZ),
+    Column("en_route_at", TZ),
+    Column("on_scene_at", TZ),
+    Column("transporting_at", TZ),
+    Column("at_hospital_at", TZ),
+    Column("closed_at", TZ),
+    Index("ix_incidents_location", "location", postgresql_using="gist"),
+    Index("ix_incidents_open", "status", postgresql_where="status <> 'closed'"),
+)
+
+units = Table(
+    "units",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("call_sign", String(20), nullable=False, unique=True),
+    Column("capability", String(8), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("status_at", TZ, nullable=False),
+    Column("position", _point()),
+    Column("position_at", TZ),
+    Column("station_id", Integer, ForeignKey("stations.id")),
+    Column("incident_id", BigInteger, ForeignKey("incidents.id")),
+    Index("ix_units_position", "position", postgresql_using="gist"),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("incident_id", BigInteger, ForeignKey("incidents.id"), nullable=False, index=True),
+    Column("unit_id", Integer, ForeignKey("units.id"), nullable=False, index=True),
+    Column("assigned_at", TZ, nullable=False),
+    Column("assigned_by", String(100), nullable=False),
+    Column("eta_s", Float),
+    Column("distance_m", Float),
+    Column("route", _line()),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=True),
+    Column("name", String(60), nullable=False),
+    Column("occurred_at", TZ, nullable=False),
+    Column("recorded_at", TZ, nullable=False, server_default=func.now()),
+    Column("actor", String(100), nullable=False),
+    Column("incident_id", BigInteger, index=True),
+    Column("unit_id", Integer, index=True),
+    Column("payload", JSONB, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("unit_id", Integer, ForeignKey("units.id")),
+    Column("active", Boolean, nullable=False, server_default="true"),
+)

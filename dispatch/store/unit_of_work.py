@@ -1,0 +1,112 @@
+"""Unit of work over one PostgreSQL transaction: state and its events commit together.
+
+Event rows are inserted under a transaction-scoped advisory lock, so the order of ``seq`` is the
+order of commits. That is what lets a console resume from ``since=<seq>`` with no gap: no event
+with a smaller ``seq`` can commit after one with a larger ``seq`` became visible.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+from dispatch.domain.events import Event
+from dispatch.domain.views import incident_view, unit_view
+from dispatch.services.ports import EventRecord
+from dispatch.store import tables as t
+from dispatch.store.repository import (
+    SqlAssignmentRepository,
+    SqlIncidentRepository,
+    SqlUnitRepository,
+)
+
+#: Arbitrary but fixed key of the advisory lock that serialises event writers.
+EVENT_LOCK_KEY = 0x60_1D_E4  # "golden"
+
+
+class SqlUnitOfWork:
+    units: SqlUnitRepository
+    incidents: SqlIncidentRepository
+    assignments: SqlAssignmentRepository
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+        self._tx: AsyncTransaction | None = None
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        self._conn = await self._engine.connect()
+        self._tx = await self._conn.begin()
+        self.units = SqlUnitRepository(self._conn)
+        self.incidents = SqlIncidentRepository(self._conn)
+        self.assignments = SqlAssignmentRepository(self._conn)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._conn is not None and self._tx is not None
+        try:
+            if self._tx.is_active:
+                await self._tx.rollback()
+        finally:
+            await self._conn.close()
+
+    async def commit(self, *, actor: str) -> list[EventRecord]:
+        assert self._conn is not None and self._tx is not None
+        pending = self._collect()
+        records: list[EventRecord] = []
+        if pending:
+            await self._conn.execute(select(func.pg_advisory_xact_lock(EVENT_LOCK_KEY)))
+            payloads = [self._payload(event) for event in pending]
+            rows = await self._conn.execute(
+                insert(t.events).returning(t.events.c.seq, sort_by_parameter_order=True),
+                [
+                    {
+                        "name": event.name,
+                        "occurred_at": event.occurred_at,
+                        "actor": actor,
+                        "incident_id": event.incident_id,
+                        "unit_id": event.unit_id,
+                        "payload": data,
+                    }
+                    for event, data in zip(pending, payloads, strict=True)
+                ],
+            )
+            records = [
+                EventRecord(
+                    seq=row.seq,
+                    name=event.name,
+                    occurred_at=event.occurred_at,
+                    actor=actor,
+                    data=data,
+                    incident_id=event.incident_id,
+                    unit_id=event.unit_id,
+                )
+                for row, event, data in zip(rows, pending, payloads, strict=True)
+            ]
+        await self._tx.commit()
+        return records
+
+    def _collect(self) -> list[Event]:
+        """Events of every aggregate touched, units before incidents, in the order recorded."""
+        pending: list[Event] = []
+        for aggregate in [*self.units.seen.values(), *self.incidents.seen.values()]:
+            pending.extend(aggregate.events)
+            aggregate.events.clear()
+        pending.sort(key=lambda e: e.occurred_at)  # stable: same-time events keep their order
+        return pending
+
+    def _payload(self, event: Event) -> dict[str, Any]:
+        """What consoles need to apply the event: its own fields plus the aggregates' full state."""
+        data = {
+            k: v
+            for k, v in dataclasses.asdict(event).items()
+            if k not in ("occurred_at", "unit", "incident")
+        }
+        if event.unit_id is not None and event.unit_id in self.units.seen:
+            data["unit"] = unit_view(self.units.seen[event.unit_id])
+        if event.incident_id is not None and event.incident_id in self.incidents.seen:
+            data["incident"] = incident_view(self.incidents.seen[event.incident_id])
+        return data

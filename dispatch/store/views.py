@@ -1,0 +1,88 @@
+"""Read models for consoles: a consistent snapshot stamped with its event sequence, and the log.
+
+The snapshot runs in one REPEATABLE READ transaction, so the units, incidents and ``seq`` it
+returns describe the same instant; events after that ``seq`` bring a console up to date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dispatch.domain.model import IncidentStatus
+from dispatch.domain.views import incident_view, unit_view
+from dispatch.services.ports import EventRecord, Site
+from dispatch.store import tables as t
+from dispatch.store.geo import location_from, lon_lat
+from dispatch.store.repository import SqlIncidentRepository, SqlUnitRepository
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    seq: int
+    units: list[dict[str, Any]]
+    incidents: list[dict[str, Any]]
+
+    def as_message(self) -> dict[str, Any]:
+        return {"type": "snapshot", "seq": self.seq, "units": self.units,
+                "incidents": self.incidents}
+
+
+async def snapshot(engine: AsyncEngine) -> Snapshot:
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="REPEATABLE READ")
+        async with conn.begin():
+            seq = (await conn.execute(select(func.coalesce(func.max(t.events.c.seq), 0)))).scalar_one()
+            units = await SqlUnitRepository(conn).list()
+            incidents = await SqlIncidentRepository(conn).list(open_only=True)
+    return Snapshot(
+        seq=int(seq),
+        units=[unit_view(u) for u in units],
+        incidents=[incident_view(i) for i in incidents if i.status is not IncidentStatus.CLOSED],
+    )
+
+
+async def events_after(engine: AsyncEngine, seq: int, *, until: int | None = None,
+                       limit: int = 10_000) -> list[EventRecord]:
+    """Events with ``seq`` in (seq, until), oldest first: what a console missed."""
+    query = select(t.events).where(t.events.c.seq > seq).order_by(t.events.c.seq).limit(limit)
+    if until is not None:
+        query = query.where(t.events.c.seq < until)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    return [
+        EventRecord(
+            seq=r.seq,
+            name=r.name,
+            occurred_at=r.occurred_at,
+            actor=r.actor,
+            data=r.payload,
+            incident_id=r.incident_id,
+            unit_id=r.unit_id,
+        )
+        for r in rows
+    ]
+
+
+async def last_seq(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        seq = (await conn.execute(select(func.coalesce(func.max(t.events.c.seq), 0)))).scalar_one()
+    return int(seq)
+
+
+async def sites(engine: AsyncEngine, table: Any) -> list[Site]:
+    """Stations or hospitals, by name."""
+    query = select(table.c.id, table.c.name, *lon_lat(table.c.location, "location")).order_by(
+        table.c.name
+    )
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    result = []
+    for r in rows:
+        location = location_from(r, "location")
+        assert location is not None
+        result.append(Site(id=r.id, name=r.name, location=location))
+    return result

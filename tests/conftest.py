@@ -1,0 +1,196 @@
+"""Shared fixtures: a throwaway PostGIS database, the Helsinki map, and real server processes.
+
+Nothing here stands in for PostgreSQL or Redis: tests talk to the servers named by DATABASE_URL
+and REDIS_URL (``make test`` finds or starts them). Each run creates its own database and Redis
+channel and drops the database at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_OSM = ROOT.parent / "shared" / "data" / "osm"
+RUN_ID = secrets.token_hex(4)
+
+
+def _base_database_url() -> str:
+    return os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/goldenhour")
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A fresh database with the schema migrated; dropped when the session ends."""
+    from dispatch.store import admin
+
+    url = make_url(_base_database_url()).set(database=f"gh_test_{RUN_ID}")
+    plain = url.render_as_string(hide_password=False)
+    asyncio.run(admin.create_database(plain))
+    try:
+        admin.migrate(url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False))
+        yield plain
+    finally:
+        asyncio.run(admin.drop_database(plain))
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def map_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled Helsinki extract, imported once per session."""
+    import routing
+
+    out = tmp_path_factory.mktemp("map") / "helsinki"
+    routing.import_map(routing.default_map_path(), out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def secret_key() -> str:
+    return secrets.token_hex(32)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class ServerProcess:
+    """One real ``goldenhour serve`` process; several may share the database and Redis."""
+
+    env: dict[str, str]
+    port: int = field(default_factory=_free_port)
+    proc: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        assert self.log_path is not None
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "dispatch.cli", "serve", "--port", str(self.port),
+             "--log-level", "warning"],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"server did not start: {self.log_path.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+@pytest.fixture(scope="session")
+def server_env(database_url: str, redis_url: str, map_dir: Path, secret_key: str) -> dict[str, str]:
+    from dispatch.bootstrap import make_engine
+    from dispatch.config import Settings
+    from dispatch.seed import seed
+    from routing import RoadNetwork
+
+    settings = Settings(database_url=database_url, secret_key=secret_key)  # type: ignore[call-arg]
+
+    async def go() -> None:
+        engine = make_engine(settings)
+        try:
+            await seed(engine, RoadNetwork.load(map_dir), units=12)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(go())
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        GOLDENHOUR_SECRET_KEY=secret_key,
+        GOLDENHOUR_MAP_DIR=str(map_dir),
+        GOLDENHOUR_REDIS_CHANNEL=f"gh-test-{RUN_ID}:events",
+        GOLDENHOUR_HUB_POLL_INTERVAL_S="1.0",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def servers(server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[list[ServerProcess]]:
+    """Two app processes on the same database and Redis channel."""
+    logs = tmp_path_factory.mktemp("logs")
+    procs = [ServerProcess(env=server_env) for _ in range(2)]
+    try:
+        for i, p in enumerate(procs):
+            p.log_path = logs / f"server{i}.log"
+            p.start()
+        yield procs
+    finally:
+        for p in procs:
+            p.stop()
+
+
+@pytest.fixture(scope="session")
+def server(servers: list[ServerProcess]) -> ServerProcess:
+    return servers[0]
+
+
+@pytest.fixture
+async def reset_fleet(database_url: str) -> None:
+    """Each story starts with every unit available at its station and no open incident.
+
+    Test housekeeping only (it writes no events): stories must not depend on each other's leftovers.
+    """
+    import asyncpg
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(
+            "UPDATE units u SET status = 'available', incident_id = NULL, status_at = now(), "
+            "position = s.location, position_at = now() FROM stations s WHERE s.id = u.station_id"
+        )
+        await conn.execute("UPDATE incidents SET status = 'closed', closed_at = now() "
+                           "WHERE status <> 'closed'")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server.url, timeout=15) as client:
+        yield client
