@@ -1,0 +1,48 @@
+"""Golden Hour routing: offline road maps, snapping, ETAs, routes, geocoding, assignment.
+
+A standalone library (it never imports ``dispatch``). Typical use::
+
+    summary = import_map(default_map_path(), Path("var/map"))
+    net = RoadNetwork.load(Path("var/map"))
+    etas = net.etas([(24.94, 60.17), (24.95, 60.16)], (24.93, 60.17))
+    places = net.geocoder.search("Mannerheimintie 5")
+
+Coordinates are WGS84 ``(lon, lat)``; durations are seconds, distances metres.
+"""
+
+from . import errors
+from .errors import (
+    MapCacheError,
+    MapImportError,
+    NoRouteError,
+    OffRoadError,
+    RoutingError,
+)
+from .eta import Eta
+from .geocode import Geocoder, Place
+from .network import RoadNetwork
+from .optimize import assign
+from .osm import MapSummary, default_map_path, import_map
+from .pois import Poi
+from .route import Route
+from .snap import Snap
+
+__all__ = [
+    "Eta",
+    "Geocoder",
+    "MapCacheError",
+    "MapImportError",
+    "MapSummary",
+    "NoRouteError",
+    "OffRoadError",
+    "Place",
+    "Poi",
+    "RoadNetwork",
+    "Route",
+    "RoutingError",
+    "Snap",
+    "assign",
+    "default_map_path",
+    "errors",
+    "import_map",
+]
