@@ -58,7 +58,7 @@ demo: setup seed
 	@echo
 	@$(ENV) trap 'kill 0' EXIT INT TERM; \
 	  $(GH) serve --host $(HOST) --port $(PORT) --log-level warning & \
-	  for i in $$(seq 1 60); do curl -fs http://$(HOST):$(PORT)/healthz >/dev/null && break; sleep 0.5; done; \
+	  $(PY) scripts/wait_http.py http://$(HOST):$(PORT)/healthz 60; \
 	  (command -v xdg-open >/dev/null && [ -n "$${DISPLAY:-}" ] && xdg-open http://$(HOST):$(PORT) >/dev/null 2>&1 || true); \
 	  $(GH) simulate --base-url http://$(HOST):$(PORT) --calls-per-minute $(CALLS_PER_MINUTE)
 

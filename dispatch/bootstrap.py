@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from routing import Geocoder as MapGeocoder
 from routing import RoadNetwork
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -58,13 +57,12 @@ def make_engine(settings: Settings) -> AsyncEngine:
 async def bootstrap(settings: Settings) -> Container:
     """Load the map, connect storage and messaging, start the hub."""
     network = RoadNetwork.load(settings.map_dir)
-    geocoder = MapGeocoder.load(settings.map_dir)
     engine = make_engine(settings)
     bus = RedisEventBus(settings.redis_url, channel=settings.redis_channel)
     deps = Deps(
         uow=lambda: SqlUnitOfWork(engine),
         roads=RoadsAdapter(network, max_snap_distance_m=settings.max_snap_distance_m),
-        geocoder=GeocoderAdapter(geocoder),
+        geocoder=GeocoderAdapter(network.geocoder),
         clock=SystemClock(),
         publisher=bus,
     )

@@ -29,7 +29,7 @@ class RoadsAdapter:
                 f"[{location.lon}, {location.lat}] is {exc.distance_m:.0f} m from the nearest road "
                 f"of this map (limit {self._max:.0f} m)"
             ) from exc
-        return snap.street or None
+        return self.network.graph.name_of(snap.edge) or None
 
     def etas(self, origins: Sequence[Location], destination: Location) -> list[RoadEta | None]:
         try:

@@ -41,10 +41,9 @@ def _on_road(network: RoadNetwork, lon: float, lat: float) -> Location:
 
 def plan_sites(network: RoadNetwork) -> tuple[list[tuple[str, Location]], list[tuple[str, Location]]]:
     """(stations, hospitals) as (name, on-road location): OSM first, the demo layout after."""
-    pois = network.pois()
     stations = [(p.name, _on_road(network, p.lon, p.lat))
-                for p in (*pois.ambulance_stations, *pois.fire_stations)]
-    hospitals = [(p.name, _on_road(network, p.lon, p.lat)) for p in pois.hospitals]
+                for kind in ("ambulance_station", "fire_station") for p in network.pois(kind)]
+    hospitals = [(p.name, _on_road(network, p.lon, p.lat)) for p in network.pois("hospital")]
     west, south, east, north = network.bbox
     quadrants = [("North-West", 0.25, 0.75), ("North-East", 0.75, 0.75),
                  ("South-West", 0.25, 0.25), ("South-East", 0.75, 0.25)]

@@ -91,12 +91,12 @@ class ServerProcess:
 
     def start(self) -> None:
         assert self.log_path is not None
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "dispatch.cli", "serve", "--port", str(self.port),
-             "--log-level", "warning"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-        )
+        with self.log_path.open("ab") as log:  # the child keeps its own copy of the handle
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "dispatch.cli", "serve", "--port", str(self.port),
+                 "--log-level", "warning"],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dispatch.domain.errors import DomainError
@@ -102,17 +102,22 @@ def install(app: FastAPI) -> None:
         return problem_response(exc.status_code, code, str(exc.detail),
                                 headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(DBAPIError)
-    @app.exception_handler(OSError)
-    async def _database_down(_: Request, exc: Exception) -> JSONResponse:
-        log.error("storage unavailable: %s", exc)
-        return problem_response(
-            503, "storage-unavailable", "The database is not reachable; nothing was changed. "
-            "Retry in a few seconds.", headers={"Retry-After": "2"}
-        )
-
     @app.exception_handler(Exception)
-    async def _bug(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        if is_storage_outage(exc):
+            log.error("storage unavailable: %s", exc)
+            return problem_response(
+                503, "storage-unavailable", "The database is not reachable; nothing was changed. "
+                "Retry in a few seconds.", headers={"Retry-After": "2"}
+            )
         log.exception("unhandled error")
         return problem_response(500, "internal-error", "Unexpected server error; it was logged.")
+
+
+def is_storage_outage(exc: BaseException) -> bool:
+    """A lost or refused database connection (retryable), as opposed to a bug in a query."""
+    if isinstance(exc, OperationalError | InterfaceError | ConnectionError | TimeoutError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated) or isinstance(exc.orig, ConnectionError | OSError)
+    return isinstance(exc, OSError)

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dispatch.domain.errors import NotFound
@@ -49,7 +50,7 @@ def unit_from_row(row: Any) -> Unit:
 
 def _incident_query() -> Select[Any]:
     unit_ids = (
-        select(func.array_agg(t.assignments.c.unit_id).within_group(t.assignments.c.id))
+        select(func.array_agg(aggregate_order_by(t.assignments.c.unit_id, t.assignments.c.id)))
         .where(t.assignments.c.incident_id == t.incidents.c.id)
         .scalar_subquery()
     )

@@ -10,7 +10,9 @@ from tests.support import ConsoleSocket, a_point_on_a_road, assert_problem, logi
 
 
 async def _incident_count(http: httpx.AsyncClient, headers: dict[str, str]) -> int:
-    return len((await http.get("/api/v1/incidents?status=all", headers=headers)).json())
+    r = await http.get("/api/v1/incidents?status=all", headers=headers)
+    assert r.status_code == 200, r.text
+    return len(r.json())
 
 
 @pytest.mark.parametrize(
