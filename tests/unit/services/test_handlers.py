@@ -1,0 +1,99 @@
+"""The service layer's story with in-memory fakes: intake, ranking, assignment, status."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from dispatch.domain import commands as cmd
+from dispatch.domain.errors import AddressNotFound, OffRoad, UnitNotAvailable
+from dispatch.domain.geo import Location
+from dispatch.domain.model import Capability, Unit, UnitStatus
+from dispatch.services import handlers
+from dispatch.services.handlers import Deps
+from tests.unit.services.fakes import (
+    CollectingPublisher,
+    FakeClock,
+    FakeUnitOfWork,
+    OnePlaceGeocoder,
+    StraightLineRoads,
+    Store,
+)
+
+T0 = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+
+
+def fleet() -> dict[int, Unit]:
+    spots = {1: (0.02, 0.0, Capability.ALS), 2: (0.001, 0.0, Capability.BLS),
+             3: (0.005, 0.0, Capability.ALS), 4: (0.0, 0.0, Capability.ALS)}
+    units = {i: Unit(i, f"A{i:02d}", cap, UnitStatus.AVAILABLE, T0, position=Location(x, y),
+                     position_at=T0) for i, (x, y, cap) in spots.items()}
+    units[4].status = UnitStatus.OUT_OF_SERVICE
+    return units
+
+
+@pytest.fixture
+def world() -> tuple[Deps, Store, CollectingPublisher]:
+    store, publisher = Store(units=fleet()), CollectingPublisher()
+    deps = Deps(uow=lambda: FakeUnitOfWork(store), roads=StraightLineRoads(),
+                geocoder=OnePlaceGeocoder(), clock=FakeClock(), publisher=publisher)
+    return deps, store, publisher
+
+
+def call(**kw: object) -> cmd.ReceiveCall:
+    base: dict[str, object] = {"actor": "d1", "location": Location(0.0, 0.0), "address": None,
+                               "complaint": "chest pain", "priority": 1}
+    return cmd.ReceiveCall(**{**base, **kw})  # type: ignore[arg-type]
+
+
+async def test_address_text_is_located_by_the_geocoder(world: tuple) -> None:
+    deps, store, publisher = world
+    incident = await handlers.receive_call(call(location=None, address="main st 1"), deps)
+    assert incident.location == Location(0.01, 0.01) and incident.address == "Main Street 1"
+    assert [r.name for r in publisher.published] == ["CallReceived"]
+    assert store.incidents[incident.id].status.value == "pending"
+
+
+async def test_a_pin_without_address_is_named_after_the_nearest_street(world: tuple) -> None:
+    deps, _, _ = world
+    incident = await handlers.receive_call(call(), deps)
+    assert incident.address == "near Test Street"
+
+
+async def test_unknown_address_and_off_road_pins_are_refused_and_nothing_stored(world: tuple
+                                                                              ) -> None:
+    deps, store, publisher = world
+    with pytest.raises(AddressNotFound):
+        await handlers.receive_call(call(location=None, address="nowhere"), deps)
+    with pytest.raises(OffRoad):
+        await handlers.receive_call(call(location=Location(5.0, 5.0)), deps)
+    assert store.incidents == {} and publisher.published == []
+
+
+async def test_ranking_is_by_road_time_among_available_capable_units(world: tuple) -> None:
+    deps, _, _ = world
+    incident = await handlers.receive_call(call(priority=1), deps)
+    ranked = await handlers.recommend(incident.id, 5, deps)
+    # A02 is closest but BLS; A04 is out of service.
+    assert [r.unit.call_sign for r in ranked] == ["A03", "A01"]
+    assert ranked[0].eta_s < ranked[1].eta_s and ranked[0].rank == 1
+    low = await handlers.receive_call(call(priority=3), deps)
+    assert [r.unit.call_sign for r in await handlers.recommend(low.id, 1, deps)] == ["A02"]
+
+
+async def test_assignment_then_the_crew_lifecycle(world: tuple) -> None:
+    deps, store, publisher = world
+    incident = await handlers.receive_call(call(), deps)
+    done = await handlers.assign_unit(cmd.AssignUnit("d1", incident.id, 3), deps)
+    assert done.route is not None and store.units[3].status is UnitStatus.DISPATCHED
+    assert store.assignments[0]["unit_id"] == 3
+    with pytest.raises(UnitNotAvailable):
+        other = await handlers.receive_call(call(), deps)
+        await handlers.assign_unit(cmd.AssignUnit("d2", other.id, 3), deps)
+    for status in ("en_route", "on_scene", "available"):
+        await handlers.change_unit_status(cmd.ChangeUnitStatus("crew", 3, UnitStatus(status)),
+                                          deps)
+    assert store.incidents[incident.id].status.value == "closed"
+    assert [r.name for r in publisher.published].count("UnitStatusChanged") == 3
+    assert publisher.published[-1].name == "IncidentClosed"
