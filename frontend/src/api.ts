@@ -1,0 +1,147 @@
+// REST client for /api/v1 (same origin). Every non-2xx answer becomes an ApiError carrying
+// the RFC 9457 problem, so callers can show `detail` and branch on `code`.
+import type {
+  Assignment,
+  GeocodeCandidate,
+  Incident,
+  LineString,
+  MapInfo,
+  NewIncident,
+  Place,
+  Problem,
+  Recommendation,
+  Session,
+  Unit,
+} from "./types";
+
+export const API_BASE = "/api/v1";
+const TOKEN_KEY = "gh.session";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+  ) {
+    super(problemText(problem, status));
+  }
+  get code(): string | undefined {
+    return this.problem.code;
+  }
+}
+
+function problemText(p: Problem, status: number): string {
+  if (p.detail) return p.detail;
+  if (p.errors && p.errors.length > 0) {
+    return p.errors.map((e) => `${e.loc.filter((l) => l !== "body").join(".")}: ${e.msg}`).join("; ");
+  }
+  return p.title ?? `HTTP ${status}`;
+}
+
+// ---- session (sessionStorage) ----
+
+export function loadSession(): Session | null {
+  const raw = sessionStorage.getItem(TOKEN_KEY);
+  if (!raw) return null;
+  try {
+    const s = JSON.parse(raw) as Session;
+    return typeof s.access_token === "string" ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveSession(s: Session): void {
+  sessionStorage.setItem(TOKEN_KEY, JSON.stringify(s));
+}
+
+export function clearSession(): void {
+  sessionStorage.removeItem(TOKEN_KEY);
+}
+
+export function token(): string | null {
+  return loadSession()?.access_token ?? null;
+}
+
+/** Called when the server rejects our token (401), e.g. to show the login screen. */
+let onUnauthorized: () => void = () => undefined;
+export function setUnauthorizedHandler(fn: () => void): void {
+  onUnauthorized = fn;
+}
+
+// ---- core request ----
+
+async function request<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json, application/problem+json" };
+  let payload: BodyInit | undefined;
+  if (body instanceof URLSearchParams) {
+    payload = body;
+    headers["Content-Type"] = "application/x-www-form-urlencoded";
+  } else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    headers["Content-Type"] = "application/json";
+  }
+  const tok = auth ? token() : null;
+  if (tok) headers["Authorization"] = `Bearer ${tok}`;
+
+  let res: Response;
+  try {
+    res = await fetch(API_BASE + path, { method, headers, body: payload ?? null });
+  } catch (e) {
+    throw new ApiError(0, { title: "Network error", detail: e instanceof Error ? e.message : String(e) });
+  }
+  if (!res.ok) {
+    let problem: Problem = { status: res.status, title: res.statusText };
+    try {
+      const parsed: unknown = await res.json();
+      if (parsed && typeof parsed === "object") {
+        problem = parsed as Problem;
+        // FastAPI's default {"detail": [...]} validation shape, just in case.
+        if (Array.isArray((parsed as { detail?: unknown }).detail)) {
+          const arr = (parsed as { detail: { loc: (string | number)[]; msg: string }[] }).detail;
+          problem = { status: res.status, title: "Validation error", errors: arr };
+        }
+      }
+    } catch {
+      /* not JSON */
+    }
+    if (res.status === 401 && auth && tok) onUnauthorized();
+    throw new ApiError(res.status, problem);
+  }
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+// ---- endpoints ----
+
+export function login(username: string, password: string): Promise<Session> {
+  const form = new URLSearchParams({ username, password, grant_type: "password" });
+  return request<Session>("POST", "/auth/token", form, false);
+}
+
+export const me = () => request<Omit<Session, "access_token" | "token_type">>("GET", "/auth/me");
+export const mapInfo = () => request<MapInfo>("GET", "/map", undefined, false);
+export const roadsUrl = () => new URL(`${API_BASE}/map/roads`, window.location.href).href;
+export const hospitals = () => request<Place[]>("GET", "/hospitals");
+export const stations = () => request<Place[]>("GET", "/stations");
+export const units = () => request<Unit[]>("GET", "/units");
+export const openIncidents = () => request<Incident[]>("GET", "/incidents?status=open");
+export const createIncident = (body: NewIncident) => request<Incident>("POST", "/incidents", body);
+export const recommendations = (incidentId: number, limit = 5) =>
+  request<Recommendation[]>("GET", `/incidents/${incidentId}/recommendations?limit=${limit}`);
+export const assign = (incidentId: number, unitId: number) =>
+  request<Assignment>("POST", `/incidents/${incidentId}/assignments`, { unit_id: unitId });
+export const unitAssignment = (unitId: number) =>
+  request<{ incident: Incident; unit: Unit; route: LineString | null; eta_s: number | null }>(
+    "GET",
+    `/units/${unitId}/assignment`,
+  );
+export const geocode = (q: string, limit = 5) =>
+  request<GeocodeCandidate[]>("GET", `/geocode?q=${encodeURIComponent(q)}&limit=${limit}`);
+
+/** URL of the console WebSocket on the same origin. */
+export function consoleSocketUrl(since: number | null): string {
+  const proto = window.location.protocol === "https:" ? "wss:" : "ws:";
+  const params = new URLSearchParams({ token: token() ?? "" });
+  if (since !== null) params.set("since", String(since));
+  return `${proto}//${window.location.host}/ws/console?${params.toString()}`;
+}
