@@ -8,7 +8,8 @@ ENV := set -a && . var/env && set +a &&
 HOST ?= 127.0.0.1
 PORT ?= 8000
 MAP ?=
-CALLS_PER_MINUTE ?= 3
+CALLS_PER_MINUTE ?= 1.5
+SPEEDUP ?= 3
 FRONTEND_SRC := $(shell find frontend -path frontend/node_modules -prune -o -path frontend/dist -prune -o -type f -print 2>/dev/null)
 
 .PHONY: help demo test setup python frontend services db map seed serve simulate lint bench clean
@@ -54,13 +55,13 @@ demo: setup seed
 	@echo
 	@echo "Golden Hour console: http://$(HOST):$(PORT)"
 	@echo "  dispatcher / dispatcher     supervisor / supervisor     crew-a01 / crew-a01 (unit A01) ... crew-a12"
-	@echo "  (the simulator places calls every ~$$((60 / $(CALLS_PER_MINUTE)))s and drives the crews; Ctrl-C stops everything)"
+	@echo "  (the simulator places $(CALLS_PER_MINUTE) calls a minute and drives the crews $(SPEEDUP)x faster than life; Ctrl-C stops everything)"
 	@echo
 	@$(ENV) trap 'kill 0' EXIT INT TERM; \
 	  $(GH) serve --host $(HOST) --port $(PORT) --log-level warning & \
 	  $(PY) scripts/wait_http.py http://$(HOST):$(PORT)/healthz 60; \
 	  (command -v xdg-open >/dev/null && [ -n "$${DISPLAY:-}" ] && xdg-open http://$(HOST):$(PORT) >/dev/null 2>&1 || true); \
-	  $(GH) simulate --base-url http://$(HOST):$(PORT) --calls-per-minute $(CALLS_PER_MINUTE)
+	  $(GH) simulate --base-url http://$(HOST):$(PORT) --calls-per-minute $(CALLS_PER_MINUTE) --speedup $(SPEEDUP)
 
 test: setup services
 	$(ENV) $(PY) -m pytest $(PYTEST_ARGS)

@@ -18,6 +18,7 @@ out = Console()
 
 def _logging(level: str = "INFO") -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise here
 
 
 @app.command()
@@ -110,7 +111,7 @@ def simulate(
     duration: Annotated[float, typer.Option(help="Seconds; 0 runs until stopped")] = 0.0,
 ) -> None:
     """Live demo traffic: calls arrive, crews drive their routes and press status buttons."""
-    from dispatch.sim.runner import SimConfig, run_simulation
+    from dispatch.sim import SimConfig, run_simulation
 
     _logging()
     config = SimConfig(
