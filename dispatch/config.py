@@ -1,8 +1,8 @@
 """Typed settings from the environment (and a git-ignored ``.env``), read once.
 
 ``DATABASE_URL`` and ``REDIS_URL`` keep their conventional names; everything else is prefixed
-``GOLDENHOUR_``. The secret has no default on purpose (the server refuses to start without it): tokens signed with a published default
-would let anyone act as a dispatcher.
+``GOLDENHOUR_``. The secret has no default on purpose (the server refuses to start without
+it): tokens signed with a published default would let anyone act as a dispatcher.
 """
 
 from __future__ import annotations
@@ -33,12 +33,15 @@ class Settings(BaseSettings):
     max_snap_distance_m: float = 500.0
     token_ttl_s: int = 12 * 3600  # one shift
     hub_poll_interval_s: float = 2.0
+    order_resend_s: float = 10.0  # an unacknowledged dispatch order is pushed again this often
     frontend_dir: Path = Path(__file__).resolve().parent.parent / "frontend" / "dist"
 
     @field_validator("secret_key")
     @classmethod
     def _not_a_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and value.get_secret_value().lower().startswith(("changeme", "change-me", "secret")):
+        if value is not None and value.get_secret_value().lower().startswith(
+            ("changeme", "change-me", "secret")
+        ):
             raise ValueError("GOLDENHOUR_SECRET_KEY is a placeholder; generate a random one")
         return value
 
@@ -57,10 +60,10 @@ class Settings(BaseSettings):
         url = self.database_url
         for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
             if url.startswith(prefix):
-                return "postgresql+asyncpg://" + url[len(prefix):]
+                return "postgresql+asyncpg://" + url[len(prefix) :]
         raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got {url!r}")
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()  # type: ignore[call-arg]
+    return Settings()

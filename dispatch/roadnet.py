@@ -1,4 +1,4 @@
-"""Adapter from the standalone ``routing`` library to the services' ``Roads`` and ``Geocoder`` ports.
+"""Adapter from the ``routing`` library to the services' ``Roads`` and ``Geocoder`` ports.
 
 The one place where routing's types and errors are translated into the dispatch vocabulary.
 """
@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from routing import Geocoder as MapGeocoder
-from routing import RoadNetwork
-from routing.errors import NoRouteError, OffRoadError
-
 from dispatch.domain.errors import OffRoad
 from dispatch.domain.geo import Location
 from dispatch.services.ports import Place, RoadEta, RoadRoute
+from routing import Geocoder as MapGeocoder
+from routing import RoadNetwork
+from routing.errors import NoRouteError, OffRoadError
 
 
 class RoadsAdapter:
@@ -33,8 +32,9 @@ class RoadsAdapter:
 
     def etas(self, origins: Sequence[Location], destination: Location) -> list[RoadEta | None]:
         try:
-            raw = self.network.etas([(o.lon, o.lat) for o in origins],
-                                    (destination.lon, destination.lat))
+            raw = self.network.etas(
+                [(o.lon, o.lat) for o in origins], (destination.lon, destination.lat)
+            )
         except OffRoadError as exc:
             raise OffRoad(f"destination is {exc.distance_m:.0f} m from any road") from exc
         return [None if e is None else RoadEta(e.duration_s, e.distance_m) for e in raw]

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from routing import RoadNetwork
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,6 +21,7 @@ from dispatch.domain.geo import Location
 from dispatch.store import tables as t
 from dispatch.store.geo import point
 from dispatch.store.users import UserRecord, upsert_user
+from routing import RoadNetwork
 
 MIN_STATIONS = 4
 
@@ -39,14 +39,23 @@ def _on_road(network: RoadNetwork, lon: float, lat: float) -> Location:
     return Location(snap.lon, snap.lat)
 
 
-def plan_sites(network: RoadNetwork) -> tuple[list[tuple[str, Location]], list[tuple[str, Location]]]:
+def plan_sites(
+    network: RoadNetwork,
+) -> tuple[list[tuple[str, Location]], list[tuple[str, Location]]]:
     """(stations, hospitals) as (name, on-road location): OSM first, the demo layout after."""
-    stations = [(p.name, _on_road(network, p.lon, p.lat))
-                for kind in ("ambulance_station", "fire_station") for p in network.pois(kind)]
+    stations = [
+        (p.name, _on_road(network, p.lon, p.lat))
+        for kind in ("ambulance_station", "fire_station")
+        for p in network.pois(kind)
+    ]
     hospitals = [(p.name, _on_road(network, p.lon, p.lat)) for p in network.pois("hospital")]
     west, south, east, north = network.bbox
-    quadrants = [("North-West", 0.25, 0.75), ("North-East", 0.75, 0.75),
-                 ("South-West", 0.25, 0.25), ("South-East", 0.75, 0.25)]
+    quadrants = [
+        ("North-West", 0.25, 0.75),
+        ("North-East", 0.75, 0.75),
+        ("South-West", 0.25, 0.25),
+        ("South-East", 0.75, 0.25),
+    ]
     for label, fx, fy in quadrants[: max(0, MIN_STATIONS - len(stations))]:
         location = _on_road(network, west + fx * (east - west), south + fy * (north - south))
         stations.append((f"Ambulance Station {label} (demo)", location))
@@ -76,17 +85,20 @@ async def seed(engine: AsyncEngine, network: RoadNetwork, *, units: int = 12) ->
         for table, sites in ((t.stations, stations), (t.hospitals, hospitals)):
             for name, location in sites:
                 await conn.execute(
-                    insert(table).values(name=name, location=point(location))
+                    insert(table)
+                    .values(name=name, location=point(location))
                     .on_conflict_do_nothing(index_elements=["name"])
                 )
-        rows = (await conn.execute(select(t.stations.c.id, t.stations.c.name)
-                                   .order_by(t.stations.c.id))).all()
+        rows = (
+            await conn.execute(select(t.stations.c.id, t.stations.c.name).order_by(t.stations.c.id))
+        ).all()
         by_name = {r.name: r.id for r in rows}
         placed = [(by_name[name], location) for name, location in stations]
         for i in range(units):
             station_id, location = placed[i % len(placed)]
             await conn.execute(
-                insert(t.units).values(
+                insert(t.units)
+                .values(
                     call_sign=f"A{i + 1:02d}",
                     capability="ALS" if i % 2 == 0 else "BLS",
                     status="available",
@@ -94,7 +106,8 @@ async def seed(engine: AsyncEngine, network: RoadNetwork, *, units: int = 12) ->
                     station_id=station_id,
                     position=point(location),
                     position_at=now,
-                ).on_conflict_do_nothing(index_elements=["call_sign"])
+                )
+                .on_conflict_do_nothing(index_elements=["call_sign"])
             )
         fleet = (await conn.execute(select(t.units.c.id, t.units.c.call_sign))).all()
     users = [("dispatcher", "dispatcher", "dispatcher"), ("supervisor", "supervisor", "supervisor")]

@@ -40,7 +40,9 @@ def database_url() -> Iterator[str]:
     plain = url.render_as_string(hide_password=False)
     asyncio.run(admin.create_database(plain))
     try:
-        admin.migrate(url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False))
+        admin.migrate(
+            url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+        )
         yield plain
     finally:
         asyncio.run(admin.drop_database(plain))
@@ -93,9 +95,20 @@ class ServerProcess:
         assert self.log_path is not None
         with self.log_path.open("ab") as log:  # the child keeps its own copy of the handle
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "dispatch.cli", "serve", "--port", str(self.port),
-                 "--log-level", "warning"],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                [
+                    sys.executable,
+                    "-m",
+                    "dispatch.cli",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--log-level",
+                    "warning",
+                ],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -145,13 +158,15 @@ def server_env(database_url: str, redis_url: str, map_dir: Path, secret_key: str
         GOLDENHOUR_MAP_DIR=str(map_dir),
         GOLDENHOUR_REDIS_CHANNEL=f"gh-test-{RUN_ID}:events",
         GOLDENHOUR_HUB_POLL_INTERVAL_S="1.0",
+        GOLDENHOUR_ORDER_RESEND_S="1.0",
     )
     return env
 
 
 @pytest.fixture(scope="session")
-def servers(server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-            ) -> Iterator[list[ServerProcess]]:
+def servers(
+    server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[ServerProcess]]:
     """Two app processes on the same database and Redis channel."""
     logs = tmp_path_factory.mktemp("logs")
     procs = [ServerProcess(env=server_env) for _ in range(2)]
@@ -184,8 +199,9 @@ async def reset_fleet(database_url: str) -> None:
             "UPDATE units u SET status = 'available', incident_id = NULL, status_at = now(), "
             "position = s.location, position_at = now() FROM stations s WHERE s.id = u.station_id"
         )
-        await conn.execute("UPDATE incidents SET status = 'closed', closed_at = now() "
-                           "WHERE status <> 'closed'")
+        await conn.execute(
+            "UPDATE incidents SET status = 'closed', closed_at = now() WHERE status <> 'closed'"
+        )
     finally:
         await conn.close()
 

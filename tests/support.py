@@ -1,4 +1,4 @@
-"""Test-side helpers: log in over HTTP, a console WebSocket that collects messages, problem checks."""
+"""Test helpers: HTTP login, a console WebSocket that collects messages, problem checks."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ import httpx
 import websockets
 
 
-async def login(http: httpx.AsyncClient, username: str, password: str | None = None) -> dict[str, str]:
+async def login(
+    http: httpx.AsyncClient, username: str, password: str | None = None
+) -> dict[str, str]:
     """Authorization header for a demo user (demo passwords equal the username)."""
-    r = await http.post("/api/v1/auth/token",
-                        data={"username": username, "password": password or username})
+    r = await http.post(
+        "/api/v1/auth/token", data={"username": username, "password": password or username}
+    )
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
@@ -52,6 +55,7 @@ class ConsoleSocket:
 
     async def wait_for(self, predicate: Any, timeout: float = 10.0) -> dict[str, Any]:
         """The first message satisfying ``predicate``, waiting up to ``timeout`` seconds."""
+
         async def scan() -> dict[str, Any]:
             seen = 0
             while True:

@@ -46,8 +46,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def healthz(container: ContainerDep) -> dict[str, Any]:
         from dispatch.store.views import last_seq
 
-        return {"status": "ok", "seq": await last_seq(container.engine),
-                "redis": await container.bus.ping(), "map": container.network.name}
+        return {
+            "status": "ok",
+            "seq": await last_seq(container.engine),
+            "redis": await container.bus.ping(),
+            "map": container.network.name,
+        }
 
     if settings.frontend_dir.is_dir():
         app.mount("/", StaticFiles(directory=settings.frontend_dir, html=True), name="console")

@@ -37,17 +37,24 @@ def current_principal(
     if token:
         principal = read_token(token, secret=container.settings.signing_key())
     if principal is None:
-        raise Problem(401, "not-authenticated", "Log in first: missing, invalid or expired token",
-                      headers={"WWW-Authenticate": "Bearer"})
+        raise Problem(
+            401,
+            "not-authenticated",
+            "Log in first: missing, invalid or expired token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return principal
 
 
 def require(*roles: Role) -> object:
     def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if principal.role not in roles:
-            raise Problem(403, "forbidden",
-                          f"Role {principal.role.value} may not do this "
-                          f"(needs {' or '.join(r.value for r in roles)})")
+            raise Problem(
+                403,
+                "forbidden",
+                f"Role {principal.role.value} may not do this "
+                f"(needs {' or '.join(r.value for r in roles)})",
+            )
         return principal
 
     return Depends(check)
@@ -60,5 +67,6 @@ Dispatcher = Annotated[Principal, require(Role.DISPATCHER, Role.SUPERVISOR)]
 def ensure_may_act_for_unit(principal: Principal, unit_id: int) -> None:
     """Crews act only for their own unit; dispatchers and supervisors for any."""
     if principal.role is Role.CREW and principal.unit_id != unit_id:
-        raise Problem(403, "not-your-unit",
-                      f"Crew of unit {principal.unit_id} may not act for unit {unit_id}")
+        raise Problem(
+            403, "not-your-unit", f"Crew of unit {principal.unit_id} may not act for unit {unit_id}"
+        )

@@ -33,6 +33,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "illegal-transition": 409,
     "unit-has-no-position": 409,
     "concurrent-change": 409,
+    "order-not-current": 409,
+    "idempotency-key-reused": 422,
 }
 
 _TITLE_BY_STATUS = {
@@ -50,15 +52,21 @@ _TITLE_BY_STATUS = {
 class Problem(Exception):
     """Raise from a route for an error that is not a domain rule (auth, permissions)."""
 
-    def __init__(self, status: int, code: str, detail: str, *,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, detail: str, *, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail, self.headers = status, code, detail, headers
 
 
 def problem_response(
-    status: int, code: str, detail: str, *, title: str | None = None,
-    headers: dict[str, str] | None = None, **extra: Any
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     body = {
         "type": PROBLEM_BASE + code,
@@ -68,8 +76,9 @@ def problem_response(
         "code": code,
         **extra,
     }
-    return JSONResponse(body, status_code=status, media_type="application/problem+json",
-                        headers=headers)
+    return JSONResponse(
+        body, status_code=status, media_type="application/problem+json", headers=headers
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -99,16 +108,19 @@ def install(app: FastAPI) -> None:
         code = {404: "not-found", 405: "method-not-allowed", 401: "not-authenticated"}.get(
             exc.status_code, "http-error"
         )
-        return problem_response(exc.status_code, code, str(exc.detail),
-                                headers=getattr(exc, "headers", None))
+        return problem_response(
+            exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         if is_storage_outage(exc):
             log.error("storage unavailable: %s", exc)
             return problem_response(
-                503, "storage-unavailable", "The database is not reachable; nothing was changed. "
-                "Retry in a few seconds.", headers={"Retry-After": "2"}
+                503,
+                "storage-unavailable",
+                "The database is not reachable; nothing was changed. Retry in a few seconds.",
+                headers={"Retry-After": "2"},
             )
         log.exception("unhandled error")
         return problem_response(500, "internal-error", "Unexpected server error; it was logged.")

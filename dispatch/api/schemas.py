@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from dispatch.domain.commands import ClientStamp
 from dispatch.domain.model import UnitStatus
 
 
@@ -25,10 +26,28 @@ class AssignIn(Body):
     unit_id: int
 
 
-class StatusIn(Body):
+class CrewUpdate(Body):
+    """Crew devices number their updates so that replaying an offline queue is harmless."""
+
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+    client_seq: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> CrewUpdate:
+        if (self.client_id is None) != (self.client_seq is None):
+            raise ValueError("client_id and client_seq go together")
+        return self
+
+    def stamp(self) -> ClientStamp | None:
+        if self.client_id is None or self.client_seq is None:
+            return None
+        return ClientStamp(self.client_id, self.client_seq)
+
+
+class StatusIn(CrewUpdate):
     status: UnitStatus
 
 
-class PositionIn(Body):
+class PositionIn(CrewUpdate):
     position: LonLat = Field(description="[lon, lat], WGS84")
     reported_at: AwareDatetime | None = None

@@ -7,6 +7,7 @@ sequence numbers and fills any gap from the events table, and polls the table wh
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 
@@ -27,7 +28,7 @@ class RedisEventBus:
         )
 
     async def publish(self, records: Sequence[EventRecord]) -> None:
-        """Best effort: a failure is logged, never raised, because the events are already committed."""
+        """Best effort: a failure is logged, never raised: the events are already committed."""
         if not records:
             return
         try:
@@ -55,10 +56,8 @@ class RedisEventBus:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
             finally:
-                try:
-                    await pubsub.aclose()
-                except (RedisError, OSError):
-                    pass
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def ping(self) -> bool:
         try:

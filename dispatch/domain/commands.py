@@ -15,11 +15,28 @@ class Command:
 
 
 @dataclass(frozen=True, slots=True)
+class ClientStamp:
+    """Which device sent a crew update and its running number there: replays are recognised."""
+
+    client_id: str
+    client_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyKey:
+    """A client-chosen key plus a digest of the request it was first used with."""
+
+    key: str
+    request_hash: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReceiveCall(Command):
     location: Location | None
     address: str | None
     complaint: str
     priority: int
+    idempotency: IdempotencyKey | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +49,7 @@ class AssignUnit(Command):
 class ChangeUnitStatus(Command):
     unit_id: int
     status: UnitStatus
+    stamp: ClientStamp | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,3 +57,10 @@ class ReportPosition(Command):
     unit_id: int
     location: Location
     reported_at: datetime | None = None
+    stamp: ClientStamp | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AcknowledgeOrder(Command):
+    unit_id: int
+    order_id: int

@@ -1,7 +1,8 @@
 """Domain errors: each carries a stable machine-readable ``code`` the API maps to a problem type.
 
-Why codes and not exception classes at the edge: the console and crew app key their behaviour on the
-code (e.g. refresh recommendations on ``unit-not-available``), so it must never change with a refactor.
+Why codes and not exception classes at the edge: the console and crew app key their behaviour
+on the code (e.g. refresh recommendations on ``unit-not-available``), so it must never change
+with a refactor.
 """
 
 from __future__ import annotations
@@ -72,3 +73,15 @@ class ConcurrentChange(DomainError):
 
     code = "concurrent-change"
     title = "Changed by someone else, try again"
+
+
+class OrderNotCurrent(DomainError):
+    code = "order-not-current"
+    title = "Not the unit's current order"
+
+
+class IdempotencyKeyReused(DomainError):
+    """Same Idempotency-Key, different request: a client bug that must not create a call."""
+
+    code = "idempotency-key-reused"
+    title = "Idempotency-Key already used for a different request"

@@ -42,6 +42,7 @@ class CallReceived(Event):
 class UnitAssigned(Event):
     incident: int
     unit: int
+    order_id: int
 
     @property
     def incident_id(self) -> int | None:
@@ -84,3 +85,20 @@ class IncidentClosed(Event):
     @property
     def incident_id(self) -> int | None:
         return self.incident
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAcknowledged(Event):
+    """The crew confirmed it received the dispatch order (NENA STA-024 style acknowledgement)."""
+
+    unit: int
+    incident: int | None
+    order_id: int
+
+    @property
+    def incident_id(self) -> int | None:
+        return self.incident
+
+    @property
+    def unit_id(self) -> int | None:
+        return self.unit

@@ -14,6 +14,7 @@ from dispatch.domain import events as ev
 from dispatch.domain.errors import (
     IllegalTransition,
     IncidentNotAssignable,
+    OrderNotCurrent,
     UnitNotAvailable,
     UnitNotCapable,
 )
@@ -154,7 +155,30 @@ class Unit:
     position: Location | None = None
     position_at: datetime | None = None
     incident_id: int | None = None
+    order_id: int | None = None
+    order_acknowledged_at: datetime | None = None
     events: list[ev.Event] = field(default_factory=list, repr=False)
+
+    @property
+    def awaiting_acknowledgement(self) -> bool:
+        return self.order_id is not None and self.order_acknowledged_at is None
+
+    def acknowledge(self, order_id: int, *, at: datetime) -> bool:
+        """The crew confirms its current order; repeating it changes nothing (mobile retries)."""
+        if order_id != self.order_id:
+            raise OrderNotCurrent(
+                f"Order {order_id} is not the current order of {self.call_sign}"
+                + ("" if self.order_id is None else f" (current: {self.order_id})")
+            )
+        if self.order_acknowledged_at is not None:
+            return False
+        self.order_acknowledged_at = at
+        self.events.append(
+            ev.OrderAcknowledged(
+                occurred_at=at, unit=self.id, incident=self.incident_id, order_id=order_id
+            )
+        )
+        return True
 
     def report_position(self, location: Location, *, at: datetime) -> bool:
         """Accept a GPS fix unless it is older than the one we hold (mobile networks reorder)."""
@@ -173,12 +197,17 @@ class Unit:
                 f"{self.call_sign} cannot go from {self.status.value} to {new.value} "
                 f"(allowed: {allowed})"
             )
+        if self.status is U.DISPATCHED and self.order_id is not None:
+            # Pressing "en route" proves the order arrived, even if the ack button was not used.
+            self.acknowledge(self.order_id, at=at)
         previous = self.status
         self.status = new
         self.status_at = at
         incident = self.incident_id
         if new is U.AVAILABLE:
             self.incident_id = None
+            self.order_id = None
+            self.order_acknowledged_at = None
         self.events.append(
             ev.UnitStatusChanged(
                 occurred_at=at,
@@ -191,8 +220,8 @@ class Unit:
         return previous
 
 
-def assign(unit: Unit, incident: Incident, *, at: datetime) -> None:
-    """Send ``unit`` to ``incident``: both change together or neither does."""
+def assign(unit: Unit, incident: Incident, *, order_id: int, at: datetime) -> None:
+    """Send ``unit`` to ``incident`` under dispatch order ``order_id``: both change or neither."""
     if unit.status is not UnitStatus.AVAILABLE:
         raise UnitNotAvailable(f"Unit {unit.call_sign} is {unit.status.value}, not available")
     if unit.capability not in required_capabilities(incident.priority):
@@ -208,10 +237,14 @@ def assign(unit: Unit, incident: Incident, *, at: datetime) -> None:
     unit.status = UnitStatus.DISPATCHED
     unit.status_at = at
     unit.incident_id = incident.id
+    unit.order_id = order_id
+    unit.order_acknowledged_at = None
     incident.status = IncidentStatus.DISPATCHED
     incident.dispatched_at = at
     incident.unit_ids.append(unit.id)
-    incident.events.append(ev.UnitAssigned(occurred_at=at, incident=incident.id, unit=unit.id))
+    incident.events.append(
+        ev.UnitAssigned(occurred_at=at, incident=incident.id, unit=unit.id, order_id=order_id)
+    )
 
 
 def change_unit_status(

@@ -27,6 +27,8 @@ def unit_view(unit: Unit) -> dict[str, Any]:
         "position_at": _iso(unit.position_at),
         "station_id": unit.station_id,
         "incident_id": unit.incident_id,
+        "order_id": unit.order_id,
+        "acknowledged_at": _iso(unit.order_acknowledged_at),
     }
 
 
@@ -47,4 +49,21 @@ def incident_view(incident: Incident) -> dict[str, Any]:
         "transporting_at": _iso(incident.transporting_at),
         "at_hospital_at": _iso(incident.at_hospital_at),
         "closed_at": _iso(incident.closed_at),
+    }
+
+
+def assignment_view(unit: Unit, incident: Incident, route: Any | None) -> dict[str, Any]:
+    """What a crew is sent to: the order, the incident and a road route from where it is now.
+
+    ``route`` is anything with ``as_geojson()``, ``duration_s``, ``distance_m`` and ``steps``.
+    """
+    return {
+        "order_id": unit.order_id,
+        "acknowledged_at": _iso(unit.order_acknowledged_at),
+        "incident": incident_view(incident),
+        "unit": unit_view(unit),
+        "eta_s": None if route is None else round(route.duration_s, 1),
+        "distance_m": None if route is None else round(route.distance_m, 1),
+        "route": None if route is None else route.as_geojson(),
+        "steps": [] if route is None else list(route.steps),
     }

@@ -30,12 +30,17 @@ RESYNC = Resync()
 
 @dataclass(eq=False)
 class Connection:
+    """One socket's view of the stream; ``wants`` narrows it (a crew sees only its own unit)."""
+
     queue: asyncio.Queue[EventRecord | Resync] = field(
         default_factory=lambda: asyncio.Queue(maxsize=2000)
     )
     last_seq: int = 0
+    wants: Callable[[EventRecord], bool] | None = None
 
     def offer(self, record: EventRecord) -> None:
+        if self.wants is not None and not self.wants(record):
+            return
         try:
             self.queue.put_nowait(record)
         except asyncio.QueueFull:
@@ -65,8 +70,8 @@ class Hub:
     def seq(self) -> int:
         return self._seq
 
-    def connect(self) -> Connection:
-        conn = Connection()
+    def connect(self, wants: Callable[[EventRecord], bool] | None = None) -> Connection:
+        conn = Connection(wants=wants)
         self._connections.add(conn)
         return conn
 

@@ -10,8 +10,14 @@ from typing import Any
 
 from dispatch.domain import commands as cmd
 from dispatch.domain import model
-from dispatch.domain.errors import AddressNotFound, ConcurrentChange, InvalidLocation
+from dispatch.domain.errors import (
+    AddressNotFound,
+    ConcurrentChange,
+    IdempotencyKeyReused,
+    InvalidLocation,
+)
 from dispatch.domain.model import Incident, Unit, UnitStatus
+from dispatch.domain.views import incident_view
 from dispatch.services.ports import Clock, Geocoder, Publisher, RoadRoute, Roads, UnitOfWork
 
 
@@ -46,8 +52,34 @@ class Dispatched:
     route: RoadRoute | None
 
 
-async def receive_call(c: cmd.ReceiveCall, deps: Deps) -> Incident:
-    """A call-taker logs a call: a map pin wins over address text; the location must be on roads."""
+@dataclass(frozen=True, slots=True)
+class CallAnswer:
+    """The new incident as the API shows it; ``replayed`` when an Idempotency-Key matched."""
+
+    incident: dict[str, Any]
+    replayed: bool = False
+
+
+def _replay(found: tuple[str, int, dict[str, Any]], key: cmd.IdempotencyKey) -> CallAnswer:
+    request_hash, _, response = found
+    if request_hash != key.request_hash:
+        raise IdempotencyKeyReused(
+            f"Idempotency-Key {key.key!r} was used for a different call; use a new key"
+        )
+    return CallAnswer(response, replayed=True)
+
+
+async def receive_call(c: cmd.ReceiveCall, deps: Deps) -> CallAnswer:
+    """A call-taker logs a call: a map pin wins over address text; the location must be on roads.
+
+    With an Idempotency-Key, a retried request gets the first answer and never a second incident,
+    even when both copies arrive at once: the key is claimed in the incident's own transaction.
+    """
+    if c.idempotency is not None:
+        async with deps.new_uow() as uow:
+            found = await uow.idempotency.find(c.idempotency.key)
+        if found is not None:
+            return _replay(found, c.idempotency)
     location, address = c.location, (c.address or "").strip() or None
     if location is None:
         if address is None:
@@ -69,8 +101,19 @@ async def receive_call(c: cmd.ReceiveCall, deps: Deps) -> Incident:
             at=deps.clock.now(),
         )
         await uow.incidents.add(incident)
+        view = incident_view(incident)
+        if c.idempotency is not None and not await uow.idempotency.claim(
+            c.idempotency.key,
+            actor=c.actor,
+            request_hash=c.idempotency.request_hash,
+            status_code=201,
+            response=view,
+        ):
+            found = await uow.idempotency.find(c.idempotency.key)
+            assert found is not None, "claim lost to a committed twin"
+            return _replay(found, c.idempotency)  # our copy rolls back unseen
         await _commit(uow, c.actor, deps)
-    return incident
+    return CallAnswer(view)
 
 
 async def recommend(incident_id: int, limit: int, deps: Deps) -> list[Recommendation]:
@@ -86,7 +129,11 @@ async def recommend(incident_id: int, limit: int, deps: Deps) -> list[Recommenda
     ]
     etas = deps.roads.etas([u.position for u in candidates if u.position], incident.location)
     reachable = sorted(
-        ((eta.duration_s, u.call_sign, u, eta) for u, eta in zip(candidates, etas, strict=True) if eta),
+        (
+            (eta.duration_s, u.call_sign, u, eta)
+            for u, eta in zip(candidates, etas, strict=True)
+            if eta
+        ),
         key=lambda row: (row[0], row[1]),
     )
     ranked = []
@@ -105,14 +152,20 @@ async def assign_unit(c: cmd.AssignUnit, deps: Deps) -> Dispatched:
     async with deps.new_uow() as uow:
         incident = await uow.incidents.get(c.incident_id, lock=True)
         unit = await uow.units.get(c.unit_id, lock=True)
-        model.assign(unit, incident, at=deps.clock.now())
+        order_id = await uow.assignments.next_id()
+        model.assign(unit, incident, order_id=order_id, at=deps.clock.now())
         route = None
         if unit.position is not None:
             route = deps.roads.route(unit.position, incident.location)
         await uow.units.save(unit)
         await uow.incidents.save(incident)
         await uow.assignments.add(
-            incident_id=incident.id, unit_id=unit.id, at=unit.status_at, actor=c.actor, route=route
+            order_id=order_id,
+            incident_id=incident.id,
+            unit_id=unit.id,
+            at=unit.status_at,
+            actor=c.actor,
+            route=route,
         )
         await _commit(uow, c.actor, deps)
     return Dispatched(incident, unit, route)
@@ -126,7 +179,13 @@ async def change_unit_status(c: cmd.ChangeUnitStatus, deps: Deps) -> Unit:
         unit = await uow.units.get(c.unit_id, lock=True)
         if unit.incident_id != incident_id:
             raise ConcurrentChange(f"Unit {unit.call_sign} was reassigned meanwhile")
-        model.change_unit_status(unit, incident, c.status, at=deps.clock.now())
+        if not await _first_time(uow, c.unit_id, c.stamp):
+            return unit
+        order, acknowledged = unit.order_id, unit.order_acknowledged_at
+        now = deps.clock.now()
+        model.change_unit_status(unit, incident, c.status, at=now)
+        if order is not None and acknowledged is None and unit.order_acknowledged_at is not None:
+            await uow.assignments.acknowledged(order, now)
         await uow.units.save(unit)
         if incident is not None:
             await uow.incidents.save(incident)
@@ -140,10 +199,31 @@ async def report_position(c: cmd.ReportPosition, deps: Deps) -> Unit:
     reported = c.reported_at or now
     async with deps.new_uow() as uow:
         unit = await uow.units.get(c.unit_id, lock=True)
-        if unit.report_position(c.location, at=min(reported, now)):
+        at = min(reported, now)
+        if await _first_time(uow, c.unit_id, c.stamp) and unit.report_position(c.location, at=at):
             await uow.units.save(unit)
+            await uow.tracks.add(unit.id, c.location, at)
             await _commit(uow, c.actor, deps)
     return unit
+
+
+async def acknowledge_order(c: cmd.AcknowledgeOrder, deps: Deps) -> Unit:
+    """The crew confirms the dispatch order reached them; a repeat is answered, not re-applied."""
+    async with deps.new_uow() as uow:
+        unit = await uow.units.get(c.unit_id, lock=True)
+        now = deps.clock.now()
+        if unit.acknowledge(c.order_id, at=now):
+            await uow.units.save(unit)
+            await uow.assignments.acknowledged(c.order_id, now)
+            await _commit(uow, c.actor, deps)
+    return unit
+
+
+async def _first_time(uow: UnitOfWork, unit_id: int, stamp: cmd.ClientStamp | None) -> bool:
+    """False for a replayed crew update (its client sequence number was already applied)."""
+    if stamp is None:
+        return True
+    return await uow.client_cursors.advance(unit_id, stamp.client_id, stamp.client_seq)
 
 
 async def _commit(uow: UnitOfWork, actor: str, deps: Deps) -> None:

@@ -49,6 +49,7 @@ class RoadRoute:
     coordinates: list[list[float]]
     duration_s: float
     distance_m: float
+    steps: tuple[dict[str, Any], ...] = ()  # {"instruction": str, "distance_m": float}
 
     def as_geojson(self) -> dict[str, Any]:
         return {"type": "LineString", "coordinates": self.coordinates}
@@ -116,9 +117,14 @@ class IncidentRepository(Protocol):
 
 
 class AssignmentRepository(Protocol):
+    async def next_id(self) -> int: ...
+
+    async def acknowledged(self, order_id: int, at: datetime) -> None: ...
+
     async def add(
         self,
         *,
+        order_id: int,
         incident_id: int,
         unit_id: int,
         at: datetime,
@@ -127,12 +133,31 @@ class AssignmentRepository(Protocol):
     ) -> None: ...
 
 
+class TrackRepository(Protocol):
+    async def add(self, unit_id: int, location: Location, reported_at: datetime) -> None: ...
+
+
+class ClientCursorRepository(Protocol):
+    async def advance(self, unit_id: int, client_id: str, client_seq: int) -> bool: ...
+
+
+class IdempotencyRepository(Protocol):
+    async def find(self, key: str) -> tuple[str, int, dict[str, Any]] | None: ...
+
+    async def claim(
+        self, key: str, *, actor: str, request_hash: str, status_code: int, response: dict[str, Any]
+    ) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: state changes and the events they recorded commit together or not at all."""
 
     units: UnitRepository
     incidents: IncidentRepository
     assignments: AssignmentRepository
+    tracks: TrackRepository
+    client_cursors: ClientCursorRepository
+    idempotency: IdempotencyRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -43,7 +43,7 @@ async def drop_database(url: str) -> None:
 
 
 def migrate(async_url: str, revision: str = "head") -> None:
-    """``alembic upgrade`` to ``revision``; the first migration also creates the PostGIS extension."""
+    """``alembic upgrade`` to ``revision``; the first migration creates the PostGIS extension."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", async_url)

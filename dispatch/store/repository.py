@@ -11,9 +11,11 @@ from typing import Any
 
 from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dispatch.domain.errors import NotFound
+from dispatch.domain.geo import Location
 from dispatch.domain.model import Capability, Incident, IncidentStatus, Unit, UnitStatus
 from dispatch.services.ports import RoadRoute
 from dispatch.store import tables as t
@@ -30,6 +32,8 @@ def _unit_query() -> Select[Any]:
         t.units.c.station_id,
         t.units.c.incident_id,
         t.units.c.position_at,
+        t.units.c.order_id,
+        t.units.c.order_acknowledged_at,
         *lon_lat(t.units.c.position, "position"),
     )
 
@@ -45,6 +49,8 @@ def unit_from_row(row: Any) -> Unit:
         position=location_from(row, "position"),
         position_at=row.position_at,
         incident_id=row.incident_id,
+        order_id=row.order_id,
+        order_acknowledged_at=row.order_acknowledged_at,
     )
 
 
@@ -126,6 +132,8 @@ class SqlUnitRepository:
                 position=point(unit.position),
                 position_at=unit.position_at,
                 incident_id=unit.incident_id,
+                order_id=unit.order_id,
+                order_acknowledged_at=unit.order_acknowledged_at,
             )
         )
 
@@ -141,8 +149,9 @@ class SqlIncidentRepository:
     async def add(self, incident: Incident) -> None:
         self.seen[incident.id] = incident
         await self._conn.execute(
-            insert(t.incidents).values(id=incident.id, location=point(incident.location),
-                                       **self._fields(incident))
+            insert(t.incidents).values(
+                id=incident.id, location=point(incident.location), **self._fields(incident)
+            )
         )
 
     async def get(self, incident_id: int, *, lock: bool = False) -> Incident:
@@ -192,9 +201,22 @@ class SqlAssignmentRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
+    async def next_id(self) -> int:
+        """The id of the next dispatch order, known before the order is written."""
+        seq = func.nextval(func.pg_get_serial_sequence("assignments", "id"))
+        return int((await self._conn.execute(select(seq))).scalar_one())
+
+    async def acknowledged(self, order_id: int, at: datetime) -> None:
+        await self._conn.execute(
+            update(t.assignments)
+            .where(t.assignments.c.id == order_id, t.assignments.c.acknowledged_at.is_(None))
+            .values(acknowledged_at=at)
+        )
+
     async def add(
         self,
         *,
+        order_id: int,
         incident_id: int,
         unit_id: int,
         at: datetime,
@@ -203,6 +225,7 @@ class SqlAssignmentRepository:
     ) -> None:
         await self._conn.execute(
             insert(t.assignments).values(
+                id=order_id,
                 incident_id=incident_id,
                 unit_id=unit_id,
                 assigned_at=at,
@@ -212,3 +235,73 @@ class SqlAssignmentRepository:
                 route=line(None if route is None else route.coordinates),
             )
         )
+
+
+class SqlTrackRepository:
+    """GPS fixes as a track per unit (for replay); one row per accepted fix."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, unit_id: int, location: Location, reported_at: datetime) -> None:
+        await self._conn.execute(
+            insert(t.unit_positions).values(
+                unit_id=unit_id, position=point(location), reported_at=reported_at
+            )
+        )
+
+
+class SqlClientCursorRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def advance(self, unit_id: int, client_id: str, client_seq: int) -> bool:
+        """Move the (unit, client) cursor to ``client_seq``; False when it is not newer.
+
+        One statement, so two retries racing each other cannot both win.
+        """
+        new = pg_insert(t.client_cursors).values(
+            unit_id=unit_id, client_id=client_id, last_seq=client_seq
+        )
+        upsert = new.on_conflict_do_update(
+            index_elements=[t.client_cursors.c.unit_id, t.client_cursors.c.client_id],
+            set_={"last_seq": new.excluded.last_seq, "updated_at": func.now()},
+            where=t.client_cursors.c.last_seq < new.excluded.last_seq,
+        ).returning(t.client_cursors.c.last_seq)
+        return (await self._conn.execute(upsert)).first() is not None
+
+
+class SqlIdempotencyRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def find(self, key: str) -> tuple[str, int, dict[str, Any]] | None:
+        """(request hash, status code, response) stored under ``key``, waiting for a concurrent
+        request with the same key to commit first (the row lock of the unique key)."""
+        row = (
+            await self._conn.execute(
+                select(
+                    t.idempotency_keys.c.request_hash,
+                    t.idempotency_keys.c.status_code,
+                    t.idempotency_keys.c.response,
+                ).where(t.idempotency_keys.c.key == key)
+            )
+        ).first()
+        return None if row is None else (row.request_hash, row.status_code, row.response)
+
+    async def claim(
+        self, key: str, *, actor: str, request_hash: str, status_code: int, response: dict[str, Any]
+    ) -> bool:
+        """Store the answer under ``key`` unless a committed request already did; False then."""
+        stmt = (
+            pg_insert(t.idempotency_keys)
+            .values(
+                key=key,
+                actor=actor,
+                request_hash=request_hash,
+                status_code=status_code,
+                response=response,
+            )
+            .on_conflict_do_nothing(index_elements=[t.idempotency_keys.c.key])
+        )
+        return bool((await self._conn.execute(stmt.returning(t.idempotency_keys.c.key))).first())

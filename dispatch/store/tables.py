@@ -22,12 +22,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
 )
-from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
-
 
 
 def _point() -> Geometry:
@@ -37,6 +36,7 @@ def _point() -> Geometry:
 
 def _line() -> Geometry:
     return Geometry("LINESTRING", srid=4326, spatial_index=False)
+
 
 TZ = DateTime(timezone=True)
 
@@ -93,6 +93,8 @@ units = Table(
     Column("position_at", TZ),
     Column("station_id", Integer, ForeignKey("stations.id")),
     Column("incident_id", BigInteger, ForeignKey("incidents.id")),
+    Column("order_id", BigInteger),  # current assignment (dispatch order); no FK: avoids a cycle
+    Column("order_acknowledged_at", TZ),
     Index("ix_units_position", "position", postgresql_using="gist"),
 )
 
@@ -107,6 +109,42 @@ assignments = Table(
     Column("eta_s", Float),
     Column("distance_m", Float),
     Column("route", _line()),
+    Column("acknowledged_at", TZ),
+)
+
+#: Every accepted GPS fix, for replaying a unit's movements in incident review.
+unit_positions = Table(
+    "unit_positions",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("unit_id", Integer, ForeignKey("units.id"), nullable=False),
+    Column("position", _point(), nullable=False),
+    Column("reported_at", TZ, nullable=False),
+    Column("recorded_at", TZ, nullable=False, server_default=func.now()),
+    Index("ix_unit_positions_unit_time", "unit_id", "reported_at"),
+)
+
+#: Highest ``client_seq`` applied per (unit, device install): replays of a crew's offline queue
+#: are recognised and not applied twice.
+client_cursors = Table(
+    "client_cursors",
+    metadata,
+    Column("unit_id", Integer, ForeignKey("units.id"), primary_key=True),
+    Column("client_id", String(64), primary_key=True),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("updated_at", TZ, nullable=False, server_default=func.now()),
+)
+
+#: ``Idempotency-Key`` of call creation: same key and body -> the same answer, never a 2nd call.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("actor", String(100), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", SmallInteger, nullable=False),
+    Column("response", JSONB, nullable=False),
+    Column("created_at", TZ, nullable=False, server_default=func.now()),
 )
 
 events = Table(

@@ -14,12 +14,16 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from dispatch.domain.events import Event
+from dispatch.domain.model import Incident, Unit
 from dispatch.domain.views import incident_view, unit_view
 from dispatch.services.ports import EventRecord
 from dispatch.store import tables as t
 from dispatch.store.repository import (
     SqlAssignmentRepository,
+    SqlClientCursorRepository,
+    SqlIdempotencyRepository,
     SqlIncidentRepository,
+    SqlTrackRepository,
     SqlUnitRepository,
 )
 
@@ -31,6 +35,9 @@ class SqlUnitOfWork:
     units: SqlUnitRepository
     incidents: SqlIncidentRepository
     assignments: SqlAssignmentRepository
+    tracks: SqlTrackRepository
+    client_cursors: SqlClientCursorRepository
+    idempotency: SqlIdempotencyRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -43,6 +50,9 @@ class SqlUnitOfWork:
         self.units = SqlUnitRepository(self._conn)
         self.incidents = SqlIncidentRepository(self._conn)
         self.assignments = SqlAssignmentRepository(self._conn)
+        self.tracks = SqlTrackRepository(self._conn)
+        self.client_cursors = SqlClientCursorRepository(self._conn)
+        self.idempotency = SqlIdempotencyRepository(self._conn)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -92,7 +102,11 @@ class SqlUnitOfWork:
     def _collect(self) -> list[Event]:
         """Events of every aggregate touched, units before incidents, in the order recorded."""
         pending: list[Event] = []
-        for aggregate in [*self.units.seen.values(), *self.incidents.seen.values()]:
+        aggregates: list[Unit | Incident] = [
+            *self.units.seen.values(),
+            *self.incidents.seen.values(),
+        ]
+        for aggregate in aggregates:
             pending.extend(aggregate.events)
             aggregate.events.clear()
         pending.sort(key=lambda e: e.occurred_at)  # stable: same-time events keep their order

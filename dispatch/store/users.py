@@ -29,8 +29,12 @@ async def get_user(engine: AsyncEngine, username: str) -> UserRecord | None:
 
 
 async def upsert_user(engine: AsyncEngine, user: UserRecord) -> None:
-    values = {"username": user.username, "password_hash": user.password_hash,
-              "role": user.role, "unit_id": user.unit_id}
+    values = {
+        "username": user.username,
+        "password_hash": user.password_hash,
+        "role": user.role,
+        "unit_id": user.unit_id,
+    }
     stmt = insert(t.users).values(**values)
     stmt = stmt.on_conflict_do_update(index_elements=[t.users.c.username], set_=values)
     async with engine.begin() as conn:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dispatch.domain.model import IncidentStatus
+from dispatch.domain.model import Incident, IncidentStatus, Unit
 from dispatch.domain.views import incident_view, unit_view
 from dispatch.services.ports import EventRecord, Site
 from dispatch.store import tables as t
@@ -27,15 +27,21 @@ class Snapshot:
     incidents: list[dict[str, Any]]
 
     def as_message(self) -> dict[str, Any]:
-        return {"type": "snapshot", "seq": self.seq, "units": self.units,
-                "incidents": self.incidents}
+        return {
+            "type": "snapshot",
+            "seq": self.seq,
+            "units": self.units,
+            "incidents": self.incidents,
+        }
 
 
 async def snapshot(engine: AsyncEngine) -> Snapshot:
     async with engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="REPEATABLE READ")
         async with conn.begin():
-            seq = (await conn.execute(select(func.coalesce(func.max(t.events.c.seq), 0)))).scalar_one()
+            seq = (
+                await conn.execute(select(func.coalesce(func.max(t.events.c.seq), 0)))
+            ).scalar_one()
             units = await SqlUnitRepository(conn).list()
             incidents = await SqlIncidentRepository(conn).list(open_only=True)
     return Snapshot(
@@ -45,8 +51,24 @@ async def snapshot(engine: AsyncEngine) -> Snapshot:
     )
 
 
-async def events_after(engine: AsyncEngine, seq: int, *, until: int | None = None,
-                       limit: int = 10_000) -> list[EventRecord]:
+async def crew_snapshot(engine: AsyncEngine, unit_id: int) -> tuple[int, Unit, Incident | None]:
+    """A crew's unit and its incident, stamped with the event sequence they reflect."""
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="REPEATABLE READ")
+        async with conn.begin():
+            seq = (
+                await conn.execute(select(func.coalesce(func.max(t.events.c.seq), 0)))
+            ).scalar_one()
+            unit = await SqlUnitRepository(conn).get(unit_id)
+            incident = None
+            if unit.incident_id is not None:
+                incident = await SqlIncidentRepository(conn).get(unit.incident_id)
+    return int(seq), unit, incident
+
+
+async def events_after(
+    engine: AsyncEngine, seq: int, *, until: int | None = None, limit: int = 10_000
+) -> list[EventRecord]:
     """Events with ``seq`` in (seq, until), oldest first: what a console missed."""
     query = select(t.events).where(t.events.c.seq > seq).order_by(t.events.c.seq).limit(limit)
     if until is not None:

@@ -12,7 +12,10 @@ from tests.support import login
 
 
 async def test_dispatcher_creates_a_call_by_clicking_the_map_and_assigns_a_unit(
-    page: Page, server: ServerProcess, http: httpx.AsyncClient, reset_fleet: None,
+    page: Page,
+    server: ServerProcess,
+    http: httpx.AsyncClient,
+    reset_fleet: None,
     artifacts: Path,
 ) -> None:
     await page.goto(server.url)
@@ -24,7 +27,9 @@ async def test_dispatcher_creates_a_call_by_clicking_the_map_and_assigns_a_unit(
     map_box = await page.get_by_test_id("map").bounding_box()
     assert map_box is not None
     await page.wait_for_timeout(1500)  # let the basemap finish its first render
-    await page.mouse.click(map_box["x"] + map_box["width"] / 2, map_box["y"] + map_box["height"] / 2)
+    await page.mouse.click(
+        map_box["x"] + map_box["width"] / 2, map_box["y"] + map_box["height"] / 2
+    )
     await expect(page.get_by_test_id("call-location")).to_contain_text(",")
     await page.get_by_test_id("call-complaint").fill("unconscious person, breathing")
     await page.get_by_test_id("call-priority").select_option("1")
@@ -42,8 +47,9 @@ async def test_dispatcher_creates_a_call_by_clicking_the_map_and_assigns_a_unit(
     units = (await http.get("/api/v1/units", headers=dispatcher)).json()
     call_sign = next(u["call_sign"] for u in units if u["id"] == unit_id)
     crew = await login(http, f"crew-{call_sign.lower()}")
-    r = await http.post(f"/api/v1/units/{unit_id}/status", headers=crew,
-                        json={"status": "en_route"})
+    r = await http.post(
+        f"/api/v1/units/{unit_id}/status", headers=crew, json={"status": "en_route"}
+    )
     assert r.status_code == 200, r.text
     await expect(status).to_have_text("en_route", timeout=10_000)
     await page.screenshot(path=str(artifacts / "console.png"))

@@ -21,13 +21,16 @@ async def login(
 ) -> dict[str, Any]:
     user = await get_user(container.engine, form.username)
     if not verify_password(form.password, None if user is None else user.password_hash):
-        raise Problem(401, "bad-credentials", "Wrong username or password",
-                      headers={"WWW-Authenticate": "Bearer"})
+        raise Problem(
+            401,
+            "bad-credentials",
+            "Wrong username or password",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     assert user is not None
     principal = Principal(user.username, Role(user.role), user.unit_id)
     settings = container.settings
-    token = issue_token(principal, secret=settings.signing_key(),
-                        ttl_s=settings.token_ttl_s)
+    token = issue_token(principal, secret=settings.signing_key(), ttl_s=settings.token_ttl_s)
     return {"access_token": token, "token_type": "bearer", **principal.as_dict()}
 
 

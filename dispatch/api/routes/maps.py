@@ -24,20 +24,26 @@ async def map_info(container: ContainerDep) -> dict[str, Any]:
 async def roads(container: ContainerDep) -> Response:
     """The basemap's road lines; public like a paper map, cached by the browser for an hour."""
     return Response(
-        container.roads_geojson_bytes(), media_type="application/geo+json",
+        container.roads_geojson_bytes(),
+        media_type="application/geo+json",
         headers={"Cache-Control": "public, max-age=3600"},
     )
 
 
 @router.get("/geocode")
 async def geocode(
-    _: AnyUser, deps: ServiceDeps,
+    _: AnyUser,
+    deps: ServiceDeps,
     q: Annotated[str, Query(max_length=300)],
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> list[dict[str, Any]]:
     return [
-        {"label": p.label, "location": p.location.as_lonlat(), "kind": p.kind,
-         "score": round(p.score, 3)}
+        {
+            "label": p.label,
+            "location": p.location.as_lonlat(),
+            "kind": p.kind,
+            "score": round(p.score, 3),
+        }
         for p in deps.geocoder.search(q, limit=limit)
     ]
 
@@ -52,22 +58,30 @@ def _lonlat(text: str, name: str) -> Location:
 
 @router.get("/route")
 async def route(
-    _: AnyUser, deps: ServiceDeps,
+    _: AnyUser,
+    deps: ServiceDeps,
     from_: Annotated[str, Query(alias="from", description="lon,lat")],
     to: Annotated[str, Query(description="lon,lat")],
 ) -> dict[str, Any]:
     r = deps.roads.route(_lonlat(from_, "from"), _lonlat(to, "to"))
-    return {"route": r.as_geojson(), "eta_s": round(r.duration_s, 1),
-            "distance_m": round(r.distance_m, 1)}
+    return {
+        "route": r.as_geojson(),
+        "eta_s": round(r.duration_s, 1),
+        "distance_m": round(r.distance_m, 1),
+    }
 
 
 @router.get("/stations")
 async def stations(_: AnyUser, container: ContainerDep) -> list[dict[str, Any]]:
-    return [{"id": s.id, "name": s.name, "location": s.location.as_lonlat()}
-            for s in await views.sites(container.engine, tables.stations)]
+    return [
+        {"id": s.id, "name": s.name, "location": s.location.as_lonlat()}
+        for s in await views.sites(container.engine, tables.stations)
+    ]
 
 
 @router.get("/hospitals")
 async def hospitals(_: AnyUser, container: ContainerDep) -> list[dict[str, Any]]:
-    return [{"id": s.id, "name": s.name, "location": s.location.as_lonlat()}
-            for s in await views.sites(container.engine, tables.hospitals)]
+    return [
+        {"id": s.id, "name": s.name, "location": s.location.as_lonlat()}
+        for s in await views.sites(container.engine, tables.hospitals)
+    ]

@@ -11,7 +11,7 @@ from dispatch.api.problems import Problem
 from dispatch.api.schemas import PositionIn, StatusIn
 from dispatch.domain import commands as cmd
 from dispatch.domain.geo import Location
-from dispatch.domain.views import incident_view, unit_view
+from dispatch.domain.views import assignment_view, unit_view
 from dispatch.services import handlers
 
 router = APIRouter(prefix="/units", tags=["units"])
@@ -35,13 +35,7 @@ async def current_assignment(unit_id: int, user: AnyUser, deps: ServiceDeps) -> 
     route = None
     if unit.position is not None:
         route = deps.roads.route(unit.position, incident.location)
-    return {
-        "incident": incident_view(incident),
-        "unit": unit_view(unit),
-        "eta_s": None if route is None else round(route.duration_s, 1),
-        "distance_m": None if route is None else round(route.distance_m, 1),
-        "route": None if route is None else route.as_geojson(),
-    }
+    return assignment_view(unit, incident, route)
 
 
 @router.post("/{unit_id}/status")
@@ -50,7 +44,10 @@ async def change_status(
 ) -> dict[str, Any]:
     ensure_may_act_for_unit(user, unit_id)
     unit = await handlers.change_unit_status(
-        cmd.ChangeUnitStatus(actor=user.username, unit_id=unit_id, status=body.status), deps
+        cmd.ChangeUnitStatus(
+            actor=user.username, unit_id=unit_id, status=body.status, stamp=body.stamp()
+        ),
+        deps,
     )
     return unit_view(unit)
 
@@ -61,9 +58,25 @@ async def report_position(
 ) -> dict[str, Any]:
     ensure_may_act_for_unit(user, unit_id)
     unit = await handlers.report_position(
-        cmd.ReportPosition(actor=user.username, unit_id=unit_id,
-                           location=Location.from_lonlat(body.position),
-                           reported_at=body.reported_at),
+        cmd.ReportPosition(
+            actor=user.username,
+            unit_id=unit_id,
+            location=Location.from_lonlat(body.position),
+            reported_at=body.reported_at,
+            stamp=body.stamp(),
+        ),
         deps,
     )
     return unit_view(unit)
+
+
+@router.post("/{unit_id}/orders/{order_id}/ack")
+async def acknowledge(
+    unit_id: int, order_id: int, user: AnyUser, deps: ServiceDeps
+) -> dict[str, Any]:
+    """The crew confirms it received the dispatch order; repeating it is harmless."""
+    ensure_may_act_for_unit(user, unit_id)
+    unit = await handlers.acknowledge_order(
+        cmd.AcknowledgeOrder(actor=user.username, unit_id=unit_id, order_id=order_id), deps
+    )
+    return {"order_id": order_id, "acknowledged_at": unit_view(unit)["acknowledged_at"]}

@@ -9,13 +9,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 
 from dispatch.api.auth import Role, read_token
 from dispatch.bootstrap import Container
+from dispatch.domain import commands as cmd
+from dispatch.domain.errors import DomainError
+from dispatch.domain.model import Incident, Unit
+from dispatch.domain.views import assignment_view, unit_view
 from dispatch.hub.hub import Connection, Resync
+from dispatch.services import handlers
+from dispatch.services.ports import EventRecord
 from dispatch.store import views
 
 router = APIRouter()
@@ -42,8 +50,9 @@ async def console(ws: WebSocket, token: str | None = None, since: int | None = N
     if token:
         principal = read_token(token, secret=container.settings.signing_key())
     if principal is None or principal.role not in CONSOLE_ROLES:
-        await ws.close(code=status.WS_1008_POLICY_VIOLATION,
-                       reason="dispatcher or supervisor token required")
+        await ws.close(
+            code=status.WS_1008_POLICY_VIOLATION, reason="dispatcher or supervisor token required"
+        )
         return
     if since is not None and since < 0:
         await ws.close(code=status.WS_1008_POLICY_VIOLATION, reason="since must be >= 0")
@@ -88,6 +97,21 @@ async def _pump(conn: Connection, send: _Sender, ws: WebSocket) -> None:
 
 
 async def _requests(ws: WebSocket, send: _Sender) -> None:
+    async for message in _messages(ws, send):
+        if message["type"] == "ping":
+            await send({"type": "pong"})
+        else:
+            await send(
+                {
+                    "type": "error",
+                    "code": "unknown-message",
+                    "detail": f"unknown message type {message['type']!r}",
+                }
+            )
+
+
+async def _messages(ws: WebSocket, send: _Sender) -> AsyncIterator[dict[str, Any]]:
+    """Well-formed client messages; malformed frames are answered with an error and skipped."""
     while True:
         frame = await ws.receive()
         if frame["type"] == "websocket.disconnect":
@@ -101,10 +125,160 @@ async def _requests(ws: WebSocket, send: _Sender) -> None:
             await send({"type": "error", "code": "invalid-json", "detail": f"not JSON: {exc}"})
             continue
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            await send({"type": "error", "code": "invalid-message",
-                        "detail": 'expected an object with a "type" field'})
-        elif message["type"] == "ping":
+            await send(
+                {
+                    "type": "error",
+                    "code": "invalid-message",
+                    "detail": 'expected an object with a "type" field',
+                }
+            )
+            continue
+        yield message
+
+
+@dataclass
+class _CrewState:
+    """What the crew socket tracks between events: the unit's incident and an unconfirmed order."""
+
+    unit_id: int
+    incident_id: int | None = None
+    pending_order: dict[str, Any] | None = None
+
+    def wants(self, record: EventRecord) -> bool:
+        return record.unit_id == self.unit_id or (
+            record.incident_id is not None and record.incident_id == self.incident_id
+        )
+
+
+@router.websocket("/ws/crew")
+async def crew(ws: WebSocket, token: str | None = None) -> None:
+    """A crew's own stream: its unit, its order (resent until acknowledged), its incident."""
+    container: Container = ws.app.state.container
+    principal = None
+    if token:
+        principal = read_token(token, secret=container.settings.signing_key())
+    if principal is None or principal.role is not Role.CREW or principal.unit_id is None:
+        await ws.close(code=status.WS_1008_POLICY_VIOLATION, reason="crew token required")
+        return
+    await ws.accept()
+    send = _Sender(ws)
+    state = _CrewState(unit_id=principal.unit_id)
+    conn = container.hub.connect(wants=state.wants)
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        seq, unit, incident = await views.crew_snapshot(container.engine, state.unit_id)
+        state.incident_id = unit.incident_id
+        assignment = None
+        if incident is not None:
+            assignment = _assignment(container, unit, incident)
+            if unit.awaiting_acknowledgement:
+                state.pending_order = {"type": "order", **assignment}
+        await send(
+            {"type": "snapshot", "seq": seq, "unit": unit_view(unit), "assignment": assignment}
+        )
+        conn.last_seq = seq
+        tasks = [
+            asyncio.create_task(_crew_pump(conn, state, send, ws, container)),
+            asyncio.create_task(_resend_orders(state, send, container.settings.order_resend_s)),
+        ]
+        await _crew_requests(ws, send, state, principal.username, container)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        container.hub.disconnect(conn)
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+def _assignment(container: Container, unit: Unit, incident: Incident) -> dict[str, Any]:
+    roads = container.deps.roads
+    route = None
+    if unit.position is not None:
+        try:
+            route = roads.route(unit.position, incident.location)
+        except DomainError:
+            route = None
+    return assignment_view(unit, incident, route)
+
+
+async def _crew_pump(
+    conn: Connection, state: _CrewState, send: _Sender, ws: WebSocket, container: Container
+) -> None:
+    while True:
+        item = await conn.queue.get()
+        if isinstance(item, Resync):
+            await send({"type": "resync", "reason": "fell behind; reconnect"})
+            await ws.close(code=4000, reason="resync")
+            return
+        if item.seq <= conn.last_seq:
+            continue
+        unit_data = item.data.get("unit")
+        if item.unit_id == state.unit_id and isinstance(unit_data, dict):
+            state.incident_id = unit_data.get("incident_id")
+        await send(item.as_message())
+        conn.last_seq = item.seq
+        if item.name == "UnitAssigned" and item.unit_id == state.unit_id:
+            _, unit, incident = await views.crew_snapshot(container.engine, state.unit_id)
+            if incident is not None and unit.awaiting_acknowledgement:
+                state.pending_order = {"type": "order", **_assignment(container, unit, incident)}
+                await send(state.pending_order)
+        elif item.name == "OrderAcknowledged" or (
+            item.name == "UnitStatusChanged"
+            and item.unit_id == state.unit_id
+            and isinstance(unit_data, dict)
+            and unit_data.get("acknowledged_at")
+        ):
+            state.pending_order = None
+
+
+async def _resend_orders(state: _CrewState, send: _Sender, every_s: float) -> None:
+    """An order nobody confirmed is sent again every 10 s (the radio operator's "how copy?")."""
+    while True:
+        await asyncio.sleep(every_s)
+        if state.pending_order is not None:
+            await send({**state.pending_order, "resent": True})
+
+
+async def _crew_requests(
+    ws: WebSocket, send: _Sender, state: _CrewState, actor: str, container: Container
+) -> None:
+    async for message in _messages(ws, send):
+        if message["type"] == "ping":
             await send({"type": "pong"})
+        elif message["type"] == "ack":
+            order_id = message.get("order_id")
+            if not isinstance(order_id, int) or isinstance(order_id, bool):
+                await send(
+                    {
+                        "type": "error",
+                        "code": "invalid-message",
+                        "detail": "ack needs an integer order_id",
+                    }
+                )
+                continue
+            try:
+                unit = await handlers.acknowledge_order(
+                    cmd.AcknowledgeOrder(actor=actor, unit_id=state.unit_id, order_id=order_id),
+                    container.deps,
+                )
+            except DomainError as exc:
+                await send({"type": "error", "code": exc.code, "detail": exc.detail})
+                continue
+            state.pending_order = None
+            await send(
+                {
+                    "type": "acked",
+                    "order_id": order_id,
+                    "acknowledged_at": unit_view(unit)["acknowledged_at"],
+                }
+            )
         else:
-            await send({"type": "error", "code": "unknown-message",
-                        "detail": f"unknown message type {message['type']!r}"})
+            await send(
+                {
+                    "type": "error",
+                    "code": "unknown-message",
+                    "detail": f"unknown message type {message['type']!r}",
+                }
+            )

@@ -11,6 +11,7 @@ from dispatch.domain.errors import (
     IllegalTransition,
     IncidentNotAssignable,
     InvalidLocation,
+    OrderNotCurrent,
     UnitNotAvailable,
     UnitNotCapable,
 )
@@ -30,14 +31,26 @@ T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 
 
 def a_call(priority: int = 1, id: int = 7) -> Incident:
-    return Incident.receive(id=id, location=Location(24.94, 60.17), address="Mannerheimintie 5",
-                            complaint="chest pain", priority=priority, at=T0)
+    return Incident.receive(
+        id=id,
+        location=Location(24.94, 60.17),
+        address="Mannerheimintie 5",
+        complaint="chest pain",
+        priority=priority,
+        at=T0,
+    )
 
 
 def a_unit(capability: Capability = Capability.ALS, id: int = 3) -> Unit:
-    return Unit(id=id, call_sign=f"A{id:02d}", capability=capability,
-                status=UnitStatus.AVAILABLE, status_at=T0, position=Location(24.95, 60.16),
-                position_at=T0)
+    return Unit(
+        id=id,
+        call_sign=f"A{id:02d}",
+        capability=capability,
+        status=UnitStatus.AVAILABLE,
+        status_at=T0,
+        position=Location(24.95, 60.16),
+        position_at=T0,
+    )
 
 
 def test_a_call_becomes_a_pending_incident_with_a_radio_number() -> None:
@@ -49,7 +62,7 @@ def test_a_call_becomes_a_pending_incident_with_a_radio_number() -> None:
 
 def test_full_lifecycle_moves_the_incident_with_its_unit_and_stamps_each_stage() -> None:
     incident, unit = a_call(), a_unit()
-    assign(unit, incident, at=T0 + timedelta(seconds=30))
+    assign(unit, incident, order_id=1, at=T0 + timedelta(seconds=30))
     assert (unit.status, incident.status) == (UnitStatus.DISPATCHED, IncidentStatus.DISPATCHED)
     assert unit.incident_id == incident.id and incident.unit_ids == [unit.id]
     stages = ["en_route", "on_scene", "transporting", "at_hospital", "available"]
@@ -57,9 +70,15 @@ def test_full_lifecycle_moves_the_incident_with_its_unit_and_stamps_each_stage()
         change_unit_status(unit, incident, UnitStatus(status), at=T0 + timedelta(minutes=minute))
     assert unit.status is UnitStatus.AVAILABLE and unit.incident_id is None
     assert incident.status is IncidentStatus.CLOSED
-    stamps = [incident.received_at, incident.dispatched_at, incident.en_route_at,
-              incident.on_scene_at, incident.transporting_at, incident.at_hospital_at,
-              incident.closed_at]
+    stamps = [
+        incident.received_at,
+        incident.dispatched_at,
+        incident.en_route_at,
+        incident.on_scene_at,
+        incident.transporting_at,
+        incident.at_hospital_at,
+        incident.closed_at,
+    ]
     assert all(stamps) and stamps == sorted(stamps)  # type: ignore[type-var]
     names = [e.name for e in incident.events]
     assert names == ["CallReceived", "UnitAssigned", "IncidentClosed"]
@@ -68,7 +87,7 @@ def test_full_lifecycle_moves_the_incident_with_its_unit_and_stamps_each_stage()
 
 def test_treated_on_scene_without_transport_closes_the_incident() -> None:
     incident, unit = a_call(priority=3), a_unit(Capability.BLS)
-    assign(unit, incident, at=T0)
+    assign(unit, incident, order_id=1, at=T0)
     for status in ("en_route", "on_scene", "available"):
         change_unit_status(unit, incident, UnitStatus(status), at=T0)
     assert incident.status is IncidentStatus.CLOSED and incident.transporting_at is None
@@ -76,24 +95,24 @@ def test_treated_on_scene_without_transport_closes_the_incident() -> None:
 
 def test_a_busy_unit_cannot_be_sent_again() -> None:
     unit = a_unit()
-    assign(unit, a_call(id=1), at=T0)
+    assign(unit, a_call(id=1), order_id=1, at=T0)
     second = a_call(id=2)
     with pytest.raises(UnitNotAvailable, match="A03 is dispatched"):
-        assign(unit, second, at=T0)
+        assign(unit, second, order_id=1, at=T0)
     assert second.status is IncidentStatus.PENDING and second.unit_ids == []
 
 
 def test_priority_one_needs_advanced_life_support() -> None:
     with pytest.raises(UnitNotCapable):
-        assign(a_unit(Capability.BLS), a_call(priority=1), at=T0)
-    assign(a_unit(Capability.BLS), a_call(priority=2), at=T0)  # BLS may take priority 2
+        assign(a_unit(Capability.BLS), a_call(priority=1), order_id=1, at=T0)
+    assign(a_unit(Capability.BLS), a_call(priority=2), order_id=2, at=T0)  # BLS may take priority 2
 
 
 def test_an_assigned_incident_does_not_take_a_second_unit_yet() -> None:
     incident = a_call()
-    assign(a_unit(id=1), incident, at=T0)
+    assign(a_unit(id=1), incident, order_id=1, at=T0)
     with pytest.raises(IncidentNotAssignable):
-        assign(a_unit(id=2), incident, at=T0)
+        assign(a_unit(id=2), incident, order_id=1, at=T0)
 
 
 @pytest.mark.parametrize("start", list(UnitStatus))
@@ -122,8 +141,30 @@ def test_an_older_gps_fix_never_overwrites_a_newer_one() -> None:
     assert len(unit.events) == 1
 
 
-@pytest.mark.parametrize("pair", [(181.0, 0.0), (0.0, 90.5), (float("nan"), 1.0),
-                                  (float("inf"), 1.0), (True, 1.0)])
+@pytest.mark.parametrize(
+    "pair", [(181.0, 0.0), (0.0, 90.5), (float("nan"), 1.0), (float("inf"), 1.0), (True, 1.0)]
+)
 def test_locations_outside_wgs84_are_refused(pair: tuple[float, float]) -> None:
     with pytest.raises(InvalidLocation):
         Location(*pair)
+
+
+def test_an_order_is_acknowledged_once_and_en_route_counts_as_acknowledgement() -> None:
+    incident, unit = a_call(), a_unit()
+    assign(unit, incident, order_id=41, at=T0)
+    assert unit.awaiting_acknowledgement
+    with pytest.raises(OrderNotCurrent):
+        unit.acknowledge(40, at=T0)
+    assert unit.acknowledge(41, at=T0 + timedelta(seconds=5))
+    assert not unit.acknowledge(41, at=T0 + timedelta(seconds=9)), "a repeat changes nothing"
+    assert unit.order_acknowledged_at == T0 + timedelta(seconds=5)
+    assert [e.name for e in unit.events] == ["OrderAcknowledged"]
+
+    other_call, other_unit = a_call(id=8), a_unit(id=4)
+    assign(other_unit, other_call, order_id=42, at=T0)
+    change_unit_status(other_unit, other_call, UnitStatus.EN_ROUTE, at=T0 + timedelta(seconds=20))
+    assert other_unit.order_acknowledged_at == T0 + timedelta(seconds=20)
+    assert [e.name for e in other_unit.events] == ["OrderAcknowledged", "UnitStatusChanged"]
+    for status in ("on_scene", "available"):
+        change_unit_status(other_unit, other_call, UnitStatus(status), at=T0 + timedelta(minutes=9))
+    assert other_unit.order_id is None and not other_unit.awaiting_acknowledgement

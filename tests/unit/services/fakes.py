@@ -35,8 +35,10 @@ class StraightLineRoads:
         return ((a.lon - b.lon) ** 2 + (a.lat - b.lat) ** 2) ** 0.5 * 111_000
 
     def etas(self, origins: Sequence[Location], destination: Location) -> list[RoadEta | None]:
-        return [RoadEta(self._metres(o, destination) / 10, self._metres(o, destination))
-                for o in origins]
+        return [
+            RoadEta(self._metres(o, destination) / 10, self._metres(o, destination))
+            for o in origins
+        ]
 
     def route(self, origin: Location, destination: Location) -> RoadRoute:
         d = self._metres(origin, destination)
@@ -56,6 +58,8 @@ class Store:
     incidents: dict[int, Incident] = field(default_factory=dict)
     assignments: list[dict[str, Any]] = field(default_factory=list)
     log: list[EventRecord] = field(default_factory=list)
+    cursors: dict[tuple[int, str], int] = field(default_factory=dict)
+    keys: dict[str, tuple[str, int, dict[str, Any]]] = field(default_factory=dict)
 
 
 class _Repo:
@@ -69,8 +73,7 @@ class _Repo:
         return obj
 
     async def list(self, *, open_only: bool = False) -> list[Any]:
-        return [copy.deepcopy(r) for r in self.rows.values()
-                if not open_only or r.is_open]
+        return [copy.deepcopy(r) for r in self.rows.values() if not open_only or r.is_open]
 
     async def save(self, obj: Any) -> None:
         self.seen[obj.id] = obj
@@ -83,17 +86,47 @@ class _Repo:
 
 
 class FakeUnitOfWork:
-    """Changes become visible in the store only on commit, like a transaction."""
+    """Changes become visible in the store only on commit, like a transaction.
+
+    It plays the assignment, track, client-cursor and idempotency repositories itself.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.units = _Repo(store.units, "unit")
         self.incidents = _Repo(store.incidents, "incident")
-        self.assignments = self
+        self.assignments = self.tracks = self.client_cursors = self.idempotency = self
         self._pending: list[dict[str, Any]] = []
+        self._cursors: dict[tuple[int, str], int] = {}
+        self._keys: dict[str, tuple[str, int, dict[str, Any]]] = {}
 
-    async def add(self, **row: Any) -> None:
-        self._pending.append(row)
+    async def add(self, *args: Any, **row: Any) -> None:
+        if not args:  # an assignment; positional calls are track points
+            self._pending.append(row)
+
+    async def next_id(self) -> int:
+        return len(self.store.assignments) + len(self._pending) + 1
+
+    async def acknowledged(self, order_id: int, at: datetime) -> None:
+        pass
+
+    async def advance(self, unit_id: int, client_id: str, client_seq: int) -> bool:
+        key = (unit_id, client_id)
+        if self.store.cursors.get(key, -1) >= client_seq:
+            return False
+        self._cursors[key] = client_seq
+        return True
+
+    async def find(self, key: str) -> tuple[str, int, dict[str, Any]] | None:
+        return self.store.keys.get(key)
+
+    async def claim(
+        self, key: str, *, actor: str, request_hash: str, status_code: int, response: dict[str, Any]
+    ) -> bool:
+        if key in self.store.keys:
+            return False
+        self._keys[key] = (request_hash, status_code, response)
+        return True
 
     async def __aenter__(self) -> FakeUnitOfWork:
         return self
@@ -106,11 +139,20 @@ class FakeUnitOfWork:
         for repo, table in ((self.units, self.store.units), (self.incidents, self.store.incidents)):
             for obj in repo.seen.values():
                 for event in obj.events:
-                    records.append(EventRecord(len(self.store.log) + len(records) + 1,
-                                               event.name, event.occurred_at, actor, {}))
+                    records.append(
+                        EventRecord(
+                            len(self.store.log) + len(records) + 1,
+                            event.name,
+                            event.occurred_at,
+                            actor,
+                            {},
+                        )
+                    )
                 obj.events.clear()
                 table[obj.id] = copy.deepcopy(obj)
         self.store.assignments.extend(self._pending)
+        self.store.cursors.update(self._cursors)
+        self.store.keys.update(self._keys)
         self.store.log.extend(records)
         return records
 

@@ -1,0 +1,175 @@
+"""Orders reach the crew and are confirmed; retried or replayed crew updates never apply twice."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import asyncpg
+import httpx
+import websockets
+
+from tests.conftest import ServerProcess
+from tests.support import a_point_on_a_road, assert_problem, login, token_of
+
+
+async def _dispatch_a01(http: httpx.AsyncClient) -> tuple[dict, dict[str, str], dict[str, str]]:
+    dispatcher = await login(http, "dispatcher")
+    crew = await login(http, "crew-a01")
+    units = {u["call_sign"]: u for u in (await http.get("/api/v1/units", headers=crew)).json()}
+    a01 = units["A01"]
+    r = await http.post(
+        "/api/v1/incidents",
+        headers=dispatcher,
+        json={
+            "location": await a_point_on_a_road(http, 2),
+            "complaint": "chest pain",
+            "priority": 1,
+        },
+    )
+    incident = r.json()
+    r = await http.post(
+        f"/api/v1/incidents/{incident['id']}/assignments",
+        headers=dispatcher,
+        json={"unit_id": a01["id"]},
+    )
+    assert r.status_code == 201, r.text
+    return r.json(), crew, dispatcher
+
+
+async def _next(ws: websockets.ClientConnection, kind: str, timeout: float = 5.0) -> dict:
+    async def scan() -> dict:
+        while True:
+            message = json.loads(await ws.recv())
+            if message["type"] == kind:
+                return message
+
+    return await asyncio.wait_for(scan(), timeout)
+
+
+async def test_order_is_pushed_resent_until_acknowledged_then_stops(
+    http: httpx.AsyncClient, server: ServerProcess, reset_fleet: None
+) -> None:
+    crew = await login(http, "crew-a01")
+    async with websockets.connect(f"{server.ws_url}/ws/crew?token={token_of(crew)}") as ws:
+        snapshot = await _next(ws, "snapshot")
+        assert snapshot["unit"]["call_sign"] == "A01" and snapshot["assignment"] is None
+        order, crew, _ = await _dispatch_a01(http)
+        first = await _next(ws, "order")
+        assert first["order_id"] == order["order_id"]
+        assert first["incident"]["id"] == order["incident"]["id"]
+        assert first["route"]["type"] == "LineString" and first["eta_s"] > 0
+        again = await _next(ws, "order", timeout=5)  # resend interval is 1 s in tests
+        assert again["resent"] is True and again["order_id"] == order["order_id"]
+
+        await ws.send(json.dumps({"type": "ack", "order_id": order["order_id"]}))
+        seen: dict[str, dict] = {}
+        async with asyncio.timeout(5):
+            while not {"acked", "OrderAcknowledged"} <= seen.keys():
+                message = json.loads(await ws.recv())
+                seen[message.get("name") or message["type"]] = message
+        acked = seen["acked"]
+        assert acked["acknowledged_at"]
+        event = seen["OrderAcknowledged"]
+        assert event["data"]["unit"]["acknowledged_at"] == acked["acknowledged_at"]
+
+        quiet: list[dict] = []
+        try:
+            async with asyncio.timeout(2.5):
+                while True:
+                    quiet.append(json.loads(await ws.recv()))
+        except TimeoutError:
+            pass
+        assert not [m for m in quiet if m["type"] == "order"], "no resend after acknowledgement"
+
+        await ws.send(json.dumps({"type": "ack", "order_id": 999999}))
+        assert (await _next(ws, "error"))["code"] == "order-not-current"
+
+    # The REST ack is the same thing and may be repeated.
+    unit_id = order["unit"]["id"]
+    r = await http.post(f"/api/v1/units/{unit_id}/orders/{order['order_id']}/ack", headers=crew)
+    assert r.status_code == 200 and r.json()["acknowledged_at"] == acked["acknowledged_at"]
+
+
+async def test_assignment_shows_whether_the_order_was_acknowledged(
+    http: httpx.AsyncClient, reset_fleet: None
+) -> None:
+    order, crew, dispatcher = await _dispatch_a01(http)
+    unit_id = order["unit"]["id"]
+    view = (await http.get(f"/api/v1/units/{unit_id}/assignment", headers=dispatcher)).json()
+    assert view["order_id"] == order["order_id"] and view["acknowledged_at"] is None
+    r = await http.post(
+        f"/api/v1/units/{unit_id}/status", headers=crew, json={"status": "en_route"}
+    )
+    assert r.json()["acknowledged_at"], "pressing en route confirms the order"
+    other = await login(http, "crew-a02")
+    assert_problem(
+        await http.post(f"/api/v1/units/{unit_id}/orders/{order['order_id']}/ack", headers=other),
+        403,
+        "not-your-unit",
+    )
+
+
+async def test_replayed_offline_queue_applies_each_update_once(
+    http: httpx.AsyncClient, reset_fleet: None, database_url: str
+) -> None:
+    order, crew, dispatcher = await _dispatch_a01(http)
+    unit_id = order["unit"]["id"]
+    conn = await asyncpg.connect(database_url)
+    tracked_before = await conn.fetchval(
+        "SELECT count(*) FROM unit_positions WHERE unit_id = $1", unit_id
+    )
+    queue = [
+        ("status", {"status": "en_route", "client_id": "tab-9", "client_seq": 1}),
+        (
+            "position",
+            {"position": order["route"]["coordinates"][1], "client_id": "tab-9", "client_seq": 2},
+        ),
+        ("status", {"status": "on_scene", "client_id": "tab-9", "client_seq": 3}),
+    ]
+    for _ in range(3):  # the phone replays its whole queue three times
+        for kind, body in queue:
+            r = await http.post(f"/api/v1/units/{unit_id}/{kind}", headers=crew, json=body)
+            assert r.status_code == 200, r.text
+    unit = next(
+        u for u in (await http.get("/api/v1/units", headers=crew)).json() if u["id"] == unit_id
+    )
+    assert unit["status"] == "on_scene"
+    events = (
+        await http.get(f"/api/v1/incidents/{order['incident']['id']}", headers=dispatcher)
+    ).json()
+    assert events["status"] == "on_scene"
+    tracked = await conn.fetchval("SELECT count(*) FROM unit_positions WHERE unit_id = $1", unit_id)
+    await conn.close()
+    assert tracked == tracked_before + 1, "the replayed GPS fix is stored once in the track"
+    assert_problem(
+        await http.post(
+            f"/api/v1/units/{unit_id}/status",
+            headers=crew,
+            json={"status": "on_scene", "client_id": "tab-9"},
+        ),
+        422,
+        "validation-error",
+    )
+
+
+async def test_idempotency_key_on_call_creation(http: httpx.AsyncClient) -> None:
+    dispatcher = await login(http, "dispatcher")
+    body = {
+        "location": await a_point_on_a_road(http, 4),
+        "complaint": "stroke signs",
+        "priority": 1,
+    }
+    headers = {**dispatcher, "Idempotency-Key": "call-7f3a"}
+    answers = await asyncio.gather(
+        *(http.post("/api/v1/incidents", headers=headers, json=body) for _ in range(5))
+    )
+    assert all(a.status_code == 201 for a in answers), [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1, "one call, however often it is sent"
+    assert sum(a.headers.get("Idempotent-Replayed") == "true" for a in answers) == 4
+    changed = {**body, "priority": 2}
+    assert_problem(
+        await http.post("/api/v1/incidents", headers=headers, json=changed),
+        422,
+        "idempotency-key-reused",
+    )
