@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -15,6 +17,7 @@ from dispatch.roadnet import GeocoderAdapter, RoadsAdapter
 from dispatch.services.handlers import Deps
 from dispatch.services.ports import EventRecord
 from dispatch.store import views
+from dispatch.store.positions import PositionWriter
 from dispatch.store.unit_of_work import SqlUnitOfWork
 from routing import RoadNetwork
 
@@ -27,6 +30,7 @@ class Container:
     network: RoadNetwork
     deps: Deps
     hub: Hub
+    positions: PositionWriter
 
     _roads_geojson: bytes | None = None
 
@@ -40,6 +44,7 @@ class Container:
 
     async def aclose(self) -> None:
         await self.hub.stop()
+        await self.positions.stop()
         await self.bus.aclose()
         await self.engine.dispose()
 
@@ -59,22 +64,30 @@ async def bootstrap(settings: Settings) -> Container:
     network = RoadNetwork.load(settings.map_dir)
     engine = make_engine(settings)
     bus = RedisEventBus(settings.redis_url, channel=settings.redis_channel)
+    positions = PositionWriter(engine)
+    await positions.start()
     deps = Deps(
         uow=lambda: SqlUnitOfWork(engine),
         roads=RoadsAdapter(network, max_snap_distance_m=settings.max_snap_distance_m),
         geocoder=GeocoderAdapter(network.geocoder),
         clock=SystemClock(),
         publisher=bus,
+        positions=positions,
     )
 
     async def read_after(seq: int, until: int | None) -> list[EventRecord]:
         return await views.events_after(engine, seq, until=until)
 
+    async def read_positions(since: datetime) -> list[dict[str, Any]]:
+        return await views.positions_recorded_since(engine, since)
+
     hub = Hub(
         read_after=read_after,
+        read_positions=read_positions,
         subscribe=bus.subscribe,
         start_seq=await views.last_seq(engine),
         poll_interval_s=settings.hub_poll_interval_s,
+        position_pushes_per_s=settings.position_pushes_per_s,
     )
     await hub.start()
-    return Container(settings, engine, bus, network, deps, hub)
+    return Container(settings, engine, bus, network, deps, hub, positions)

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     max_snap_distance_m: float = 500.0
     token_ttl_s: int = 12 * 3600  # one shift
     hub_poll_interval_s: float = 2.0
+    position_pushes_per_s: float = 10.0  # at most this many position updates per unit to consoles
+    max_catch_up_events: int = 10_000  # a console further behind takes a fresh snapshot
     order_resend_s: float = 10.0  # an unacknowledged dispatch order is pushed again this often
     frontend_dir: Path = Path(__file__).resolve().parent.parent / "frontend" / "dist"
 

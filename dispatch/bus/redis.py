@@ -1,15 +1,20 @@
-"""Redis pub/sub: moves committed events between app processes; never the system of record.
+"""Redis pub/sub: moves committed events and fresh GPS positions between app processes.
 
-Pub/sub is at-most-once. That is acceptable here because every subscriber (the hub) checks
-sequence numbers and fills any gap from the events table, and polls the table while Redis is away.
+Redis is never the system of record. Pub/sub is at-most-once, which is acceptable because every
+subscriber (the hub) checks event sequence numbers and fills any gap from the events table, and
+reads positions from the units table while Redis is silent. While Redis is down, publishing is
+skipped for a few seconds at a time instead of making every request wait for a timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import time
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -19,38 +24,59 @@ from dispatch.services.ports import EventRecord
 
 log = logging.getLogger("goldenhour.bus")
 
+#: Seconds to stop trying to publish after a failure (the hub's polling covers the gap).
+BACKOFF_S = 3.0
+
+Message = tuple[str, EventRecord | list[dict[str, Any]]]
+
 
 class RedisEventBus:
     def __init__(self, url: str, *, channel: str) -> None:
         self.channel = channel
+        self.positions_channel = f"{channel}.positions"
         self._redis = aioredis.Redis.from_url(
-            url, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=10
+            url, socket_timeout=1.0, socket_connect_timeout=1.0, health_check_interval=10
         )
+        self._down_until = 0.0
 
     async def publish(self, records: Sequence[EventRecord]) -> None:
         """Best effort: a failure is logged, never raised: the events are already committed."""
-        if not records:
+        await self._send([(self.channel, encode(r)) for r in records])
+
+    async def publish_positions(self, units: Sequence[dict[str, Any]]) -> None:
+        if units:
+            await self._send([(self.positions_channel, json.dumps(list(units)))])
+
+    async def _send(self, messages: list[tuple[str, str]]) -> None:
+        if not messages or time.monotonic() < self._down_until:
             return
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
-                for record in records:
-                    pipe.publish(self.channel, encode(record))
+                for channel, payload in messages:
+                    pipe.publish(channel, payload)
                 await pipe.execute()
         except (RedisError, OSError) as exc:
-            log.warning("redis publish failed (hub will read the log instead): %s", exc)
+            self._down_until = time.monotonic() + BACKOFF_S
+            log.warning("redis publish failed; hubs read the database meanwhile: %s", exc)
 
-    async def subscribe(self) -> AsyncIterator[EventRecord]:
-        """Yield events from the channel forever, reconnecting with backoff when Redis drops."""
+    async def subscribe(self) -> AsyncIterator[Message]:
+        """Yield ("event", record) and ("positions", [unit positions]) forever, reconnecting."""
         delay = 0.2
         while True:
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(self.channel)
+                await pubsub.subscribe(self.channel, self.positions_channel)
                 delay = 0.2
                 while True:
                     message = await pubsub.get_message(timeout=5.0)
-                    if message is not None and message["type"] == "message":
-                        yield decode(message["data"])
+                    if message is None or message["type"] != "message":
+                        continue
+                    channel = message["channel"]
+                    channel = channel.decode() if isinstance(channel, bytes) else channel
+                    if channel == self.positions_channel:
+                        yield "positions", json.loads(message["data"])
+                    else:
+                        yield "event", decode(message["data"])
             except (RedisError, OSError) as exc:
                 log.warning("redis subscription lost, retrying in %.1fs: %s", delay, exc)
                 await asyncio.sleep(delay)

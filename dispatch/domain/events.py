@@ -70,15 +70,6 @@ class UnitStatusChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class UnitMoved(Event):
-    unit: int
-
-    @property
-    def unit_id(self) -> int | None:
-        return self.unit
-
-
-@dataclass(frozen=True, slots=True)
 class IncidentClosed(Event):
     incident: int
 

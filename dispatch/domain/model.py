@@ -180,15 +180,6 @@ class Unit:
         )
         return True
 
-    def report_position(self, location: Location, *, at: datetime) -> bool:
-        """Accept a GPS fix unless it is older than the one we hold (mobile networks reorder)."""
-        if self.position_at is not None and at < self.position_at:
-            return False
-        self.position = location
-        self.position_at = at
-        self.events.append(ev.UnitMoved(occurred_at=at, unit=self.id))
-        return True
-
     def change_status(self, new: UnitStatus, *, at: datetime) -> UnitStatus:
         """Apply a crew status button; refuses jumps the lifecycle does not allow."""
         if new not in UNIT_TRANSITIONS[self.status]:

@@ -32,6 +32,15 @@ def unit_view(unit: Unit) -> dict[str, Any]:
     }
 
 
+def position_view(unit: Unit) -> dict[str, Any]:
+    """The small message a moving unit produces many times a minute."""
+    return {
+        "id": unit.id,
+        "position": None if unit.position is None else unit.position.as_lonlat(),
+        "position_at": _iso(unit.position_at),
+    }
+
+
 def incident_view(incident: Incident) -> dict[str, Any]:
     return {
         "id": incident.id,

@@ -4,6 +4,10 @@ The hub keeps one cursor (the last ``seq`` it emitted). Events come from Redis; 
 ``seq`` jumps ahead makes the hub read the missing ones from the events table first, and a poll of
 the table every few seconds covers a lost publish or a Redis outage. Each connection has a bounded
 queue: a console that cannot keep up is told to resync instead of stalling everyone else.
+
+GPS positions are telemetry, not events: the hub keeps only the newest per unit and pushes them
+to consoles a few times a second (so a fleet reporting at 1 Hz costs each console one small
+message per tick, however large the fleet). While Redis is silent it reads them from the database.
 """
 
 from __future__ import annotations
@@ -11,14 +15,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
 from dispatch.services.ports import EventRecord
 
 log = logging.getLogger("goldenhour.hub")
 
 ReadAfter = Callable[[int, int | None], Awaitable[list[EventRecord]]]
+ReadPositions = Callable[[datetime], Awaitable[list[dict[str, Any]]]]
+Subscribe = Callable[[], AsyncIterator[tuple[str, Any]]]
 
 
 class Resync:
@@ -28,21 +37,31 @@ class Resync:
 RESYNC = Resync()
 
 
+@dataclass(frozen=True, slots=True)
+class Positions:
+    """A coalesced batch of unit positions for consoles (no sequence number: latest wins)."""
+
+    message: dict[str, Any]
+
+
 @dataclass(eq=False)
 class Connection:
     """One socket's view of the stream; ``wants`` narrows it (a crew sees only its own unit)."""
 
-    queue: asyncio.Queue[EventRecord | Resync] = field(
+    queue: asyncio.Queue[EventRecord | Resync | Positions] = field(
         default_factory=lambda: asyncio.Queue(maxsize=2000)
     )
     last_seq: int = 0
     wants: Callable[[EventRecord], bool] | None = None
+    positions: bool = True
 
-    def offer(self, record: EventRecord) -> None:
-        if self.wants is not None and not self.wants(record):
+    def offer(self, item: EventRecord | Positions) -> None:
+        if isinstance(item, EventRecord) and self.wants is not None and not self.wants(item):
+            return
+        if isinstance(item, Positions) and not self.positions:
             return
         try:
-            self.queue.put_nowait(record)
+            self.queue.put_nowait(item)
         except asyncio.QueueFull:
             while not self.queue.empty():
                 self.queue.get_nowait()
@@ -54,24 +73,32 @@ class Hub:
         self,
         *,
         read_after: ReadAfter,
-        subscribe: Callable[[], AsyncIterator[EventRecord]],
+        read_positions: ReadPositions,
+        subscribe: Subscribe,
         start_seq: int,
         poll_interval_s: float = 2.0,
+        position_pushes_per_s: float = 10.0,
     ) -> None:
         self._read_after = read_after
+        self._read_positions = read_positions
         self._subscribe = subscribe
         self._seq = start_seq
         self._poll_interval_s = poll_interval_s
+        self._push_interval_s = 1.0 / position_pushes_per_s
         self._lock = asyncio.Lock()
         self._connections: set[Connection] = set()
         self._tasks: list[asyncio.Task[None]] = []
+        self._pending_positions: dict[int, dict[str, Any]] = {}
+        self._positions_heard = 0.0  # monotonic time of the last position message from Redis
 
     @property
     def seq(self) -> int:
         return self._seq
 
-    def connect(self, wants: Callable[[EventRecord], bool] | None = None) -> Connection:
-        conn = Connection(wants=wants)
+    def connect(
+        self, wants: Callable[[EventRecord], bool] | None = None, *, positions: bool = True
+    ) -> Connection:
+        conn = Connection(wants=wants, positions=positions)
         self._connections.add(conn)
         return conn
 
@@ -82,6 +109,7 @@ class Hub:
         self._tasks = [
             asyncio.create_task(self._listen(), name="hub-listen"),
             asyncio.create_task(self._poll(), name="hub-poll"),
+            asyncio.create_task(self._push_positions(), name="hub-positions"),
         ]
 
     async def stop(self) -> None:
@@ -107,6 +135,13 @@ class Hub:
             for record in await self._read_after(self._seq, None):
                 self._emit(record)
 
+    def take_positions(self, units: list[dict[str, Any]]) -> None:
+        """Keep the newest position per unit until the next push."""
+        for unit in units:
+            held = self._pending_positions.get(unit["id"])
+            if held is None or (unit["position_at"] or "") >= (held["position_at"] or ""):
+                self._pending_positions[unit["id"]] = unit
+
     def _emit(self, record: EventRecord) -> None:
         if record.seq <= self._seq:
             return
@@ -115,16 +150,37 @@ class Hub:
             conn.offer(record)
 
     async def _listen(self) -> None:
-        async for record in self._subscribe():
+        async for kind, payload in self._subscribe():
             try:
-                await self.deliver(record)
+                if kind == "positions":
+                    self._positions_heard = time.monotonic()
+                    self.take_positions(payload)
+                else:
+                    await self.deliver(payload)
             except Exception:  # keep the hub alive; the poll will heal the gap
-                log.exception("hub failed to deliver seq %s", record.seq)
+                log.exception("hub failed to handle a %s message", kind)
 
     async def _poll(self) -> None:
+        since = datetime.now(UTC)
         while True:
             await asyncio.sleep(self._poll_interval_s)
             try:
                 await self.catch_up()
+                if time.monotonic() - self._positions_heard > 2 * self._poll_interval_s:
+                    polled_at = datetime.now(UTC)
+                    self.take_positions(await self._read_positions(since))
+                    since = polled_at
             except Exception:
-                log.exception("hub poll of the events table failed")
+                log.exception("hub poll of the database failed")
+
+    async def _push_positions(self) -> None:
+        while True:
+            await asyncio.sleep(self._push_interval_s)
+            if not self._pending_positions:
+                continue
+            units, self._pending_positions = list(self._pending_positions.values()), {}
+            batch = Positions(
+                {"type": "positions", "server_time": datetime.now(UTC).isoformat(), "units": units}
+            )
+            for conn in self._connections:
+                conn.offer(batch)

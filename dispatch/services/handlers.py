@@ -17,8 +17,22 @@ from dispatch.domain.errors import (
     InvalidLocation,
 )
 from dispatch.domain.model import Incident, Unit, UnitStatus
-from dispatch.domain.views import incident_view
-from dispatch.services.ports import Clock, Geocoder, Publisher, RoadRoute, Roads, UnitOfWork
+from dispatch.domain.views import incident_view, position_view
+from dispatch.services.ports import (
+    Clock,
+    Fix,
+    Geocoder,
+    PositionLog,
+    Publisher,
+    RoadRoute,
+    Roads,
+    UnitOfWork,
+)
+
+
+#: Below this geocoder confidence, address text alone does not locate a call: the call-taker
+#: must pick a candidate or drop a pin (a wrong street costs minutes; asking costs seconds).
+MIN_ADDRESS_SCORE = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +44,7 @@ class Deps:
     geocoder: Geocoder
     clock: Clock
     publisher: Publisher
+    positions: PositionLog
 
     def new_uow(self) -> UnitOfWork:
         uow: UnitOfWork = self.uow()
@@ -85,7 +100,7 @@ async def receive_call(c: cmd.ReceiveCall, deps: Deps) -> CallAnswer:
         if address is None:
             raise InvalidLocation("give a location [lon, lat] or an address")
         places = deps.geocoder.search(address, limit=1)
-        if not places:
+        if not places or places[0].score < MIN_ADDRESS_SCORE:
             raise AddressNotFound(f"No address on this map matches {address!r}")
         location, address = places[0].location, places[0].label
     street = deps.roads.check_on_road(location)
@@ -194,17 +209,19 @@ async def change_unit_status(c: cmd.ChangeUnitStatus, deps: Deps) -> Unit:
 
 
 async def report_position(c: cmd.ReportPosition, deps: Deps) -> Unit:
-    """A GPS fix from the vehicle; an older fix than the one held is ignored, not an error."""
+    """A GPS fix from the vehicle: stored durably, then pushed to consoles (coalesced there).
+
+    Fixes are telemetry, not dispatch decisions: they go to the unit's track, not the event log,
+    so a fleet reporting every second never queues behind (or in front of) a 911 call. A fix from
+    the future (a device clock running fast) is taken as now; an older fix than the one held is
+    kept in the track but does not move the unit back.
+    """
     now = deps.clock.now()
-    reported = c.reported_at or now
-    async with deps.new_uow() as uow:
-        unit = await uow.units.get(c.unit_id, lock=True)
-        at = min(reported, now)
-        if await _first_time(uow, c.unit_id, c.stamp) and unit.report_position(c.location, at=at):
-            await uow.units.save(unit)
-            await uow.tracks.add(unit.id, c.location, at)
-            await _commit(uow, c.actor, deps)
-    return unit
+    at = min(c.reported_at or now, now)
+    recorded = await deps.positions.record(Fix(c.unit_id, c.location, at))
+    if recorded.accepted:
+        await deps.publisher.publish_positions([position_view(recorded.unit)])
+    return recorded.unit
 
 
 async def acknowledge_order(c: cmd.AcknowledgeOrder, deps: Deps) -> Unit:

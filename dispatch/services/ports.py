@@ -88,12 +88,38 @@ class Geocoder(Protocol):
     def search(self, query: str, *, limit: int = 5) -> list[Place]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """One GPS report: where a unit was, at the time the device took the fix (UTC)."""
+
+    unit_id: int
+    location: Location
+    reported_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """The unit after its fix was stored; ``accepted`` is False for a fix older than the one held
+    (mobile networks deliver out of order, and an older fix must never move the unit back)."""
+
+    unit: Unit
+    accepted: bool
+
+
+class PositionLog(Protocol):
+    """Durable store of GPS fixes; returns once the fix is committed."""
+
+    async def record(self, fix: Fix) -> Recorded: ...
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
 class Publisher(Protocol):
     async def publish(self, records: Sequence[EventRecord]) -> None: ...
+
+    async def publish_positions(self, units: Sequence[dict[str, Any]]) -> None: ...
 
 
 class UnitRepository(Protocol):

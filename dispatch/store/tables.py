@@ -121,7 +121,9 @@ unit_positions = Table(
     Column("position", _point(), nullable=False),
     Column("reported_at", TZ, nullable=False),
     Column("recorded_at", TZ, nullable=False, server_default=func.now()),
-    Index("ix_unit_positions_unit_time", "unit_id", "reported_at"),
+    # Unique: a replayed fix (same unit, same time) is stored once.
+    Index("ux_unit_positions_unit_time", "unit_id", "reported_at", unique=True),
+    Index("ix_unit_positions_recorded_at", "recorded_at"),
 )
 
 #: Highest ``client_seq`` applied per (unit, device install): replays of a crew's offline queue

@@ -7,6 +7,7 @@ returns describe the same instant; events after that ``seq`` bring a console up 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -32,6 +33,7 @@ class Snapshot:
             "seq": self.seq,
             "units": self.units,
             "incidents": self.incidents,
+            "server_time": datetime.now(UTC).isoformat(),
         }
 
 
@@ -85,6 +87,22 @@ async def events_after(
             incident_id=r.incident_id,
             unit_id=r.unit_id,
         )
+        for r in rows
+    ]
+
+
+async def positions_recorded_since(engine: AsyncEngine, since: datetime) -> list[dict[str, Any]]:
+    """Current positions of the units that reported since ``since`` (server time)."""
+    moved = select(t.unit_positions.c.unit_id).where(t.unit_positions.c.recorded_at > since)
+    query = select(t.units.c.id, t.units.c.position_at, *lon_lat(t.units.c.position, "position"))
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query.where(t.units.c.id.in_(moved)))).all()
+    return [
+        {
+            "id": r.id,
+            "position": [r.position_lon, r.position_lat],
+            "position_at": r.position_at.isoformat(),
+        }
         for r in rows
     ]
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
+import pytest
 import websockets
 
 from tests.conftest import ServerProcess
@@ -123,7 +125,12 @@ async def test_replayed_offline_queue_applies_each_update_once(
         ("status", {"status": "en_route", "client_id": "tab-9", "client_seq": 1}),
         (
             "position",
-            {"position": order["route"]["coordinates"][1], "client_id": "tab-9", "client_seq": 2},
+            {
+                "position": order["route"]["coordinates"][1],
+                "reported_at": datetime.now(UTC).isoformat(),
+                "client_id": "tab-9",
+                "client_seq": 2,
+            },
         ),
         ("status", {"status": "on_scene", "client_id": "tab-9", "client_seq": 3}),
     ]
@@ -173,3 +180,49 @@ async def test_idempotency_key_on_call_creation(http: httpx.AsyncClient) -> None
         422,
         "idempotency-key-reused",
     )
+
+
+async def test_an_older_gps_fix_never_moves_the_unit_back(
+    http: httpx.AsyncClient, reset_fleet: None
+) -> None:
+    crew = await login(http, "crew-a03")
+    units = {u["call_sign"]: u for u in (await http.get("/api/v1/units", headers=crew)).json()}
+    unit_id = units["A03"]["id"]
+    here, there = await a_point_on_a_road(http, 6), await a_point_on_a_road(http, 7)
+    newer = datetime.now(UTC)
+    r = await http.post(
+        f"/api/v1/units/{unit_id}/position",
+        headers=crew,
+        json={"position": here, "reported_at": newer.isoformat()},
+    )
+    assert r.status_code == 200 and r.json()["position"] == here
+    late = (newer - timedelta(seconds=30)).isoformat()
+    r = await http.post(
+        f"/api/v1/units/{unit_id}/position",
+        headers=crew,
+        json={"position": there, "reported_at": late},
+    )
+    assert r.status_code == 200
+    assert r.json()["position"] == here, "a fix delivered late does not move the unit back"
+    future = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    r = await http.post(
+        f"/api/v1/units/{unit_id}/position",
+        headers=crew,
+        json={"position": there, "reported_at": future},
+    )
+    assert r.json()["position"] == there
+    assert datetime.fromisoformat(r.json()["position_at"]) <= datetime.now(UTC), (
+        "a device clock running fast is clamped to server time"
+    )
+
+
+async def test_a_console_too_far_behind_is_told_to_resync(
+    http: httpx.AsyncClient, server: ServerProcess
+) -> None:
+    dispatcher = await login(http, "dispatcher")
+    url = f"{server.ws_url}/ws/console?token={token_of(dispatcher)}&since=999999999"
+    async with websockets.connect(url) as ws:
+        first = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert first["type"] == "resync"
+        with pytest.raises(websockets.ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 5)

@@ -72,8 +72,11 @@ async def test_call_to_available_with_live_console(
         json={"position": best["route"]["coordinates"][1]},
     )
     assert r.status_code == 200, r.text
-    moved = await console.wait_event("UnitMoved")
-    assert moved["data"]["unit"]["position"] == best["route"]["coordinates"][1]
+    moved = await console.wait_for(
+        lambda m: m["type"] == "positions" and any(u["id"] == unit_id for u in m["units"])
+    )
+    pushed = next(u for u in moved["units"] if u["id"] == unit_id)
+    assert pushed["position"] == best["route"]["coordinates"][1]
 
     for status in ["en_route", "on_scene", "transporting", "at_hospital", "available"]:
         r = await http.post(

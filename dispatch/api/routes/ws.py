@@ -21,7 +21,7 @@ from dispatch.domain import commands as cmd
 from dispatch.domain.errors import DomainError
 from dispatch.domain.model import Incident, Unit
 from dispatch.domain.views import assignment_view, unit_view
-from dispatch.hub.hub import Connection, Resync
+from dispatch.hub.hub import Connection, Positions, Resync
 from dispatch.services import handlers
 from dispatch.services.ports import EventRecord
 from dispatch.store import views
@@ -67,6 +67,12 @@ async def console(ws: WebSocket, token: str | None = None, since: int | None = N
             await send(snap.as_message())
             conn.last_seq = snap.seq
         else:
+            head = await views.last_seq(container.engine)
+            if since > head or head - since > container.settings.max_catch_up_events:
+                await send({"type": "resync", "reason": f"cannot resume from seq {since} "
+                            f"(log head {head}); take a fresh snapshot"})
+                await ws.close(code=4000, reason="resync")
+                return
             conn.last_seq = since
             for record in await views.events_after(container.engine, since):
                 await send(record.as_message())
@@ -90,6 +96,9 @@ async def _pump(conn: Connection, send: _Sender, ws: WebSocket) -> None:
             await send({"type": "resync", "reason": "console fell behind; take a fresh snapshot"})
             await ws.close(code=4000, reason="resync")
             return
+        if isinstance(item, Positions):
+            await send(item.message)
+            continue
         if item.seq <= conn.last_seq:
             continue
         await send(item.as_message())
@@ -163,7 +172,7 @@ async def crew(ws: WebSocket, token: str | None = None) -> None:
     await ws.accept()
     send = _Sender(ws)
     state = _CrewState(unit_id=principal.unit_id)
-    conn = container.hub.connect(wants=state.wants)
+    conn = container.hub.connect(wants=state.wants, positions=False)
     tasks: list[asyncio.Task[None]] = []
     try:
         seq, unit, incident = await views.crew_snapshot(container.engine, state.unit_id)
@@ -212,7 +221,7 @@ async def _crew_pump(
             await send({"type": "resync", "reason": "fell behind; reconnect"})
             await ws.close(code=4000, reason="resync")
             return
-        if item.seq <= conn.last_seq:
+        if isinstance(item, Positions) or item.seq <= conn.last_seq:
             continue
         unit_data = item.data.get("unit")
         if item.unit_id == state.unit_id and isinstance(unit_data, dict):

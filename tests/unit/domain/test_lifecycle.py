@@ -133,14 +133,6 @@ def test_dispatched_is_reached_only_by_an_assignment() -> None:
     assert all(UnitStatus.DISPATCHED not in targets for targets in UNIT_TRANSITIONS.values())
 
 
-def test_an_older_gps_fix_never_overwrites_a_newer_one() -> None:
-    unit = a_unit()
-    assert unit.report_position(Location(24.96, 60.17), at=T0 + timedelta(seconds=10))
-    assert not unit.report_position(Location(24.90, 60.10), at=T0 + timedelta(seconds=5))
-    assert unit.position == Location(24.96, 60.17)
-    assert len(unit.events) == 1
-
-
 @pytest.mark.parametrize(
     "pair", [(181.0, 0.0), (0.0, 90.5), (float("nan"), 1.0), (float("inf"), 1.0), (True, 1.0)]
 )

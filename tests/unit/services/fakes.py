@@ -11,7 +11,7 @@ from typing import Any
 from dispatch.domain.errors import NotFound, OffRoad
 from dispatch.domain.geo import Location
 from dispatch.domain.model import Incident, Unit
-from dispatch.services.ports import EventRecord, Place, RoadEta, RoadRoute
+from dispatch.services.ports import EventRecord, Fix, Place, Recorded, RoadEta, RoadRoute
 
 
 class FakeClock:
@@ -160,6 +160,26 @@ class FakeUnitOfWork:
 class CollectingPublisher:
     def __init__(self) -> None:
         self.published: list[EventRecord] = []
+        self.positions: list[dict[str, Any]] = []
 
     async def publish(self, records: Sequence[EventRecord]) -> None:
         self.published.extend(records)
+
+    async def publish_positions(self, units: Sequence[dict[str, Any]]) -> None:
+        self.positions.extend(units)
+
+
+class StorePositionLog:
+    """Fixes go straight into the store's units; an older fix than the one held is refused."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def record(self, fix: Fix) -> Recorded:
+        unit = self.store.units.get(fix.unit_id)
+        if unit is None:
+            raise NotFound(f"No unit with id {fix.unit_id}")
+        accepted = unit.position_at is None or fix.reported_at > unit.position_at
+        if accepted:
+            unit.position, unit.position_at = fix.location, fix.reported_at
+        return Recorded(copy.deepcopy(unit), accepted)

@@ -23,6 +23,7 @@ from tests.unit.services.fakes import (
     FakeUnitOfWork,
     OnePlaceGeocoder,
     Store,
+    StorePositionLog,
     StraightLineRoads,
 )
 
@@ -55,6 +56,7 @@ def world() -> tuple[Deps, Store, CollectingPublisher]:
         geocoder=OnePlaceGeocoder(),
         clock=FakeClock(),
         publisher=publisher,
+        positions=StorePositionLog(store),
     )
     return deps, store, publisher
 
@@ -152,3 +154,19 @@ async def test_idempotency_key_returns_the_first_answer_and_refuses_a_different_
     with pytest.raises(IdempotencyKeyReused):
         await handlers.receive_call(call(idempotency=cmd.IdempotencyKey("d1:abc", "hash-2")), deps)
     assert len(store.incidents) == 1
+
+
+async def test_gps_fixes_move_the_unit_forward_in_time_only(world: tuple) -> None:
+    deps, store, publisher = world
+    clock = deps.clock
+    ahead = clock.now()
+    moved = await handlers.report_position(
+        cmd.ReportPosition("crew", 2, Location(0.002, 0.001), reported_at=ahead), deps
+    )
+    assert moved.position == Location(0.002, 0.001)
+    late = await handlers.report_position(
+        cmd.ReportPosition("crew", 2, Location(0.05, 0.05), reported_at=T0), deps
+    )
+    assert late.position == Location(0.002, 0.001) and store.units[2].position_at == ahead
+    assert [p["id"] for p in publisher.positions] == [2], "only the accepted fix is pushed"
+    assert publisher.published == [], "positions are telemetry, not log events"
