@@ -1,10 +1,12 @@
 // REST client for /api/v1 (same origin). Every non-2xx answer becomes an ApiError carrying
 // the RFC 9457 problem, so callers can show `detail` and branch on `code`.
 import type {
+  AckResult,
   Assignment,
+  CrewAssignment,
   GeocodeCandidate,
   Incident,
-  LineString,
+  LonLat,
   MapInfo,
   NewIncident,
   Place,
@@ -15,7 +17,15 @@ import type {
 } from "./types";
 
 export const API_BASE = "/api/v1";
-const TOKEN_KEY = "gh.session";
+
+// The console keeps its session per tab (sessionStorage); the crew app, installed on a phone,
+// keeps it across restarts (localStorage) under its own key. Chosen once at start-up.
+let sessionStore: Storage = sessionStorage;
+let TOKEN_KEY = "gh.session";
+export function useSessionStorage(storage: Storage, key: string): void {
+  sessionStore = storage;
+  TOKEN_KEY = key;
+}
 
 export class ApiError extends Error {
   constructor(
@@ -37,10 +47,10 @@ function problemText(p: Problem, status: number): string {
   return p.title ?? `HTTP ${status}`;
 }
 
-// ---- session (sessionStorage) ----
+// ---- session ----
 
 export function loadSession(): Session | null {
-  const raw = sessionStorage.getItem(TOKEN_KEY);
+  const raw = sessionStore.getItem(TOKEN_KEY);
   if (!raw) return null;
   try {
     const s = JSON.parse(raw) as Session;
@@ -51,11 +61,11 @@ export function loadSession(): Session | null {
 }
 
 export function saveSession(s: Session): void {
-  sessionStorage.setItem(TOKEN_KEY, JSON.stringify(s));
+  sessionStore.setItem(TOKEN_KEY, JSON.stringify(s));
 }
 
 export function clearSession(): void {
-  sessionStorage.removeItem(TOKEN_KEY);
+  sessionStore.removeItem(TOKEN_KEY);
 }
 
 export function token(): string | null {
@@ -85,7 +95,7 @@ async function request<T>(method: string, path: string, body?: unknown, auth = t
 
   let res: Response;
   try {
-    res = await fetch(API_BASE + path, { method, headers, body: payload ?? null });
+    res = await fetch(API_BASE + path, { method, headers, body: payload ?? null, cache: "no-store" });
   } catch (e) {
     throw new ApiError(0, { title: "Network error", detail: e instanceof Error ? e.message : String(e) });
   }
@@ -130,18 +140,39 @@ export const recommendations = (incidentId: number, limit = 5) =>
   request<Recommendation[]>("GET", `/incidents/${incidentId}/recommendations?limit=${limit}`);
 export const assign = (incidentId: number, unitId: number) =>
   request<Assignment>("POST", `/incidents/${incidentId}/assignments`, { unit_id: unitId });
-export const unitAssignment = (unitId: number) =>
-  request<{ incident: Incident; unit: Unit; route: LineString | null; eta_s: number | null }>(
-    "GET",
-    `/units/${unitId}/assignment`,
-  );
+export const unitAssignment = (unitId: number) => request<CrewAssignment>("GET", `/units/${unitId}/assignment`);
+
+/** Idempotency keys for crew updates (docs/api.md: replays with an old client_seq are not applied again). */
+export interface ClientStamp {
+  client_id: string;
+  client_seq: number;
+}
+export const setUnitStatus = (unitId: number, status: string, stamp?: ClientStamp) =>
+  request<Unit>("POST", `/units/${unitId}/status`, { status, ...stamp });
+export const reportPosition = (unitId: number, position: LonLat, reportedAt: string | null, stamp?: ClientStamp) =>
+  request<Unit>("POST", `/units/${unitId}/position`, {
+    position,
+    ...(reportedAt ? { reported_at: reportedAt } : {}),
+    ...stamp,
+  });
+export const ackOrder = (unitId: number, orderId: number) =>
+  request<AckResult>("POST", `/units/${unitId}/orders/${orderId}/ack`);
 export const geocode = (q: string, limit = 5) =>
   request<GeocodeCandidate[]>("GET", `/geocode?q=${encodeURIComponent(q)}&limit=${limit}`);
 
+function socketUrl(path: string, params: URLSearchParams): string {
+  const proto = window.location.protocol === "https:" ? "wss:" : "ws:";
+  return `${proto}//${window.location.host}${path}?${params.toString()}`;
+}
+
 /** URL of the console WebSocket on the same origin. */
 export function consoleSocketUrl(since: number | null): string {
-  const proto = window.location.protocol === "https:" ? "wss:" : "ws:";
   const params = new URLSearchParams({ token: token() ?? "" });
   if (since !== null) params.set("since", String(since));
-  return `${proto}//${window.location.host}/ws/console?${params.toString()}`;
+  return socketUrl("/ws/console", params);
+}
+
+/** URL of the crew WebSocket on the same origin. */
+export function crewSocketUrl(): string {
+  return socketUrl("/ws/crew", new URLSearchParams({ token: token() ?? "" }));
 }

@@ -1,95 +1,50 @@
-// All user-visible strings live here so another language (e.g. Chinese) can be added
-// by providing one more object with the same keys.
+// Every user-visible string goes through here. The language is chosen once per page load:
+// the saved choice (localStorage "gh.lang"), else the browser's language; switching saves the
+// choice and reloads, so every panel is built again in the new language (sessions, the crew
+// app's offline queue and the console's live state survive the reload).
+import { en, type Strings } from "./lang/en";
+import { zh } from "./lang/zh";
 
-const en = {
-  appTitle: "Golden Hour",
-  appSubtitle: "EMS dispatch console",
-  loginTitle: "Sign in",
-  username: "Username",
-  password: "Password",
-  signIn: "Sign in",
-  signingIn: "Signing in…",
-  logout: "Log out",
-  connected: "connected",
-  reconnecting: "reconnecting",
-  connectionTitleConnected: "Live updates connected",
-  connectionTitleReconnecting: "Live updates interrupted, reconnecting",
-  newCall: "New call",
-  address: "Address",
-  addressPlaceholder: "Street and number",
-  locate: "Locate",
-  locating: "Locating…",
-  location: "Location",
-  locationHint: "Click the map or locate an address",
-  clearLocation: "Clear",
-  complaint: "Complaint",
-  complaintPlaceholder: "e.g. chest pain",
-  priority: "Priority",
-  priorityNames: { 1: "1 – critical", 2: "2 – urgent", 3: "3 – non-critical", 4: "4 – non-urgent" } as Record<number, string>,
-  createCall: "Create call",
-  creating: "Creating…",
-  noCandidates: "No matching address",
-  incidents: "Open incidents",
-  noIncidents: "No open incidents",
-  units: "Units",
-  noUnits: "No units",
-  recommendations: "Recommended units",
-  selectIncident: "Select or create an incident to see recommended units",
-  noRecommendations: "No available unit can reach this location",
-  refresh: "Refresh",
-  assign: "Assign",
-  assigning: "…",
-  close: "Close",
-  dismiss: "Dismiss",
-  colRank: "#",
-  colUnit: "Unit",
-  colCap: "Cap.",
-  colEta: "ETA",
-  colDist: "Dist.",
-  colStatus: "Status",
-  colTime: "Time",
-  colIncident: "Incident",
-  colPriority: "P",
-  colNumber: "Number",
-  colAddress: "Address",
-  assignedUnits: "Assigned",
-  received: "Received",
-  km: "km",
-  unknownAddress: "(no address)",
-  mapLoadFailed: "Map data could not be loaded",
-  networkError: "Server unreachable",
-  sessionExpired: "Session expired, please sign in again",
-  crewNotAllowed: "This console is for dispatchers and supervisors",
-  callCreated: "Call {number} created",
-  unitAssigned: "{unit} assigned to {number}",
-  needLocation: "Set a location (map click or Locate) or type an address",
-  wsError: "Live update error: {detail}",
-  resyncing: "Live updates out of sync, reloading",
-  statuses: {
-    available: "Available",
-    dispatched: "Dispatched",
-    en_route: "En route",
-    on_scene: "On scene",
-    transporting: "Transporting",
-    at_hospital: "At hospital",
-    out_of_service: "Out of service",
-    pending: "Pending",
-    closed: "Closed",
-  } as Record<string, string>,
-  hospital: "Hospital",
-  station: "Station",
-};
+export type { Strings };
+export type Lang = "en" | "zh";
 
-export type Strings = typeof en;
+const LANG_KEY = "gh.lang";
+const languages: Record<Lang, Strings> = { en, zh };
 
-const languages: Record<string, Strings> = { en };
-
-function pickLanguage(): Strings {
-  const wanted = localStorage.getItem("gh.lang") ?? navigator.language.slice(0, 2);
-  return languages[wanted] ?? en;
+function pickLanguage(): Lang {
+  let saved: string | null = null;
+  try {
+    saved = localStorage.getItem(LANG_KEY);
+  } catch {
+    /* storage disabled */
+  }
+  if (saved === "en" || saved === "zh") return saved;
+  const prefs = navigator.languages?.length ? navigator.languages : [navigator.language];
+  for (const p of prefs) {
+    const code = (p ?? "").toLowerCase();
+    if (code.startsWith("zh")) return "zh";
+    if (code.startsWith("en")) return "en";
+  }
+  return "en";
 }
 
-export const S: Strings = pickLanguage();
+export const lang: Lang = pickLanguage();
+export const S: Strings = languages[lang];
+document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+
+/** Save the choice and rebuild the page in that language. */
+export function setLanguage(next: Lang): void {
+  try {
+    localStorage.setItem(LANG_KEY, next);
+  } catch {
+    /* storage disabled: the reload falls back to the browser language */
+  }
+  window.location.reload();
+}
+
+export function otherLanguage(): Lang {
+  return lang === "zh" ? "en" : "zh";
+}
 
 type TextKey = { [K in keyof Strings]: Strings[K] extends string ? K : never }[keyof Strings];
 

@@ -4,14 +4,19 @@ import "./styles.css";
 import * as api from "./api";
 import { byId } from "./dom";
 import { S, t } from "./i18n";
+import { langToggle } from "./langtoggle";
 import { DispatchMap } from "./map";
+import { mountP1Alert } from "./panels/alert";
 import { mountHeader, type Header } from "./panels/header";
+import { mountHelp } from "./panels/help";
 import { mountIncidents } from "./panels/incidents";
 import { mountLogin } from "./panels/login";
 import { mountMessage, showError, showMessage } from "./panels/message";
 import { mountNewCall } from "./panels/newcall";
 import { mountRecommendations } from "./panels/recommendations";
 import { mountUnits } from "./panels/units";
+import { installShortcuts } from "./shortcuts";
+import { isMuted, setMuted, unlockAudio } from "./sound";
 import { store } from "./state";
 import type { Assignment, LonLat, Session, Unit } from "./types";
 import { ConsoleSocket } from "./ws";
@@ -20,7 +25,9 @@ const loginRoot = byId("login");
 const consoleRoot = byId("console");
 
 mountMessage(document.body);
+unlockAudio();
 const loginForm = mountLogin(byId("login-box"), (s) => startConsole(s));
+const help = mountHelp(document.body);
 
 interface Console {
   header: Header;
@@ -32,8 +39,10 @@ interface Console {
 let ui: Console | null = null;
 
 function showLogin(): void {
+  help.close();
   consoleRoot.hidden = true;
   loginRoot.hidden = false;
+  loginForm.langSlot.append(langToggle());
   document.title = S.appTitle;
   loginForm.focus();
 }
@@ -60,15 +69,17 @@ function startConsole(session: Session): void {
   }
   loginRoot.hidden = true;
   consoleRoot.hidden = false;
-  document.title = `${S.appTitle} · ${S.appSubtitle}`;
   if (!ui) ui = buildConsole();
-  ui.header.setUser(`${session.username} · ${session.role}`);
+  ui.header.langSlot.append(langToggle());
+  document.title = `${S.appTitle} · ${S.appSubtitle}`;
+  ui.header.setUser(`${session.username} · ${S.roles[session.role] ?? session.role}`);
   ui.map.resize();
   ui.socket.start();
 }
 
 function buildConsole(): Console {
-  const header = mountHeader(byId("header"), logout);
+  const header = mountHeader(byId("header"), logout, () => help.open());
+  const p1 = mountP1Alert(document.body, (id) => selectIncident(id));
 
   const map = new DispatchMap(byId("map"), {
     mapClick: (loc) => store.setCallLocation(loc),
@@ -95,7 +106,7 @@ function buildConsole(): Console {
     }
   };
 
-  mountNewCall(byId("panel-newcall"), {
+  const newCall = mountNewCall(byId("panel-newcall"), {
     created: (incident) => {
       store.upsertIncident(incident);
       selectIncident(incident.id);
@@ -140,6 +151,16 @@ function buildConsole(): Console {
     event: (msg) => {
       if (msg.data.unit) store.upsertUnit(msg.data.unit);
       if (msg.data.incident) store.upsertIncident(msg.data.incident);
+      if (msg.name === "CallReceived" && msg.data.incident?.priority === 1) p1.show(msg.data.incident);
+    },
+    positions: (msg) => {
+      // Telemetry outside the event stream: apply a position only if it is newer than the one shown.
+      for (const p of msg.units) {
+        const u = store.units.get(p.id);
+        if (!u || !p.position) continue;
+        if (u.position_at && p.position_at && Date.parse(p.position_at) <= Date.parse(u.position_at)) continue;
+        store.upsertUnit({ ...u, position: p.position, position_at: p.position_at });
+      }
     },
     state: (s) => header.setConnection(s),
     error: (detail) => showMessage(t("wsError", { detail }), "error"),
@@ -155,6 +176,28 @@ function buildConsole(): Console {
   });
 
   loadStatic(map, header);
+
+  installShortcuts(
+    {
+      newCall: () => newCall.focusAddress(),
+      locate: () => newCall.locate(),
+      setPriority: (p) => newCall.setPriority(p),
+      inNewCallForm: (el) => el !== null && newCall.form.contains(el),
+      assignTop: () => {
+        if (store.selectedIncidentId !== null && !recs.assignTop()) showMessage(S.noRecommendationToAssign, "error");
+      },
+      escape: () => {
+        if (help.isOpen) help.close();
+        else if (!newCall.closeCandidates()) {
+          p1.hide();
+          store.select(null);
+        }
+      },
+      help: () => help.open(),
+      toggleMute: () => setMuted(!isMuted()),
+    },
+    () => !consoleRoot.hidden && !help.isOpen,
+  );
 
   window.setInterval(() => {
     header.tick();

@@ -1,148 +1,12 @@
-// MapLibre map drawn only from our own data: roads GeoJSON from the API, HTML markers for
-// labels (no glyphs, no sprites, no tiles: nothing is fetched from the internet).
-import * as maplibregl from "maplibre-gl";
-import type { ExpressionSpecification, GeoJSONSource, StyleSpecification } from "maplibre-gl";
-import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
-import "maplibre-gl/dist/maplibre-gl.css";
-
-import { roadsUrl } from "./api";
+// The console map: the shared offline basemap plus unit, incident, place and call-pin markers.
+import { BaseMap, maplibregl, remaining } from "./basemap";
 import { STATUS_COLORS } from "./colors";
 import { h } from "./dom";
-import { S, statusLabel } from "./i18n";
+import { S, statusLabel, t } from "./i18n";
 import type { UnitRoute } from "./state";
-import type { Incident, LineString, LonLat, MapInfo, Place, Unit } from "./types";
+import type { Incident, LonLat, Place, Unit } from "./types";
 
-maplibregl.setWorkerUrl(workerUrl);
-
-const EMPTY: GeoJSON.FeatureCollection = { type: "FeatureCollection", features: [] };
-
-const MAJOR = ["motorway", "motorway_link", "trunk", "trunk_link"];
-const PRIMARY = ["primary", "primary_link"];
-const SECONDARY = ["secondary", "secondary_link"];
-const TERTIARY = ["tertiary", "tertiary_link"];
-const MINOR = ["residential", "unclassified", "living_street", "road"];
-const SERVICE = ["service"];
-const PATHS = ["footway", "path", "cycleway", "pedestrian", "steps", "track", "bridleway"];
-
-const hw: ExpressionSpecification = ["to-string", ["get", "highway"]];
-
-function byClass(values: [number, number, number, number, number, number, number, number]): ExpressionSpecification {
-  const [maj, pri, sec, ter, min, svc, pth, other] = values;
-  return ["match", hw, MAJOR, maj, PRIMARY, pri, SECONDARY, sec, TERTIARY, ter, MINOR, min, SERVICE, svc, PATHS, pth, other];
-}
-
-function byClassColor(values: [string, string, string, string, string, string, string, string]): ExpressionSpecification {
-  const [maj, pri, sec, ter, min, svc, pth, other] = values;
-  return ["match", hw, MAJOR, maj, PRIMARY, pri, SECONDARY, sec, TERTIARY, ter, MINOR, min, SERVICE, svc, PATHS, pth, other];
-}
-
-// Widths (px) at zoom 10 and 17, per class: major, primary, secondary, tertiary, minor, service, path, other.
-const widthZ10 = byClass([2.2, 1.8, 1.4, 1.1, 0.6, 0.3, 0.2, 0.5]);
-const widthZ17 = byClass([16, 13, 11, 9, 7, 4, 1.5, 5]);
-const roadWidth: ExpressionSpecification = ["interpolate", ["exponential", 1.5], ["zoom"], 10, widthZ10, 17, widthZ17];
-// Neutral blue-greys, so status colours (markers, routes) stand out.
-const roadColor = byClassColor([
-  "#8e9bb0", // motorway / trunk
-  "#7b889c", // primary
-  "#6a7689", // secondary
-  "#5a6577", // tertiary
-  "#4a5464", // residential
-  "#3d4653", // service
-  "#353d49", // paths
-  "#444d5c", // anything else
-]);
-const sortKey = byClass([8, 7, 6, 5, 4, 3, 1, 2]);
-
-function style(): StyleSpecification {
-  return {
-    version: 8,
-    name: "golden-hour-offline",
-    sources: {
-      roads: { type: "geojson", data: EMPTY },
-      routes: { type: "geojson", data: EMPTY },
-      preview: { type: "geojson", data: EMPTY },
-    },
-    layers: [
-      { id: "background", type: "background", paint: { "background-color": "#161c26" } },
-      {
-        id: "roads-casing",
-        type: "line",
-        source: "roads",
-        filter: ["!", ["in", hw, ["literal", PATHS]]],
-        layout: { "line-cap": "round", "line-join": "round", "line-sort-key": sortKey },
-        paint: {
-          "line-color": "#0d1118",
-          "line-width": ["interpolate", ["exponential", 1.5], ["zoom"], 10, widthZ10, 17, ["+", 2, widthZ17]],
-          "line-opacity": ["interpolate", ["linear"], ["zoom"], 11, 0, 13, 0.9],
-        },
-      },
-      {
-        id: "roads-paths",
-        type: "line",
-        source: "roads",
-        filter: ["in", hw, ["literal", PATHS]],
-        minzoom: 13,
-        paint: { "line-color": "#353d49", "line-width": roadWidth, "line-dasharray": [2, 2] },
-      },
-      {
-        id: "roads",
-        type: "line",
-        source: "roads",
-        filter: ["!", ["in", hw, ["literal", PATHS]]],
-        layout: { "line-cap": "round", "line-join": "round", "line-sort-key": sortKey },
-        paint: { "line-color": roadColor, "line-width": roadWidth },
-      },
-      {
-        id: "preview",
-        type: "line",
-        source: "preview",
-        layout: { "line-cap": "round", "line-join": "round" },
-        paint: { "line-color": "#e9ecef", "line-width": 4, "line-opacity": 0.9, "line-dasharray": [1.5, 1.5] },
-      },
-      {
-        id: "routes-halo",
-        type: "line",
-        source: "routes",
-        layout: { "line-cap": "round", "line-join": "round" },
-        paint: { "line-color": "#000000", "line-width": 7, "line-opacity": 0.45 },
-      },
-      {
-        id: "routes",
-        type: "line",
-        source: "routes",
-        layout: { "line-cap": "round", "line-join": "round" },
-        paint: { "line-color": ["coalesce", ["get", "color"], "#f08c00"], "line-width": 4 },
-      },
-    ],
-  };
-}
-
-
-/** The part of a route still ahead of a unit: from its position to the end. */
-export function remaining(route: LineString, pos: LonLat): LineString {
-  const c = route.coordinates;
-  if (c.length < 2) return route;
-  const k = Math.cos((pos[1] * Math.PI) / 180);
-  let best = 0;
-  let bestD = Infinity;
-  for (let i = 0; i < c.length - 1; i++) {
-    const a = c[i]!;
-    const b = c[i + 1]!;
-    const dx = (b[0] - a[0]) * k;
-    const dy = b[1] - a[1];
-    const len2 = dx * dx + dy * dy;
-    let t = len2 > 0 ? (((pos[0] - a[0]) * k * dx + (pos[1] - a[1]) * dy) / len2) : 0;
-    t = Math.max(0, Math.min(1, t));
-    const ex = (a[0] + t * (b[0] - a[0]) - pos[0]) * k;
-    const ey = a[1] + t * (b[1] - a[1]) - pos[1];
-    const d = ex * ex + ey * ey;
-    if (d < bestD) {
-      bestD = d;
-      best = i;
-    }
-  }
-  return { type: "LineString", coordinates: [pos, ...c.slice(best + 1)] };
-}
+export { remaining };
 
 export interface MapCallbacks {
   mapClick(loc: LonLat): void;
@@ -159,10 +23,7 @@ interface UnitMarker {
   label: string;
 }
 
-export class DispatchMap {
-  readonly map: maplibregl.Map;
-  private ready = false;
-  private readonly whenReady: Promise<void>;
+export class DispatchMap extends BaseMap {
   private readonly unitMarkers = new Map<number, UnitMarker>();
   private readonly incidentMarkers = new Map<number, { marker: maplibregl.Marker; el: HTMLElement; key: string }>();
   private readonly placeMarkers: maplibregl.Marker[] = [];
@@ -172,61 +33,12 @@ export class DispatchMap {
     container: HTMLElement,
     private readonly cb: MapCallbacks,
   ) {
-    this.map = new maplibregl.Map({
-      container,
-      style: style(),
-      center: [0, 0],
-      zoom: 1,
-      attributionControl: false,
-      dragRotate: false,
-      pitchWithRotate: false,
-      maxPitch: 0,
-    });
-    this.map.touchZoomRotate.disableRotation();
-    this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-    this.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
-    this.whenReady = new Promise((resolve) => {
-      this.map.on("load", () => {
-        this.ready = true;
-        resolve();
-      });
-    });
+    super(container, cb.loadError);
     this.map.on("click", (e) => {
       const target = e.originalEvent.target;
       if (target instanceof Element && target.closest(".mk")) return;
       cb.mapClick([e.lngLat.lng, e.lngLat.lat]);
     });
-    this.map.on("error", (e) => {
-      cb.loadError(e.error?.message ?? "map error");
-    });
-  }
-
-  fit(info: MapInfo): void {
-    const [w, s, e, n] = info.bbox;
-    this.map.fitBounds(
-      [
-        [w, s],
-        [e, n],
-      ],
-      { padding: 24, animate: false },
-    );
-    this.map.setMaxBounds([
-      [w - (e - w), s - (n - s)],
-      [e + (e - w), n + (n - s)],
-    ]);
-  }
-
-  /** Point the roads source at the API (after GET /map answered, so the backend is up). */
-  loadRoads(): void {
-    void this.whenReady.then(() => (this.map.getSource("roads") as GeoJSONSource | undefined)?.setData(roadsUrl()));
-  }
-
-  resize(): void {
-    this.map.resize();
-  }
-
-  flyTo(loc: LonLat, minZoom = 14): void {
-    this.map.easeTo({ center: loc, zoom: Math.max(this.map.getZoom(), minZoom), duration: 500 });
   }
 
   setPlaces(hospitals: Place[], stations: Place[]): void {
@@ -306,7 +118,7 @@ export class DispatchMap {
         for (const p of [1, 2, 3, 4]) m.el.classList.toggle(`p${p}`, p === i.priority);
         m.el.classList.toggle("selected", i.id === selected);
         m.el.dataset["status"] = i.status;
-        m.el.textContent = `P${i.priority}`;
+        m.el.textContent = t("priorityLabel", { priority: i.priority });
         m.el.title = `${i.number} · ${i.address ?? ""} · ${i.complaint ?? ""} · ${statusLabel(i.status)}`;
       }
     }
@@ -331,13 +143,6 @@ export class DispatchMap {
     void this.setData("routes", { type: "FeatureCollection", features });
   }
 
-  setPreview(route: LineString | null): void {
-    const data: GeoJSON.FeatureCollection = route
-      ? { type: "FeatureCollection", features: [{ type: "Feature", properties: {}, geometry: route }] }
-      : EMPTY;
-    void this.setData("preview", data);
-  }
-
   setCallPin(loc: LonLat | null): void {
     if (!loc) {
       this.callPin?.remove();
@@ -355,14 +160,5 @@ export class DispatchMap {
     } else {
       this.callPin.setLngLat(loc);
     }
-  }
-
-  private async setData(source: string, data: GeoJSON.FeatureCollection): Promise<void> {
-    if (!this.ready) await this.whenReady;
-    (this.map.getSource(source) as GeoJSONSource | undefined)?.setData(data);
-  }
-
-  destroy(): void {
-    this.map.remove();
   }
 }

@@ -70,6 +70,23 @@ export interface Assignment {
   route: LineString | null;
 }
 
+/** GET /units/{id}/assignment; order_id, acknowledged_at and steps arrive with issue 5 (may be absent). */
+export interface CrewAssignment extends Assignment {
+  order_id?: number | null;
+  acknowledged_at?: string | null;
+  steps?: RouteStep[] | null;
+}
+
+export interface RouteStep {
+  instruction: string;
+  distance_m: number;
+}
+
+export interface AckResult {
+  order_id: number;
+  acknowledged_at: string;
+}
+
 export interface GeocodeCandidate {
   label: string;
   location: LonLat;
@@ -117,6 +134,7 @@ export interface NewIncident {
 export interface SnapshotMsg {
   type: "snapshot";
   seq: number;
+  server_time?: string;
   units: Unit[];
   incidents: Incident[];
 }
@@ -145,4 +163,39 @@ export interface PongMsg {
   type: "pong";
 }
 
-export type ServerMsg = SnapshotMsg | EventMsg | ResyncMsg | ErrorMsg | PongMsg;
+/** Coalesced GPS positions (not part of the numbered event stream). */
+export interface PositionsMsg {
+  type: "positions";
+  server_time?: string;
+  units: { id: number; position: LonLat | null; position_at: string | null }[];
+}
+
+export type ServerMsg = SnapshotMsg | EventMsg | ResyncMsg | ErrorMsg | PongMsg | PositionsMsg;
+
+// WebSocket crew messages (/ws/crew).
+export interface CrewSnapshotMsg {
+  type: "snapshot";
+  seq: number;
+  unit: Unit;
+  assignment: CrewAssignment | null;
+}
+
+export interface CrewOrderMsg {
+  type: "order";
+  unit?: Unit;
+  resent?: boolean;
+  order_id: number;
+  incident: Incident;
+  route: LineString | null;
+  eta_s: number | null;
+  steps?: RouteStep[] | null;
+  acknowledged_at?: string | null;
+}
+
+export interface CrewAckedMsg {
+  type: "acked" | "ack";
+  order_id: number;
+  acknowledged_at?: string | null;
+}
+
+export type CrewServerMsg = CrewSnapshotMsg | CrewOrderMsg | EventMsg | ErrorMsg | PongMsg | CrewAckedMsg | ResyncMsg;

@@ -1,45 +1,57 @@
-// Console WebSocket: snapshot + seq-numbered events, resume with ?since=lastSeq after a drop,
-// exponential backoff with jitter, ping/pong keep-alive.
+// WebSocket clients. `ReconnectingSocket` owns the connection life cycle shared by the console and
+// the crew app: exponential backoff with jitter, ping/pong keep-alive, silence detection and
+// handshake refusals (expired token, or an endpoint the server does not offer yet).
+// `ConsoleSocket` adds the console protocol: snapshot + seq-numbered events, `?since=` resume.
 import { consoleSocketUrl } from "./api";
-import type { EventMsg, ServerMsg, SnapshotMsg } from "./types";
+import type { EventMsg, PositionsMsg, ServerMsg, SnapshotMsg } from "./types";
 
 export type ConnectionState = "connected" | "reconnecting";
 
-export interface SocketHandlers {
-  snapshot(msg: SnapshotMsg): void;
-  event(msg: EventMsg): void;
+export interface BaseHandlers {
   state(state: ConnectionState): void;
-  error(detail: string): void;
-  resync(reason: string): void;
   /** The server refused us at the handshake (e.g. expired token); return true to stop reconnecting. */
   rejected(): Promise<boolean>;
 }
 
-const PING_EVERY_MS = 20_000;
-const SILENCE_LIMIT_MS = 50_000;
-const BACKOFF_MIN_MS = 500;
-const BACKOFF_MAX_MS = 15_000;
+export interface SocketOptions {
+  pingEveryMs?: number;
+  silenceLimitMs?: number;
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+}
 
-export class ConsoleSocket {
-  private ws: WebSocket | null = null;
-  private lastSeq: number | null = null;
-  private gapRetriedAt: number | null = null;
-  private attempts = 0;
+export abstract class ReconnectingSocket<M extends { type: string }> {
+  protected ws: WebSocket | null = null;
+  protected attempts = 0;
   private stopped = false;
   private retryTimer: number | undefined;
   private pingTimer: number | undefined;
   private lastHeard = 0;
   private state: ConnectionState = "reconnecting";
+  private readonly opt: Required<SocketOptions>;
 
-  constructor(private readonly h: SocketHandlers) {}
+  constructor(
+    private readonly base: BaseHandlers,
+    options: SocketOptions = {},
+  ) {
+    this.opt = { pingEveryMs: 20_000, silenceLimitMs: 50_000, backoffMinMs: 500, backoffMaxMs: 15_000, ...options };
+  }
 
-  get seq(): number | null {
-    return this.lastSeq;
+  /** URL to connect to (built fresh for every attempt, so it carries the current token). */
+  protected abstract url(): string;
+  /** One parsed server message. */
+  protected abstract handle(ws: WebSocket, msg: M): void;
+  /** The socket opened (before any message). */
+  protected opened(): void {}
+
+  get connected(): boolean {
+    return this.state === "connected";
   }
 
   start(): void {
     this.stopped = false;
-    this.connect();
+    window.clearTimeout(this.retryTimer);
+    if (!this.ws) this.connect();
   }
 
   stop(): void {
@@ -49,19 +61,45 @@ export class ConsoleSocket {
     const ws = this.ws;
     this.ws = null;
     if (ws) ws.close(1000, "logout");
-    this.lastSeq = null;
     this.setState("reconnecting");
   }
 
-  private setState(s: ConnectionState): void {
+  /** Send a JSON message if the socket is open; false otherwise. */
+  send(msg: unknown): boolean {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify(msg));
+    return true;
+  }
+
+  /** Try again now (e.g. the browser says the network is back) instead of waiting for the backoff. */
+  retryNow(): void {
+    if (this.stopped || this.ws) return;
+    this.attempts = 0;
+    window.clearTimeout(this.retryTimer);
+    this.connect();
+  }
+
+  protected setState(s: ConnectionState): void {
     if (s === this.state) return;
     this.state = s;
-    this.h.state(s);
+    this.base.state(s);
+  }
+
+  /** A message proved the connection healthy: reset the backoff. */
+  protected healthy(): void {
+    this.attempts = 0;
   }
 
   private connect(): void {
     if (this.stopped) return;
-    const ws = new WebSocket(consoleSocketUrl(this.lastSeq));
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.url());
+    } catch {
+      this.scheduleRetry();
+      return;
+    }
     this.ws = ws;
     let opened = false;
 
@@ -69,22 +107,21 @@ export class ConsoleSocket {
       if (this.ws !== ws) return;
       opened = true;
       this.lastHeard = Date.now();
-      // Without `since` we are live once the snapshot arrives; with it, as soon as we are open.
-      if (this.lastSeq !== null) this.setState("connected");
+      this.opened();
       window.clearInterval(this.pingTimer);
-      this.pingTimer = window.setInterval(() => this.keepAlive(ws), PING_EVERY_MS);
+      this.pingTimer = window.setInterval(() => this.keepAlive(ws), this.opt.pingEveryMs);
     };
 
     ws.onmessage = (ev: MessageEvent) => {
       if (this.ws !== ws) return;
       this.lastHeard = Date.now();
-      let msg: ServerMsg;
+      let msg: M;
       try {
-        msg = JSON.parse(String(ev.data)) as ServerMsg;
+        msg = JSON.parse(String(ev.data)) as M;
       } catch {
         return;
       }
-      this.handle(ws, msg);
+      if (msg && typeof msg.type === "string") this.handle(ws, msg);
     };
 
     ws.onclose = (ev: CloseEvent) => {
@@ -96,7 +133,7 @@ export class ConsoleSocket {
       // Auth failures close the socket early (policy violation / app codes 4401, 4403).
       const authLike = ev.code === 1008 || ev.code === 4401 || ev.code === 4403 || (!opened && this.attempts >= 1);
       if (authLike) {
-        void this.h.rejected().then((stop) => {
+        void this.base.rejected().then((stop) => {
           if (!stop) this.scheduleRetry();
         });
       } else {
@@ -107,16 +144,81 @@ export class ConsoleSocket {
     ws.onerror = () => undefined;
   }
 
-  private handle(ws: WebSocket, msg: ServerMsg): void {
+  private keepAlive(ws: WebSocket): void {
+    if (this.ws !== ws) return;
+    if (Date.now() - this.lastHeard > this.opt.silenceLimitMs) {
+      this.reconnectNow(ws);
+      return;
+    }
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "ping" }));
+  }
+
+  protected reconnectNow(ws: WebSocket): void {
+    if (this.ws !== ws) return;
+    this.ws = null;
+    window.clearInterval(this.pingTimer);
+    ws.onclose = null;
+    ws.close(1000, "reconnect");
+    this.setState("reconnecting");
+    this.attempts = 0;
+    window.clearTimeout(this.retryTimer);
+    this.retryTimer = window.setTimeout(() => this.connect(), 0);
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped) return;
+    const base = Math.min(this.opt.backoffMaxMs, this.opt.backoffMinMs * 2 ** this.attempts);
+    const delay = base / 2 + Math.random() * (base / 2);
+    this.attempts += 1;
+    window.clearTimeout(this.retryTimer);
+    this.retryTimer = window.setTimeout(() => this.connect(), delay);
+  }
+}
+
+export interface SocketHandlers extends BaseHandlers {
+  snapshot(msg: SnapshotMsg): void;
+  event(msg: EventMsg): void;
+  positions(msg: PositionsMsg): void;
+  error(detail: string): void;
+  resync(reason: string): void;
+}
+
+export class ConsoleSocket extends ReconnectingSocket<ServerMsg> {
+  private lastSeq: number | null = null;
+  private gapRetriedAt: number | null = null;
+
+  constructor(private readonly h: SocketHandlers) {
+    super(h);
+  }
+
+  get seq(): number | null {
+    return this.lastSeq;
+  }
+
+  override stop(): void {
+    super.stop();
+    this.lastSeq = null;
+  }
+
+  protected url(): string {
+    return consoleSocketUrl(this.lastSeq);
+  }
+
+  // Without `since` we are live once the snapshot arrives; with it, as soon as we are open.
+  protected override opened(): void {
+    if (this.lastSeq !== null) this.setState("connected");
+  }
+
+  protected handle(ws: WebSocket, msg: ServerMsg): void {
     switch (msg.type) {
       case "snapshot":
-        this.attempts = 0;
+        this.healthy();
         this.lastSeq = msg.seq;
         this.h.snapshot(msg);
         this.setState("connected");
         break;
       case "event":
-        this.attempts = 0;
+        this.healthy();
         if (this.lastSeq !== null && msg.seq <= this.lastSeq) return; // duplicate
         if (this.lastSeq !== null && msg.seq > this.lastSeq + 1 && this.gapRetriedAt !== this.lastSeq) {
           // A gap: reconnect once and let the server replay from our last seq. If the replay
@@ -136,37 +238,11 @@ export class ConsoleSocket {
       case "error":
         this.h.error(msg.detail ?? msg.code ?? "error");
         break;
+      case "positions":
+        this.h.positions(msg);
+        break;
       case "pong":
         break;
     }
-  }
-
-  private keepAlive(ws: WebSocket): void {
-    if (this.ws !== ws) return;
-    if (Date.now() - this.lastHeard > SILENCE_LIMIT_MS) {
-      this.reconnectNow(ws);
-      return;
-    }
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "ping" }));
-  }
-
-  private reconnectNow(ws: WebSocket): void {
-    if (this.ws !== ws) return;
-    this.ws = null;
-    window.clearInterval(this.pingTimer);
-    ws.onclose = null;
-    ws.close(1000, "reconnect");
-    this.setState("reconnecting");
-    this.attempts = 0;
-    window.clearTimeout(this.retryTimer);
-    this.retryTimer = window.setTimeout(() => this.connect(), 0);
-  }
-
-  private scheduleRetry(): void {
-    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempts);
-    const delay = base / 2 + Math.random() * (base / 2);
-    this.attempts += 1;
-    window.clearTimeout(this.retryTimer);
-    this.retryTimer = window.setTimeout(() => this.connect(), delay);
   }
 }

@@ -1,7 +1,7 @@
 // Open incident list: priority, status, number, address, time since received, assigned units.
 import { h, setText } from "../dom";
 import { clock, since } from "../format";
-import { S, statusLabel } from "../i18n";
+import { S, statusLabel, t } from "../i18n";
 import { store } from "../state";
 import type { Incident } from "../types";
 
@@ -70,7 +70,7 @@ export function mountIncidents(root: HTMLElement, onSelect: (id: number) => void
   };
 
   const fill = (r: Row, i: Incident) => {
-    setText(r.prio, `P${i.priority}`);
+    setText(r.prio, t("priorityLabel", { priority: i.priority }));
     r.prio.className = `prio p${i.priority}`;
     setText(r.number, i.number);
     setText(r.status, statusLabel(i.status));

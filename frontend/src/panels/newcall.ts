@@ -12,7 +12,16 @@ export interface NewCallCallbacks {
   located(loc: LonLat): void;
 }
 
-export function mountNewCall(root: HTMLElement, cb: NewCallCallbacks): void {
+export interface NewCall {
+  form: HTMLFormElement;
+  focusAddress(): void;
+  locate(): void;
+  setPriority(p: number): void;
+  /** Hide the geocoder candidates; false when they were not shown. */
+  closeCandidates(): boolean;
+}
+
+export function mountNewCall(root: HTMLElement, cb: NewCallCallbacks): NewCall {
   const address = h("input", {
     id: "call-address",
     name: "address",
@@ -106,9 +115,17 @@ export function mountNewCall(root: HTMLElement, cb: NewCallCallbacks): void {
   };
   locate.addEventListener("click", runLocate);
   address.addEventListener("keydown", (ev) => {
-    if (ev.key === "Enter") {
+    if (ev.key === "Enter" && !ev.isComposing) {
       ev.preventDefault();
       runLocate();
+    }
+  });
+
+  // Enter in the complaint field creates the call (the submit handler checks that it is valid).
+  complaint.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.isComposing && !ev.shiftKey && !ev.altKey && !ev.ctrlKey && !ev.metaKey) {
+      ev.preventDefault();
+      if (!submit.disabled) form.requestSubmit();
     }
   });
 
@@ -144,4 +161,27 @@ export function mountNewCall(root: HTMLElement, cb: NewCallCallbacks): void {
         submit.textContent = S.createCall;
       });
   });
+
+  return {
+    form,
+    focusAddress() {
+      address.focus();
+      address.select();
+    },
+    locate() {
+      if (address.value.trim()) runLocate();
+      else address.focus();
+    },
+    closeCandidates() {
+      if (candidates.hidden) return false;
+      candidates.hidden = true;
+      return true;
+    },
+    setPriority(p) {
+      if (p >= 1 && p <= 4) {
+        priority.value = String(p);
+        priority.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    },
+  };
 }

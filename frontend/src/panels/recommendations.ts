@@ -15,7 +15,7 @@ export interface RecommendationCallbacks {
 export function mountRecommendations(
   root: HTMLElement,
   cb: RecommendationCallbacks,
-): { reload(): void; scheduleReload(delayMs: number): void } {
+): { reload(): void; scheduleReload(delayMs: number): void; assignTop(): boolean } {
   const title = h("h2", {}, S.recommendations);
   const refresh = h("button", { type: "button", class: "btn small", title: S.refresh, "data-testid": "recommendations-refresh" }, "⟳");
   const close = h("button", { type: "button", class: "btn small ghost", title: S.close, "data-testid": "incident-close" }, "×");
@@ -67,7 +67,7 @@ export function mountRecommendations(
       h(
         "div",
         { class: "row" },
-        h("span", { class: `prio p${inc.priority}` }, `P${inc.priority}`),
+        h("span", { class: `prio p${inc.priority}` }, t("priorityLabel", { priority: inc.priority })),
         h("span", { class: "mono strong" }, inc.number),
         h("span", { class: `badge st-${inc.status}` }, statusLabel(inc.status)),
       ),
@@ -184,5 +184,14 @@ export function mountRecommendations(
     else if (changes.has("incidents") || changes.has("units")) renderHead();
   });
   reload();
-  return { reload, scheduleReload };
+  /** Click the first enabled Assign button (keyboard shortcut A); false when there is none. */
+  const assignTop = (): boolean => {
+    if (store.selectedIncidentId === null || table.hidden) return false;
+    const btn = tbody.querySelector<HTMLButtonElement>("button[data-testid^='assign-']:not(:disabled)");
+    if (!btn) return false;
+    btn.click();
+    return true;
+  };
+
+  return { reload, scheduleReload, assignTop };
 }

@@ -1,7 +1,7 @@
-// Unit status board: call sign, capability, status (raw value, coloured), time in status, incident.
+// Unit status board: call sign, capability, status (label, coloured; raw value for automation), time in status, incident.
 import { h, setText } from "../dom";
 import { since } from "../format";
-import { S, statusLabel } from "../i18n";
+import { S, statusLabel, t } from "../i18n";
 import { STATUS_COLORS } from "../colors";
 import { store } from "../state";
 import type { Unit } from "../types";
@@ -11,6 +11,8 @@ interface Row {
   sign: HTMLElement;
   cap: HTMLElement;
   status: HTMLElement;
+  statusRaw: HTMLElement;
+  statusText: HTMLElement;
   time: HTMLElement;
   incident: HTMLElement;
   statusAt: string | null;
@@ -47,7 +49,9 @@ export function mountUnits(root: HTMLElement, onSelect: (id: number) => void): {
     const cells = {
       sign: h("td", { class: "strong" }),
       cap: h("td", { class: "mono" }),
-      status: h("span", { class: "status", "data-testid": `unit-status-${u.id}` }),
+      status: h("span", { class: "status" }),
+      statusRaw: h("span", { class: "raw", "data-testid": `unit-status-${u.id}` }),
+      statusText: h("span", {}),
       time: h("td", { class: "num mono" }),
       incident: h("td", { class: "mono sub" }),
     };
@@ -60,6 +64,7 @@ export function mountUnits(root: HTMLElement, onSelect: (id: number) => void): {
       cells.time,
       cells.incident,
     );
+    cells.status.append(cells.statusRaw, cells.statusText);
     tr.addEventListener("click", () => onSelect(u.id));
     return { tr, ...cells, statusAt: u.status_at };
   };
@@ -67,9 +72,10 @@ export function mountUnits(root: HTMLElement, onSelect: (id: number) => void): {
   const fill = (r: Row, u: Unit) => {
     setText(r.sign, u.call_sign);
     setText(r.cap, u.capability);
-    // The text is the raw status value (stable for automation); the label goes in the tooltip.
-    setText(r.status, u.status);
-    r.status.title = statusLabel(u.status);
+    // The testid element holds the raw status value (stable for automation); people see the label.
+    setText(r.statusRaw, u.status);
+    setText(r.statusText, statusLabel(u.status));
+    r.status.title = u.status;
     r.status.style.setProperty("--st", STATUS_COLORS[u.status] ?? "#888");
     r.tr.dataset["status"] = u.status;
     const inc = u.incident_id !== null ? store.incidents.get(u.incident_id) : undefined;
@@ -101,7 +107,7 @@ export function mountUnits(root: HTMLElement, onSelect: (id: number) => void): {
       prev = r.tr;
     }
     empty.hidden = list.length > 0;
-    setText(count, `(${available}/${list.length} ${statusLabel("available").toLowerCase()})`);
+    setText(count, t("unitsAvailable", { available, total: list.length }));
     tick();
   };
 

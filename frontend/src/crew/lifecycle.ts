@@ -1,0 +1,37 @@
+// The crew's legal status moves (docs/api.md): dispatched -> en_route -> on_scene ->
+// (transporting -> at_hospital ->) available; on_scene -> available; available <-> out_of_service.
+import type { UnitStatus } from "../types";
+
+/** Every unit status, in lifecycle order: one button each. */
+export const LIFECYCLE: readonly UnitStatus[] = [
+  "dispatched",
+  "en_route",
+  "on_scene",
+  "transporting",
+  "at_hospital",
+  "available",
+  "out_of_service",
+];
+
+const NEXT: Record<UnitStatus, readonly UnitStatus[]> = {
+  dispatched: ["en_route"],
+  en_route: ["on_scene"],
+  on_scene: ["transporting", "available"],
+  transporting: ["at_hospital"],
+  at_hospital: ["available"],
+  available: ["out_of_service"],
+  out_of_service: ["available"],
+};
+
+export function nextStatuses(current: UnitStatus | null | undefined): readonly UnitStatus[] {
+  return current ? NEXT[current] ?? [] : [];
+}
+
+export function isLegal(from: UnitStatus | null | undefined, to: UnitStatus): boolean {
+  return nextStatuses(from).includes(to);
+}
+
+/** Statuses in which the unit works an incident (its assignment is shown). */
+export function onAssignment(status: UnitStatus | null | undefined): boolean {
+  return status === "dispatched" || status === "en_route" || status === "on_scene" || status === "transporting" || status === "at_hospital";
+}

@@ -1,0 +1,531 @@
+// Crew app composition: login gate (crew role only), then the unit's screen: current order,
+// map, status buttons, GPS reports, offline outbox and the live crew socket (with polling as
+// fallback). Served at /crew; installable (manifest + service worker in public/ and vite.config.ts).
+import "./crew.css";
+
+import * as api from "../api";
+import { byId } from "../dom";
+import { S, t } from "../i18n";
+import { langToggle } from "../langtoggle";
+import { mountLogin } from "../panels/login";
+import { mountMessage, showMessage } from "../panels/message";
+import { beep, unlockAudio } from "../sound";
+import type { CrewAssignment, Session, Unit, UnitStatus } from "../types";
+import type { ConnectionState } from "../ws";
+import { Gps, type Fix, type GpsState } from "./gps";
+import { isLegal, onAssignment } from "./lifecycle";
+import { Outbox, type OutboxItem } from "./outbox";
+import { CrewSocket } from "./socket";
+import { CrewView } from "./view";
+
+api.useSessionStorage(localStorage, "gh.crew.session");
+
+const POLL_MS = 10_000;
+const POSITION_EVERY_MS = 5_000;
+const CACHE_KEY = "gh.crew.cache";
+
+const loginRoot = byId("login");
+const appRoot = byId("app");
+mountMessage(document.body);
+unlockAudio();
+
+const login = mountLogin(byId("login-box"), (s) => start(s), {
+  subtitle: S.crewSubtitle,
+  testidPrefix: "crew-",
+  accept: (s) => (s.role === "crew" && s.unit_id !== null ? null : S.crewOnlyForCrews),
+});
+
+/** What the app knows about its unit; persisted so a cold start without network shows the job. */
+interface Known {
+  unitId: number;
+  unit: Unit | null;
+  assignment: CrewAssignment | null;
+  /** When `assignment.eta_s` was computed (ms), for the ETA clock. */
+  assignmentAt: number;
+  /** Orders acknowledged on this device (the server's answer may still be queued). */
+  acked: Record<number, string | null>;
+}
+
+function loadKnown(unitId: number): Known {
+  try {
+    const k = JSON.parse(localStorage.getItem(CACHE_KEY) ?? "null") as Known | null;
+    if (k && k.unitId === unitId) return { ...k, acked: k.acked ?? {} };
+  } catch {
+    /* ignore */
+  }
+  return { unitId, unit: null, assignment: null, assignmentAt: Date.now(), acked: {} };
+}
+
+class CrewApp {
+  private known: Known;
+  private conn: ConnectionState = "reconnecting";
+  private netUp = navigator.onLine;
+  private readonly view: CrewView;
+  private readonly outbox: Outbox;
+  private readonly socket: CrewSocket;
+  private readonly gps: Gps;
+  private pollTimer: number | undefined;
+  private tickTimer: number | undefined;
+  private posTimer: number | undefined;
+  private lastPosSent = 0;
+  private manualSeq: number | null = null;
+  private alertedOrder: string | null = null;
+  private refreshing = false;
+  private renderQueued = false;
+  private wakeLock: { release(): Promise<void> } | null = null;
+
+  constructor(private session: Session) {
+    const unitId = session.unit_id!;
+    this.known = loadKnown(unitId);
+    this.view = new CrewView(appRoot, {
+      status: (s) => this.pressStatus(s),
+      ack: () => this.acknowledge(),
+      reportPosition: () => void this.reportNow(),
+      logout: () => this.logout(),
+    });
+    this.outbox = new Outbox({
+      unit: (u, item) => {
+        this.acceptUnit(u);
+        if (item.kind === "position" && item.seq === this.manualSeq) {
+          this.manualSeq = null;
+          showMessage(S.positionSent, "info");
+        }
+      },
+      acked: (r) => {
+        this.known.acked[r.order_id] = r.acknowledged_at;
+        const a = this.known.assignment;
+        if (a && a.order_id === r.order_id) a.acknowledged_at = r.acknowledged_at;
+        this.save();
+      },
+      refused: (item, err) => this.refused(item, err),
+      network: (up) => this.setNet(up),
+      unauthorized: () => this.expired(),
+    });
+    this.outbox.onChange(() => this.render());
+    this.socket = new CrewSocket({
+      state: (s) => {
+        this.conn = s;
+        if (s === "connected") {
+          this.setNet(true);
+          this.outbox.resume();
+        }
+        this.render();
+      },
+      rejected: async () => {
+        try {
+          await api.me();
+          return false; // token fine: the endpoint is missing or refusing; keep polling, retry later
+        } catch (e) {
+          if (e instanceof api.ApiError && e.status === 401) {
+            this.expired();
+            return true;
+          }
+          return false;
+        }
+      },
+      snapshot: (msg) => {
+        this.acceptUnit(msg.unit);
+        this.setAssignment(msg.assignment);
+      },
+      order: (msg) => {
+        const cur = this.known.assignment;
+        if (msg.unit) this.acceptUnit(msg.unit);
+        const unit = this.known.unit;
+        const sameIncident = cur?.incident.id === msg.incident.id;
+        this.setAssignment(
+          {
+            incident: msg.incident,
+            unit: unit ?? cur?.unit ?? ({} as Unit),
+            route: msg.route ?? (sameIncident ? cur!.route : null),
+            eta_s: msg.eta_s,
+            order_id: msg.order_id,
+            steps: msg.steps ?? (sameIncident ? cur!.steps : []),
+            acknowledged_at: msg.acknowledged_at ?? (cur?.order_id === msg.order_id ? cur.acknowledged_at ?? null : null),
+          },
+          false,
+        );
+        // The order does not carry the unit: fetch it if ours does not know this incident yet.
+        if (!unit || unit.incident_id !== msg.incident.id) void this.refresh();
+        // The server resends an order until it hears our ack: if we already acked it, say so again;
+        // if nobody has, call the crew again.
+        if (msg.order_id in this.known.acked) this.socket.ack(msg.order_id);
+        else if (msg.resent && this.known.assignment && !this.orderAcknowledged(this.known.assignment)) {
+          beep([[988, 200], [784, 200]]);
+          navigator.vibrate?.([300, 120, 300]);
+        }
+      },
+      event: (msg) => {
+        const u = msg.data.unit;
+        if (u && u.id === this.known.unitId) {
+          const before = this.known.unit?.incident_id ?? null;
+          this.acceptUnit(u);
+          if (u.incident_id !== before || (u.incident_id !== null && this.known.assignment?.incident.id !== u.incident_id)) {
+            void this.refresh();
+          }
+        }
+        const inc = msg.data.incident;
+        const a = this.known.assignment;
+        if (inc && a && inc.id === a.incident.id) {
+          a.incident = inc;
+          this.save();
+          this.render();
+        }
+        const orderId = msg.data["order_id"];
+        if (msg.name === "OrderAcknowledged" && typeof orderId === "number") {
+          const at = typeof msg.data["acknowledged_at"] === "string" ? (msg.data["acknowledged_at"] as string) : msg.occurred_at;
+          this.known.acked[orderId] = at;
+          if (a && a.order_id === orderId) a.acknowledged_at = at;
+          this.save();
+          this.render();
+        }
+      },
+      acked: (orderId, at) => {
+        this.known.acked[orderId] = at;
+        this.save();
+        this.render();
+      },
+    });
+    this.gps = new Gps(
+      (fix) => this.onFix(fix),
+      (s: GpsState) => {
+        this.view.setGps(s, this.gps.last);
+        this.render();
+      },
+    );
+  }
+
+  start(): void {
+    this.view.setUnitLabel(this.session.username, this.known.unit?.call_sign ?? null);
+    this.view.loadMap();
+    this.render();
+    this.socket.start();
+    this.gps.start();
+    this.outbox.resume();
+    void this.refresh();
+    this.pollTimer = window.setInterval(() => {
+      // The socket pushes changes; poll only while it is down (or the server has none).
+      if (this.conn !== "connected") void this.refresh();
+    }, POLL_MS);
+    this.tickTimer = window.setInterval(() => this.view.tick(this.gps.last), 1000);
+    window.addEventListener("online", this.onOnline);
+    window.addEventListener("offline", this.onOffline);
+    document.addEventListener("visibilitychange", this.onVisible);
+  }
+
+  stop(): void {
+    window.clearInterval(this.pollTimer);
+    window.clearInterval(this.tickTimer);
+    window.clearTimeout(this.posTimer);
+    window.removeEventListener("online", this.onOnline);
+    window.removeEventListener("offline", this.onOffline);
+    document.removeEventListener("visibilitychange", this.onVisible);
+    this.socket.stop();
+    this.gps.stop();
+    this.outbox.pause();
+    void this.wakeLock?.release().catch(() => undefined);
+    this.wakeLock = null;
+  }
+
+  private readonly onOnline = () => {
+    this.setNet(true);
+    this.outbox.resume();
+    this.socket.retryNow();
+    void this.refresh();
+  };
+  private readonly onOffline = () => this.setNet(false);
+  private readonly onVisible = () => {
+    if (document.visibilityState !== "visible") return;
+    void this.refresh();
+    this.outbox.resume();
+    this.socket.retryNow();
+    void this.keepAwake();
+  };
+
+  // ---- state ----
+
+  /** The status the crew sees: the server's, then every status change still queued. */
+  private effectiveStatus(): UnitStatus | null {
+    let s = this.known.unit?.status ?? null;
+    for (const it of this.outbox.pending) if (it.kind === "status" && it.unitId === this.known.unitId) s = it.status;
+    return s;
+  }
+
+  private acceptUnit(u: Unit): void {
+    if (u.id !== this.known.unitId) return;
+    const cur = this.known.unit;
+    // An answer that started before a newer one must not roll the status back.
+    if (cur?.status_at && u.status_at && Date.parse(u.status_at) < Date.parse(cur.status_at)) {
+      this.known.unit = { ...cur, position: u.position ?? cur.position, position_at: u.position_at ?? cur.position_at };
+    } else {
+      this.known.unit = u;
+    }
+    if (this.known.unit.incident_id === null && this.known.assignment && !onAssignment(this.known.unit.status)) {
+      this.known.assignment = null;
+    }
+    this.view.setUnitLabel(this.session.username, this.known.unit.call_sign);
+    this.save();
+    this.render();
+  }
+
+  private setAssignment(a: CrewAssignment | null, withUnit = true): void {
+    const prev = this.known.assignment;
+    if (a && withUnit && a.unit) this.acceptUnit(a.unit);
+    this.known.assignment = a;
+    this.known.assignmentAt = Date.now();
+    if (a && (!prev || prev.incident.id !== a.incident.id || prev.order_id !== a.order_id)) this.newOrderArrived(a);
+    this.save();
+    this.render();
+    void this.keepAwake();
+  }
+
+  private orderAcknowledged(a: CrewAssignment): boolean {
+    if (a.order_id === undefined || a.order_id === null) return true; // backend without orders: nothing to ack
+    if (a.acknowledged_at) return true;
+    if (a.order_id in this.known.acked) return true;
+    return this.outbox.pending.some((i) => i.kind === "ack" && i.orderId === a.order_id);
+  }
+
+  private newOrderArrived(a: CrewAssignment): void {
+    const key = `${a.incident.id}:${a.order_id ?? ""}`;
+    if (this.alertedOrder === key || (a.order_id != null && this.orderAcknowledged(a))) return;
+    if (this.known.unit && this.known.unit.status !== "dispatched") return; // an order already under way
+    this.alertedOrder = key;
+    beep([
+      [988, 220],
+      [784, 220],
+      [988, 220],
+    ]);
+    navigator.vibrate?.([300, 120, 300, 120, 300]);
+  }
+
+  private save(): void {
+    try {
+      localStorage.setItem(CACHE_KEY, JSON.stringify(this.known));
+    } catch {
+      /* quota */
+    }
+  }
+
+  private setNet(up: boolean): void {
+    if (this.netUp === up) return;
+    this.netUp = up;
+    this.render();
+  }
+
+  // ---- server ----
+
+  private async refresh(): Promise<void> {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    try {
+      try {
+        const a = await api.unitAssignment(this.known.unitId);
+        this.setNet(true);
+        this.setAssignment(a);
+      } catch (e) {
+        if (!(e instanceof api.ApiError)) throw e;
+        if (e.status === 404) {
+          this.setNet(true);
+          if (this.known.assignment) this.setAssignment(null);
+          const me = (await api.units()).find((u) => u.id === this.known.unitId);
+          if (me) this.acceptUnit(me);
+        } else if (e.status === 0) {
+          this.setNet(false);
+        }
+      }
+      this.view.synced(new Date());
+    } catch (e) {
+      if (e instanceof api.ApiError && e.status === 0) this.setNet(false);
+    } finally {
+      this.refreshing = false;
+      this.render();
+    }
+  }
+
+  private refused(item: OutboxItem, err: api.ApiError): void {
+    if (item.kind === "status") showMessage(t("statusRejected", { detail: err.message }), "error");
+    void this.refresh();
+  }
+
+  private expired(): void {
+    showMessage(S.sessionExpired, "error");
+    logout();
+  }
+
+  // ---- actions ----
+
+  private pressStatus(status: UnitStatus): void {
+    const from = this.effectiveStatus();
+    if (!isLegal(from, status)) return;
+    navigator.vibrate?.(40);
+    const a = this.known.assignment;
+    // Moving off "dispatched" means the crew has the order: acknowledge it first if nobody did.
+    if (a && a.order_id != null && !this.orderAcknowledged(a)) this.queueAck(a.order_id);
+    this.outbox.push({ kind: "status", unitId: this.known.unitId, status });
+    if (!onAssignment(status) && this.known.assignment) {
+      // Back in service (or out of it): the job is done on this device.
+      this.known.assignment = null;
+      this.save();
+    }
+    this.render();
+  }
+
+  private acknowledge(): void {
+    const a = this.known.assignment;
+    if (!a || a.order_id == null) return;
+    navigator.vibrate?.(40);
+    this.queueAck(a.order_id);
+    this.render();
+  }
+
+  private queueAck(orderId: number): void {
+    this.outbox.push({ kind: "ack", unitId: this.known.unitId, orderId });
+    this.socket.ack(orderId); // same effect as REST; harmless twice
+  }
+
+  private onFix(_fix: Fix): void {
+    this.view.setGps(this.gps.state, this.gps.last);
+    const wait = this.lastPosSent + POSITION_EVERY_MS - Date.now();
+    if (wait <= 0) this.sendPosition();
+    else if (this.posTimer === undefined) {
+      this.posTimer = window.setTimeout(() => {
+        this.posTimer = undefined;
+        this.sendPosition();
+      }, wait);
+    }
+    this.render();
+  }
+
+  private sendPosition(): OutboxItem | null {
+    const fix = this.gps.last;
+    if (!fix) return null;
+    this.lastPosSent = Date.now();
+    return this.outbox.push({
+      kind: "position",
+      unitId: this.known.unitId,
+      position: fix.position,
+      reportedAt: new Date(fix.at).toISOString(),
+      accuracy: fix.accuracy,
+    });
+  }
+
+  private async reportNow(): Promise<void> {
+    try {
+      await this.gps.current();
+    } catch {
+      /* fall back to the last fix */
+    }
+    window.clearTimeout(this.posTimer);
+    this.posTimer = undefined;
+    const item = this.sendPosition();
+    if (item) this.manualSeq = item.seq;
+    this.render();
+  }
+
+  private async keepAwake(): Promise<void> {
+    const want = this.known.assignment !== null && document.visibilityState === "visible";
+    const wl = (navigator as Navigator & { wakeLock?: { request(type: "screen"): Promise<{ release(): Promise<void> }> } }).wakeLock;
+    if (!wl) return;
+    try {
+      if (want && !this.wakeLock) this.wakeLock = await wl.request("screen");
+      else if (!want && this.wakeLock) {
+        await this.wakeLock.release();
+        this.wakeLock = null;
+      }
+    } catch {
+      this.wakeLock = null;
+    }
+  }
+
+  logout(): void {
+    logout();
+  }
+
+  // ---- view ----
+
+  render(): void {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    const run = () => {
+      if (!this.renderQueued) return;
+      this.renderQueued = false;
+      this.draw();
+    };
+    requestAnimationFrame(run);
+    window.setTimeout(run, 200);
+  }
+
+  private draw(): void {
+    const status = this.effectiveStatus();
+    const a = this.known.assignment && onAssignment(status) ? this.known.assignment : null;
+    const queuedStatus = this.outbox.pending.some((i) => i.kind === "status");
+    this.view.render({
+      unit: this.known.unit,
+      status,
+      statusPending: queuedStatus,
+      assignment: a,
+      assignmentAt: this.known.assignmentAt,
+      acknowledged: a ? this.orderAcknowledged(a) : true,
+      ackedAt: a?.acknowledged_at ?? (a?.order_id != null ? this.known.acked[a.order_id] ?? null : null),
+      conn: this.conn,
+      online: this.netUp && navigator.onLine,
+      queued: this.outbox.size,
+      sending: this.outbox.sending,
+      gps: this.gps.state,
+      fix: this.gps.last,
+    });
+  }
+}
+
+let app: CrewApp | null = null;
+
+function showLogin(): void {
+  appRoot.hidden = true;
+  loginRoot.hidden = false;
+  login.langSlot.append(langToggle());
+  login.focus();
+}
+
+function start(session: Session): void {
+  if (session.role !== "crew" || session.unit_id === null) {
+    api.clearSession();
+    showMessage(S.crewOnlyForCrews, "error");
+    showLogin();
+    return;
+  }
+  loginRoot.hidden = true;
+  appRoot.hidden = false;
+  app?.stop();
+  appRoot.replaceChildren();
+  app = new CrewApp(session);
+  app.start();
+}
+
+/** Back to the login screen. The outbox stays in localStorage and is sent after the next sign-in. */
+function logout(): void {
+  app?.stop();
+  app = null;
+  appRoot.replaceChildren();
+  api.clearSession();
+  showLogin();
+}
+
+api.setUnauthorizedHandler(() => {
+  if (!api.loadSession() || !app) return;
+  showMessage(S.sessionExpired, "error");
+  logout();
+});
+
+// Installable app: the service worker caches the shell (never the API) so the app opens offline.
+if (import.meta.env.PROD && "serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/crew-sw.js", { scope: "/crew" }).catch(() => undefined);
+}
+
+const existing = api.loadSession();
+if (existing && existing.role === "crew" && existing.unit_id !== null) {
+  start(existing);
+  // Check the token when the server is reachable; a 401 shows the login (the outbox is kept).
+  api.me().catch(() => undefined);
+} else {
+  showLogin();
+}

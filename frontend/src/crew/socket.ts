@@ -1,0 +1,56 @@
+// The crew socket (/ws/crew): snapshot, orders, events about our unit/incident; acks go back.
+// When the server does not offer it (older backend) the handshake fails and the app polls.
+import { crewSocketUrl } from "../api";
+import type { CrewOrderMsg, CrewServerMsg, CrewSnapshotMsg, EventMsg } from "../types";
+import { ReconnectingSocket, type BaseHandlers } from "../ws";
+
+export interface CrewSocketHandlers extends BaseHandlers {
+  snapshot(msg: CrewSnapshotMsg): void;
+  order(msg: CrewOrderMsg): void;
+  event(msg: EventMsg): void;
+  acked(orderId: number, at: string | null): void;
+}
+
+export class CrewSocket extends ReconnectingSocket<CrewServerMsg> {
+  constructor(private readonly h: CrewSocketHandlers) {
+    super(h, { backoffMaxMs: 30_000 });
+  }
+
+  protected url(): string {
+    return crewSocketUrl();
+  }
+
+  ack(orderId: number): boolean {
+    return this.send({ type: "ack", order_id: orderId });
+  }
+
+  protected handle(ws: WebSocket, msg: CrewServerMsg): void {
+    switch (msg.type) {
+      case "snapshot":
+        this.healthy();
+        this.h.snapshot(msg);
+        this.setState("connected");
+        break;
+      case "order":
+        this.healthy();
+        this.setState("connected");
+        this.h.order(msg);
+        break;
+      case "event":
+        this.healthy();
+        this.setState("connected");
+        this.h.event(msg);
+        break;
+      case "acked":
+      case "ack":
+        this.h.acked(msg.order_id, msg.acknowledged_at ?? null);
+        break;
+      case "resync":
+        // The crew stream has no resume: a fresh connection brings a fresh snapshot.
+        this.reconnectNow(ws);
+        break;
+      default:
+        break;
+    }
+  }
+}
