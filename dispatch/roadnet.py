@@ -11,6 +11,7 @@ from dispatch.domain.errors import OffRoad
 from dispatch.domain.geo import Location
 from dispatch.services.ports import Place, RoadEta, RoadRoute
 from routing import Geocoder as MapGeocoder
+from routing import Place as MapPlace
 from routing import RoadNetwork
 from routing.errors import NoRouteError, OffRoadError
 
@@ -54,7 +55,12 @@ class GeocoderAdapter:
         self._geocoder = geocoder
 
     def search(self, query: str, *, limit: int = 5) -> list[Place]:
-        return [
-            Place(p.label, Location(p.lon, p.lat), p.kind, p.score)
-            for p in self._geocoder.search(query, limit=limit)
-        ]
+        return [_place(p) for p in self._geocoder.search(query, limit=limit)]
+
+    def reverse(self, location: Location) -> Place | None:
+        found = self._geocoder.reverse(location.lon, location.lat)
+        return None if found is None else _place(found)
+
+
+def _place(p: MapPlace) -> Place:
+    return Place(p.label, Location(p.lon, p.lat), p.kind, p.score, p.interpolated, p.distance_m)

@@ -20,16 +20,21 @@ from .errors import (
 )
 from .eta import Eta
 from .geocode import Geocoder, Place
+from .isochrone import Coverage, Isochrone
 from .network import RoadNetwork
 from .optimize import assign
-from .osm import MapSummary, default_map_path, import_map
+from .osm import MapSummary, default_map_path, import_map, import_place
 from .pois import Poi
-from .route import Route
+from .profiles import RUSH_HOUR, SpeedProfile, TimeOfDayProfile, TimeWindow
+from .route import Route, Step
 from .snap import Snap
 
 __all__ = [
+    "RUSH_HOUR",
+    "Coverage",
     "Eta",
     "Geocoder",
+    "Isochrone",
     "MapCacheError",
     "MapImportError",
     "MapSummary",
@@ -41,8 +46,13 @@ __all__ = [
     "Route",
     "RoutingError",
     "Snap",
+    "SpeedProfile",
+    "Step",
+    "TimeOfDayProfile",
+    "TimeWindow",
     "assign",
     "default_map_path",
     "errors",
     "import_map",
+    "import_place",
 ]

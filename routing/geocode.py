@@ -1,74 +1,98 @@
-"""An offline geocoder over the extract's streets, house-number addresses and POIs.
+"""An offline geocoder over the extract's streets, addresses, intersections and POIs.
 
 Dispatchers type fast, under stress, often misspelled: "manerheimintie 5",
-"5 Mannerheimintie", "manner". The index is a few thousand normalised names, so a
-plain scan with prefix rules and difflib similarity answers in milliseconds and needs
-no search server. Scores are in 0..1: exact 1.0, prefix ~0.8-0.95, typo <= 0.75.
+"5 Mannerheimintie", "manner", "Hauptstr. 12a", "Yan'an West Road", "延安西",
+"世纪大道与浦东南路". The index is built at import (:mod:`routing.gazetteer`); a query
+is read as a name, as a name plus a house number, and as two crossing streets; each
+name part is looked up fuzzily in an inverted gram index (:mod:`routing.nameindex`),
+so nothing scans every entry.
+
+Scores are confidences in 0..1 (1.0 = exact). Callers should treat answers below
+about 0.6 as "not found": a nonsense query returns nothing or only low scores. A
+missing house number between two known ones on the same street is interpolated along
+the street's geometry and flagged ``interpolated``.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
+from rapidfuzz import fuzz
 
 from .errors import MapCacheError
-from .projection import LocalProjection
-from .text import HOUSE_NUMBER, normalize
+from .gazetteer import AddressPoint, GazetteerExtras, build_geocoder_entries, decode_line
+from .nameindex import NameIndex
+from .projection import LocalProjection, haversine_m
+from .reverse import ADDRESS_RADIUS_M, ReverseIndex, reverse_score
+from .text import has_cjk, normalize, parse_query, pinyin_key, split_intersection
 
-if TYPE_CHECKING:
-    from .graph import RoadGraph
-    from .pois import PoiSet
-
-__all__ = ["GEOCODER_FILE", "AddressPoint", "Geocoder", "Place", "build_geocoder_entries"]
+__all__ = [
+    "GEOCODER_FILE",
+    "AddressPoint",
+    "GazetteerExtras",
+    "Geocoder",
+    "Place",
+    "PlaceKind",
+    "build_geocoder_entries",
+]
 
 GEOCODER_FILE = "geocoder.json"
 
-PlaceKind = Literal["address", "street", "poi"]
+PlaceKind = Literal["address", "street", "intersection", "poi"]
 
-_MIN_SIMILARITY = 0.75
-# Street pieces with one name closer than this are one street (dual carriageways,
-# a gap where the name changes for one block); farther apart they are distinct streets.
-_SAME_STREET_M = 300.0
-_CITY_RADIUS_M = 2000.0
-_SAME_ADDRESS_M = 150.0
-
-
-@dataclass(frozen=True, slots=True)
-class AddressPoint:
-    """A house-number address read from the extract."""
-
-    street: str
-    housenumber: str
-    city: str | None
-    lon: float
-    lat: float
+# How much of the name's score each kind of answer keeps.
+_INTERPOLATED = 0.9  # a missing number between two known ones
+_NUMBER_PREFIX = 0.85  # typeahead on the number: "Mannerheimintie 1" -> 10, 12a
+_STREET_FOR_NUMBER = 0.8  # the street itself when a number was asked for
+_NOT_CROSSING = 0.5  # two streets were named but they never meet
+_NAME_MATCHES = 12
+_PINYIN = 0.92  # same sound, other characters (or pinyin typed for Chinese)
+_MAX_NUMBER_GAP = 40
+_MAX_INTERPOLATION_M = 1500.0
+_KIND_ORDER = {"address": 0, "intersection": 1, "street": 2, "poi": 3}
+_LEADING_INT = re.compile(r"^(\d+)")
 
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """A geocoding answer: a label for people and a point on the map."""
+    """A geocoding answer: a label for people and a point on the map.
+
+    ``interpolated`` marks a house number that is not in the map but placed between
+    its neighbours; ``distance_m`` is set by reverse geocoding; ``category`` tells what
+    a POI is (hospital, school, station ...).
+    """
 
     label: str
     lon: float
     lat: float
     kind: PlaceKind
     score: float
+    interpolated: bool = False
+    distance_m: float | None = None
+    category: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The ``GET /geocode`` item shape."""
-        return {
+        out: dict[str, Any] = {
             "label": self.label,
             "location": [self.lon, self.lat],
             "kind": self.kind,
             "score": self.score,
+            "interpolated": self.interpolated,
         }
+        if self.distance_m is not None:
+            out["distance_m"] = self.distance_m
+        if self.category is not None:
+            out["category"] = self.category
+        return out
 
 
 class Geocoder:
@@ -76,16 +100,56 @@ class Geocoder:
 
     def __init__(self, entries: Sequence[dict[str, Any]]) -> None:
         self._entries = list(entries)
-        self._by_key: dict[str, list[int]] = defaultdict(list)
-        self._by_street_number: dict[tuple[str, str], list[int]] = defaultdict(list)
+        names: dict[str, int] = {}
+        self._direct: list[list[tuple[int, str]]] = []
+        self._street_keys: list[set[str]] = []
+
+        def name_id(key: str) -> int:
+            i = names.get(key)
+            if i is None:
+                i = names[key] = len(names)
+                self._direct.append([])
+                self._street_keys.append(set())
+            return i
+
+        self._addresses: dict[tuple[str, str], list[int]] = defaultdict(list)
         self._numbers_of: dict[str, list[int]] = defaultdict(list)
-        for i, entry in enumerate(self._entries):
-            if entry["kind"] == "address":
-                self._by_street_number[(entry["key"], entry["number"])].append(i)
-                self._numbers_of[entry["key"]].append(i)
-            else:
-                self._by_key[entry["key"]].append(i)
-        self._keys = sorted(set(self._by_key) | set(self._numbers_of))
+        self._pairs: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, e in enumerate(self._entries):
+            kind, key = e["kind"], e.get("key", "")
+            if kind == "address":
+                for k in [key, *e.get("keys", ())]:
+                    self._street_keys[name_id(k)].add(k)
+                    self._addresses[(k, e["number"])].append(i)
+                    self._numbers_of[k].append(i)
+            elif kind == "intersection":
+                a, b = sorted(e["streets"])
+                self._pairs[(a, b)].append(i)
+            elif key:
+                self._direct[name_id(key)].append((i, ""))
+                label_key = normalize(e["label"])
+                if label_key != key:
+                    self._direct[name_id(label_key)].append((i, ""))
+                if kind == "street":
+                    self._street_keys[name_id(key)].add(key)
+                    for alt in e.get("alt", ()):
+                        alt_key = normalize(alt)
+                        if alt_key:
+                            self._direct[name_id(alt_key)].append((i, alt))
+                            self._street_keys[name_id(alt_key)].add(key)
+        self._index = NameIndex(list(names))
+        # Chinese names also by their pinyin (homophone typos, pinyin typed directly).
+        by_pinyin: dict[str, list[int]] = defaultdict(list)
+        if any(has_cjk(name) for name in names):
+            for name, nid in names.items():
+                key = pinyin_key(name)
+                if key:
+                    by_pinyin[key].append(nid)
+        self._pinyin_names = list(by_pinyin.values())
+        self._pinyin = NameIndex(list(by_pinyin))
+        self._geometry: dict[int, list[np.ndarray[Any, np.dtype[np.float64]]]] = {}
+        self._reverse: ReverseIndex | None = None
+        self._label_keys: dict[int, str] = {}
 
     @classmethod
     def load(cls, directory: Path) -> Geocoder:
@@ -99,253 +163,322 @@ class Geocoder:
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def entries(self) -> Sequence[dict[str, Any]]:
+        """The raw index entries (read-only use: benchmarks, diagnostics)."""
+        return self._entries
+
+    # ------------------------------------------------------------------ search
+
     def search(self, q: str, *, limit: int = 5) -> list[Place]:
-        """Best matches for ``q`` (street, "street number", "number street" or a POI
-        name), highest score first; empty for an empty query or when nothing is close."""
-        query = normalize(q)
-        if not query or limit <= 0:
+        """Best matches for ``q``, highest score first: a street, "street number" or
+        "number street" (either order, typos, prefixes), a POI or locality name, or two
+        crossing streets ("A & B", "A and B", "A/B", "A与B"). Empty for an empty query
+        or when nothing is close."""
+        if limit <= 0 or len(q) > 500:
             return []
-        tokens = query.split()
-        parses: list[tuple[str, str | None]] = [(query, None)]
-        if len(tokens) > 1 and HOUSE_NUMBER.match(tokens[-1]):
-            parses.append((" ".join(tokens[:-1]), tokens[-1]))
-        if len(tokens) > 1 and HOUSE_NUMBER.match(tokens[0]):
-            parses.append((" ".join(tokens[1:]), tokens[0]))
+        parses = parse_query(q)
+        if not parses:
+            return []
+        found: dict[object, tuple[Place, float]] = {}
 
-        best: dict[int, float] = {}
+        def offer(key: object, place: Place, importance: float = 0.0) -> None:
+            old = found.get(key)
+            # Ties go to the shorter label: the primary name over "alias (name)".
+            if old is None or (place.score, -len(place.label)) > (
+                old[0].score,
+                -len(old[0].label),
+            ):
+                found[key] = (place, importance)
 
-        def offer(index: int, score: float) -> None:
-            if score > best.get(index, 0.0):
-                best[index] = score
+        def offer_entry(i: int, score: float, via: str = "") -> None:
+            offer(i, self._place(i, score, via), self._importance(i))
 
-        for text, number in parses:
-            for key, score in self._match_keys(text).items():
-                if number is None:
-                    for i in self._by_key.get(key, ()):
-                        offer(i, score)
-                    continue
-                exact = self._by_street_number.get((key, number), [])
-                for i in exact:
-                    offer(i, score)
-                if not exact:  # typeahead on the number: "Mannerheimintie 1" -> 1, 10, 12a
-                    for i in self._numbers_of.get(key, ()):
-                        if self._entries[i]["number"].startswith(number):
-                            offer(i, score * 0.9)
-                for i in self._by_key.get(key, ()):  # the street itself, below its addresses
-                    offer(i, score * 0.8)
+        has_number = len(parses) > 1
+        for parse in parses:
+            matches = self._match(parse.text, _NAME_MATCHES)
+            if parse.number is None:
+                for nid, score in matches:
+                    if has_number and score < 1.0:  # "Hauptstraße 5" is no street name
+                        score *= _STREET_FOR_NUMBER
+                    for i, via in self._direct[nid]:
+                        offer_entry(i, score, via)
+                continue
+            streets: dict[str, float] = {}
+            for nid, score in matches:
+                for skey in self._street_keys[nid]:
+                    streets[skey] = max(score, streets.get(skey, 0.0))
+                for i, via in self._direct[nid]:
+                    if self._entries[i]["kind"] == "street":
+                        offer_entry(i, score * _STREET_FOR_NUMBER, via)
+            for skey, score in streets.items():
+                self._offer_number(skey, parse.number, score, offer, offer_entry)
 
-        ranked = sorted(best.items(), key=lambda kv: (-kv[1], self._entries[kv[0]]["label"]))
+        cap = self._crossings(q, offer_entry)
+        if cap is not None:  # two streets named that never meet: nothing else is sure
+            for k, (p, importance) in list(found.items()):
+                if p.kind != "intersection" and p.score < 1.0:
+                    found[k] = (_with_score(p, min(p.score, cap)), importance)
+
+        # Equal scores: the label closest to what was typed ("Burgweg" over "Burgweg,
+        # Schriesheim"), then addresses before streets, then longer streets.
+        typed = normalize(q)
+        top = sorted(found.items(), key=lambda kv: -kv[1][0].score)
+        if len(top) > 4 * limit + 20:  # keep every answer tied with the last one kept
+            floor = top[4 * limit + 20][1][0].score
+            top = [kv for kv in top if kv[1][0].score >= floor]
+
+        def closeness(key: object, label: str) -> float:
+            norm = self._label_key(key) if isinstance(key, int) else normalize(label)
+            return fuzz.ratio(typed, norm)
+
+        ranked = sorted(
+            top,
+            key=lambda kv: (
+                -kv[1][0].score,
+                -closeness(kv[0], kv[1][0].label),
+                _KIND_ORDER[kv[1][0].kind],
+                -kv[1][1],
+                kv[1][0].label,
+            ),
+        )
         places: list[Place] = []
         seen: set[tuple[str, str]] = set()
-        for i, score in ranked:
-            e = self._entries[i]
-            if (e["label"], e["kind"]) in seen:
-                continue
-            seen.add((e["label"], e["kind"]))
-            places.append(
-                Place(
-                    e["label"],
-                    float(e["lon"]),
-                    float(e["lat"]),
-                    e["kind"],
-                    round(min(score, 1.0), 4),
-                )
-            )
-            if len(places) == limit:
-                break
+        for _, (p, _) in ranked:
+            if (p.label, p.kind) not in seen:
+                seen.add((p.label, p.kind))
+                places.append(p)
+                if len(places) == limit:
+                    break
         return places
 
-    def _match_keys(self, text: str) -> dict[str, float]:
-        if not text:
-            return {}
-        matcher = SequenceMatcher(None, autojunk=False)
-        matcher.set_seq2(text)
-        scores: dict[str, float] = {}
-        for key in self._keys:
-            score = _similarity(text, key, matcher)
-            if score > 0.0:
-                scores[key] = score
-        return scores
+    def _label_key(self, i: int) -> str:
+        key = self._label_keys.get(i)
+        if key is None:
+            key = self._label_keys[i] = normalize(self._entries[i]["label"])
+        return key
 
+    def _match(self, text: str, limit: int) -> list[tuple[int, float]]:
+        """Name ids for ``text`` with scores: by spelling, and for Chinese maps also by
+        pinyin (of a Chinese query, or of a Latin one typed as pinyin)."""
+        matches = self._index.match(text, limit=limit)
+        if not len(self._pinyin):
+            return matches
+        key = pinyin_key(text) if has_cjk(text) else text.replace(" ", "")
+        if not key.isascii() or len(key) < 4:
+            return matches
+        best = dict(matches)
+        for pid, score in self._pinyin.match(key, limit=limit, min_score=0.8):
+            for nid in self._pinyin_names[pid]:
+                best[nid] = max(best.get(nid, 0.0), score * _PINYIN)
+        return sorted(best.items(), key=lambda t: -t[1])[:limit]
 
-def _similarity(q: str, key: str, matcher: SequenceMatcher[str]) -> float:
-    """Score ``key`` against query ``q`` (``matcher`` already holds ``q`` as seq2)."""
-    if key == q:
-        return 1.0
-    if key.startswith(q):
-        return 0.8 + 0.15 * len(q) / len(key)
-    if f" {q}" in f" {key}":  # a later word starts with it: "keskuskatu" -> "Pieni Keskuskatu"
-        return 0.7 + 0.15 * len(q) / len(key)
-    if len(q) < 3:
-        return 0.0
-    similarity = 0.0
-    matcher.set_seq1(key)
-    if matcher.real_quick_ratio() >= _MIN_SIMILARITY and matcher.quick_ratio() >= _MIN_SIMILARITY:
-        similarity = matcher.ratio()
-    if len(key) > len(q) >= 4:  # a typo inside a typed prefix: "manerh" -> "mannerheimintie"
-        matcher.set_seq1(key[: len(q)])
-        if matcher.quick_ratio() >= _MIN_SIMILARITY:
-            similarity = max(similarity, matcher.ratio() * 0.95)
-        matcher.set_seq1(key[: len(q) + 1])
-        if matcher.quick_ratio() >= _MIN_SIMILARITY:
-            similarity = max(similarity, matcher.ratio() * 0.95)
-    return 0.75 * similarity if similarity >= _MIN_SIMILARITY else 0.0
-
-
-def build_geocoder_entries(
-    graph: RoadGraph,
-    names_per_edge: Sequence[Sequence[str]],
-    addresses: Sequence[AddressPoint],
-    pois: PoiSet,
-) -> list[dict[str, Any]]:
-    """The geocoder index: one entry per street (per distinct place the name occurs),
-    per address and per POI. Streets get a representative point on their own geometry,
-    so a geocoded street always snaps onto that street."""
-    import shapely
-    import shapely.ops
-
-    center_lon = float(graph.node_lon.mean()) if graph.node_count else 0.0
-    center_lat = float(graph.node_lat.mean()) if graph.node_count else 0.0
-    proj = LocalProjection(center_lon, center_lat)
-    gx, gy = proj.to_xy(graph.geom_lon, graph.geom_lat)
-
-    edges_by_name: dict[str, list[int]] = defaultdict(list)
-    for e in graph.canonical_edges():
-        for name in names_per_edge[int(e)]:
-            edges_by_name[name].append(int(e))
-
-    city_points = _city_lookup(addresses, proj)
-    any_city = [p for points in city_points.values() for p in points]
-    entries: list[dict[str, Any]] = []
-    for name, edges in sorted(edges_by_name.items()):
-        key = normalize(name)
-        if not key:
-            continue
-        lines = [
-            shapely.linestrings(
-                np.column_stack(
-                    (
-                        gx[graph.geom_offsets[e] : graph.geom_offsets[e + 1]],
-                        gy[graph.geom_offsets[e] : graph.geom_offsets[e + 1]],
-                    )
-                )
-            )
-            for e in edges
-        ]
-        clusters = _cluster(lines)
-        for members in clusters:
-            multi = shapely.multilinestrings([lines[i] for i in members])
-            point = shapely.ops.nearest_points(multi, multi.centroid)[0]
-            lon, lat = proj.to_lonlat(point.x, point.y)
-            label = name
-            if len(clusters) > 1:
-                city = _nearest_city(city_points.get(key, []), point.x, point.y)
-                city = city or _nearest_city(any_city, point.x, point.y)
-                label = f"{name}, {city}" if city else name
-            entries.append(
-                {
-                    "kind": "street",
-                    "label": label,
-                    "key": key,
-                    "number": "",
-                    "lon": round(float(lon), 7),
-                    "lat": round(float(lat), 7),
-                }
-            )
-
-    for (key, number), group in _address_groups(addresses, proj).items():
-        labels: set[str] = set()
-        for a in group:
-            label = f"{a.street} {a.housenumber}"
-            if len(group) > 1 and a.city:
-                label = f"{label}, {a.city}"
-            if label in labels:  # one big site tagged twice: one answer is enough
-                continue
-            labels.add(label)
-            entries.append(
-                {
-                    "kind": "address",
-                    "label": label,
-                    "key": key,
-                    "number": number,
-                    "lon": round(a.lon, 7),
-                    "lat": round(a.lat, 7),
-                }
-            )
-
-    for p in pois.all():
-        entries.append(
-            {
-                "kind": "poi",
-                "label": p.name,
-                "key": normalize(p.name),
-                "number": "",
-                "lon": round(p.lon, 7),
-                "lat": round(p.lat, 7),
-            }
+    def _place(self, i: int, score: float, via: str = "") -> Place:
+        e = self._entries[i]
+        label = f"{via} ({e['label']})" if via else e["label"]
+        return Place(
+            label,
+            float(e["lon"]),
+            float(e["lat"]),
+            e["kind"],
+            round(min(score, 1.0), 4),
+            category=e.get("category"),
         )
-    return entries
+
+    def _importance(self, i: int) -> float:
+        return float(self._entries[i].get("length_m", 0.0))
+
+    def _offer_number(
+        self, skey: str, number: str, score: float, offer: Any, offer_entry: Any
+    ) -> None:
+        exact = self._addresses.get((skey, number))
+        if exact:
+            for i in exact:
+                offer_entry(i, score)
+            return
+        for place in self._interpolate(skey, number, score * _INTERPOLATED):
+            offer(("interpolated", place.label), place)
+        shown = 0
+        for i in self._numbers_of.get(skey, ()):
+            if self._entries[i]["number"].startswith(number) and shown < 5:
+                offer_entry(i, score * _NUMBER_PREFIX)
+                shown += 1
+
+    def _crossings(self, q: str, offer_entry: Any) -> float | None:
+        """Offer intersections for every "A <separator> B" reading of ``q``. Returns a
+        score cap for the other answers when both sides are clearly streets that do not
+        meet, else None."""
+        cap: float | None = None
+        for a, b in split_intersection(q):
+            left = self._street_scores(a)
+            right = self._street_scores(b)
+            if not left or not right:
+                continue
+            met = False
+            for ka, sa in left.items():
+                for kb, sb in right.items():
+                    if ka == kb:
+                        continue
+                    for i in self._pairs.get((min(ka, kb), max(ka, kb)), ()):
+                        offer_entry(i, math.sqrt(sa * sb))
+                        met = True
+            if not met and max(left.values()) >= 0.8 and max(right.values()) >= 0.8:
+                cap = _NOT_CROSSING
+        return cap
+
+    def _street_scores(self, text: str) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for nid, score in self._match(text, 8):
+            for skey in self._street_keys[nid]:
+                if score > out.get(skey, 0.0):
+                    out[skey] = score
+        return out
+
+    # ------------------------------------------------------------ interpolation
+
+    def _interpolate(self, skey: str, number: str, score: float) -> list[Place]:
+        """Place ``number`` between the nearest known numbers below and above it on
+        the same street (same side first: odd and even numbers usually face each other),
+        along the street's geometry when both neighbours lie on one piece of it."""
+        m = _LEADING_INT.match(number)
+        if m is None:
+            return []
+        n = int(m.group(1))
+        by_street: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for i in self._numbers_of.get(skey, ()):
+            e = self._entries[i]
+            k = _LEADING_INT.match(e["number"])
+            if k is not None:
+                by_street[int(e.get("street", -1))].append((int(k.group(1)), i))
+        out: list[Place] = []
+        for street, known in by_street.items():
+            pair = _neighbours(n, known)
+            if pair is None:
+                continue
+            (lo, i), (hi, j) = pair
+            a, b = self._entries[i], self._entries[j]
+            alon, alat, blon, blat = (
+                float(a["lon"]),
+                float(a["lat"]),
+                float(b["lon"]),
+                float(b["lat"]),
+            )
+            if haversine_m(alon, alat, blon, blat) > _MAX_INTERPOLATION_M:
+                continue
+            if i == j:  # inside a tagged range ("22-24") or a lettered one ("12" of "12a")
+                lon, lat = alon, alat
+            else:
+                f = (n - lo) / (hi - lo) if hi != lo else 0.0
+                lon, lat = self._along(street, (alon, alat), (blon, blat), f)
+            label = f"{a.get('name') or a['label'].split(',')[0].rsplit(' ', 1)[0]} {number}"
+            if street >= 0:  # "Hauptstraße, Leimen" -> "Hauptstraße 5, Leimen"
+                street_label = self._entries[street]["label"]
+                name = a.get("name", "")
+                if name and street_label.startswith(name):
+                    label += street_label[len(name) :]
+            out.append(Place(label, round(lon, 7), round(lat, 7), "address", round(score, 4), True))
+        return out
+
+    def _along(
+        self, street: int, a: tuple[float, float], b: tuple[float, float], f: float
+    ) -> tuple[float, float]:
+        import shapely
+
+        straight = (a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]))
+        parts = self._street_geometry(street)
+        if not parts:
+            return straight
+        proj = LocalProjection(a[0], a[1])
+        pa = shapely.points(*(float(v) for v in proj.to_xy(*a)))
+        pb = shapely.points(*(float(v) for v in proj.to_xy(*b)))
+        lines = []
+        for lonlat in parts:
+            x, y = proj.to_xy(lonlat[:, 0], lonlat[:, 1])
+            lines.append(shapely.linestrings(np.column_stack((x, y))))
+        da = [float(shapely.distance(line, pa)) for line in lines]
+        db = [float(shapely.distance(line, pb)) for line in lines]
+        k = int(np.argmin(da))
+        if int(np.argmin(db)) == k:
+            line = lines[k]
+            ma = float(shapely.line_locate_point(line, pa))
+            mb = float(shapely.line_locate_point(line, pb))
+            # Both carriageways of an avenue can merge into one U-shaped line: only walk
+            # along it when that is about as short as the straight way.
+            if abs(mb - ma) <= 1.3 * float(shapely.distance(pa, pb)) + 20.0:
+                pt = shapely.line_interpolate_point(line, ma + f * (mb - ma))
+                lon, lat = proj.to_lonlat(float(shapely.get_x(pt)), float(shapely.get_y(pt)))
+                return float(lon), float(lat)
+        # Otherwise the straight-line guess, moved onto the nearest piece of the street.
+        ps = shapely.points(*(float(v) for v in proj.to_xy(*straight)))
+        nearest = min(lines, key=lambda line: float(shapely.distance(line, ps)))
+        if float(shapely.distance(nearest, ps)) > 60.0:
+            return straight
+        pt = shapely.shortest_line(nearest, ps).coords[0]
+        lon, lat = proj.to_lonlat(pt[0], pt[1])
+        return float(lon), float(lat)
+
+    def _street_geometry(self, street: int) -> list[np.ndarray[Any, np.dtype[np.float64]]]:
+        if street < 0 or street >= len(self._entries):
+            return []
+        parts = self._geometry.get(street)
+        if parts is None:
+            geom = self._entries[street].get("geom") or []
+            parts = [p for p in (decode_line(t) for t in geom) if len(p) >= 2]
+            self._geometry[street] = parts
+        return parts
+
+    # ------------------------------------------------------------------ reverse
+
+    def reverse(self, lon: float, lat: float, *, max_distance_m: float = 500.0) -> Place | None:
+        """What is at ``(lon, lat)``: the nearest address within 50 m, else the nearest
+        named street within ``max_distance_m`` (its point nearest to the query), else
+        None. ``distance_m`` tells how far; ``score`` falls with distance (1.0 at 0 m,
+        about 0.6 at 50 m)."""
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            return None
+        index = self._reverse
+        if index is None:
+            index = self._reverse = ReverseIndex(self._entries)
+        hit = index.nearest_address(lon, lat, min(ADDRESS_RADIUS_M, max_distance_m))
+        if hit is not None:
+            e = self._entries[hit.entry]
+            return Place(
+                e["label"],
+                float(e["lon"]),
+                float(e["lat"]),
+                "address",
+                reverse_score(hit.distance_m),
+                distance_m=round(hit.distance_m, 1),
+            )
+        hit = index.nearest_street(lon, lat, max_distance_m)
+        if hit is None:
+            return None
+        e = self._entries[hit.entry]
+        return Place(
+            e["label"],
+            round(hit.lon, 7),
+            round(hit.lat, 7),
+            "street",
+            reverse_score(hit.distance_m),
+            distance_m=round(hit.distance_m, 1),
+        )
 
 
-def _address_groups(
-    addresses: Sequence[AddressPoint], proj: LocalProjection
-) -> dict[tuple[str, str], list[AddressPoint]]:
-    """Addresses by (street key, number), with duplicates of one place merged: OSM often
-    tags both a building and its entrance, which must not show up as two answers."""
-    groups: dict[tuple[str, str], list[AddressPoint]] = defaultdict(list)
-    for a in addresses:
-        key = (normalize(a.street), normalize(a.housenumber))
-        x, y = proj.to_xy(a.lon, a.lat)
-        if not all(_far(proj, b, float(x), float(y)) for b in groups[key]):
-            continue
-        groups[key].append(a)
-    return groups
+def _neighbours(
+    n: int, known: list[tuple[int, int]]
+) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The nearest known numbers at or below and above ``n``, same parity if possible."""
+    for pool in ([k for k in known if k[0] % 2 == n % 2], known):
+        below = [k for k in pool if k[0] <= n]
+        above = [k for k in pool if k[0] >= n]
+        if below and above:
+            lo, hi = max(below), min(above)
+            if hi[0] - lo[0] <= _MAX_NUMBER_GAP:
+                return lo, hi
+    return None
 
 
-def _far(proj: LocalProjection, a: AddressPoint, x: float, y: float) -> bool:
-    ax, ay = proj.to_xy(a.lon, a.lat)
-    return bool((ax - x) ** 2 + (ay - y) ** 2 > _SAME_ADDRESS_M**2)
-
-
-def _cluster(lines: list[Any]) -> list[list[int]]:
-    """Group one name's segments into streets: single-link clustering at _SAME_STREET_M."""
-    import shapely
-
-    if len(lines) == 1:
-        return [[0]]
-    tree = shapely.STRtree(lines)
-    left, right = tree.query(lines, predicate="dwithin", distance=_SAME_STREET_M)
-    parent = list(range(len(lines)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b in zip(left.tolist(), right.tolist(), strict=True):
-        parent[find(a)] = find(b)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(lines)):
-        groups[find(i)].append(i)
-    return list(groups.values())
-
-
-def _city_lookup(
-    addresses: Sequence[AddressPoint], proj: LocalProjection
-) -> dict[str, list[tuple[float, float, str]]]:
-    out: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
-    for a in addresses:
-        if a.city:
-            x, y = proj.to_xy(a.lon, a.lat)
-            out[normalize(a.street)].append((float(x), float(y), a.city))
-    return out
-
-
-def _nearest_city(points: list[tuple[float, float, str]], x: float, y: float) -> str | None:
-    best: tuple[float, str] | None = None
-    for px, py, city in points:
-        d = (px - x) ** 2 + (py - y) ** 2
-        if d <= _CITY_RADIUS_M**2 and (best is None or d < best[0]):
-            best = (d, city)
-    return best[1] if best else None
+def _with_score(p: Place, score: float) -> Place:
+    return Place(
+        p.label, p.lon, p.lat, p.kind, round(score, 4), p.interpolated, p.distance_m, p.category
+    )

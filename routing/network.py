@@ -6,16 +6,24 @@ to share across threads (each query builds its own search state).
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from .cache import read_meta
-from .eta import Eta, EtaEngine
+from .eta import Eta, EtaEngine, Headings, Placement
 from .geocode import Geocoder
 from .graph import RoadGraph
+from .isochrone import Coverage, Isochrone, reach_from
 from .pois import Poi, PoiSet
+from .profiles import SpeedProfile, edge_factors
 from .projection import LocalProjection
 from .route import Route, build_route
 from .snap import DEFAULT_MAX_DISTANCE_M, Snap, Snapper
@@ -40,16 +48,27 @@ class RoadNetwork:
     projection: LocalProjection = field(repr=False)
     snapper: Snapper = field(repr=False)
     engine: EtaEngine = field(repr=False)
+    speed_profile: SpeedProfile | None = field(default=None, repr=False)
+    """Applied by :meth:`at`; the base engine uses the imported speeds."""
+    _variants: dict[tuple[float, ...], EtaEngine] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _variants_lock: threading.Lock = field(
+        default_factory=threading.Lock, repr=False, compare=False
+    )
 
     @classmethod
-    def load(cls, directory: Path) -> RoadNetwork:
-        """Load a cache; raises MapCacheError if it is missing, partial or outdated."""
+    def load(cls, directory: Path, *, speed_profile: SpeedProfile | None = None) -> RoadNetwork:
+        """Load a cache; raises MapCacheError if it is missing, partial or outdated.
+
+        ``speed_profile`` (e.g. :data:`routing.profiles.RUSH_HOUR`) is used by :meth:`at`."""
         directory = Path(directory)
         meta = read_meta(directory)
         graph = RoadGraph.load(directory)
         center = (float(meta["center"][0]), float(meta["center"][1]))
         projection = LocalProjection(*center)
         snapper = Snapper(graph, projection)
+        engine = EtaEngine(graph, snapper)
         return cls(
             name=str(meta["name"]),
             bbox=(
@@ -65,8 +84,39 @@ class RoadNetwork:
             meta=meta,
             projection=projection,
             snapper=snapper,
-            engine=EtaEngine(graph, snapper),
+            engine=engine,
+            speed_profile=speed_profile,
+            _variants={(): engine},
         )
+
+    # -- time of day ------------------------------------------------------------------
+
+    def with_speed_profile(self, profile: SpeedProfile | None) -> RoadNetwork:
+        """The same map with another time-of-day profile (shares every array)."""
+        base = self._variants.get((), self.engine)
+        return dataclasses.replace(
+            self, speed_profile=profile, engine=base, _variants={(): base}
+        )
+
+    def at(self, when: datetime) -> RoadNetwork:
+        """This map with the speeds of ``when`` under :attr:`speed_profile`: a view
+        sharing graph, snapper and geocoder; only edge weights differ (cached per
+        distinct set of factors, so switching profiles never rebuilds anything)."""
+        if self.speed_profile is None:
+            return self
+        base = self._variants.get((), self.engine)
+        per_class = self.speed_profile.factors(when)
+        default = float(per_class.get("*", 1.0))
+        key = tuple(float(per_class.get(h, default)) for h in self.graph.highways)
+        if all(f == 1.0 for f in key):
+            return self if self.engine is base else dataclasses.replace(self, engine=base)
+        with self._variants_lock:
+            engine = self._variants.get(key)
+            if engine is None:
+                factors = edge_factors(self.graph, per_class)
+                engine = base.with_travel_times(self.graph.edge_travel_time_s * factors)
+                self._variants[key] = engine
+        return dataclasses.replace(self, engine=engine)
 
     def snap(
         self, lon: float, lat: float, *, max_distance_m: float = DEFAULT_MAX_DISTANCE_M
@@ -74,15 +124,28 @@ class RoadNetwork:
         """Nearest road point; OffRoadError beyond ``max_distance_m``."""
         return self.snapper.snap(lon, lat, max_distance_m=max_distance_m)
 
+    def snap_many(
+        self, points: Sequence[LonLat], *, max_distance_m: float = DEFAULT_MAX_DISTANCE_M
+    ) -> list[Snap | None]:
+        """Snap many points (vectorised, recent answers cached); None where off-road."""
+        return self.engine.snap_many(points, max_distance_m=max_distance_m)
+
     def etas(
         self,
         origins: Sequence[LonLat],
         destination: LonLat,
         *,
+        cutoff_s: float | None = None,
+        headings: Headings = None,
         max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
     ) -> list[Eta | None]:
-        """Road ETA of every origin to ``destination`` (one search); None if off-road."""
-        return self.engine.etas(origins, destination, max_distance_m=max_distance_m)
+        """Road ETA of every origin to ``destination`` (one search); None if off-road
+        or beyond ``cutoff_s``. ``headings`` (degrees, None where unknown) keep moving
+        units on their direction of travel."""
+        return self.engine.etas(
+            origins, destination, cutoff_s=cutoff_s, headings=headings,
+            max_distance_m=max_distance_m,
+        )
 
     def best(
         self,
@@ -90,23 +153,89 @@ class RoadNetwork:
         destination: LonLat,
         k: int,
         *,
+        cutoff_s: float | None = None,
+        headings: Headings = None,
         max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
     ) -> list[tuple[int, Eta]]:
-        """The ``k`` fastest origins as ``(index, Eta)``, fastest first."""
-        return self.engine.best(origins, destination, k, max_distance_m=max_distance_m)
+        """The ``k`` fastest origins as ``(index, Eta)``, fastest first (bounded search
+        that stops once k origins are settled)."""
+        return self.engine.best(
+            origins, destination, k, cutoff_s=cutoff_s, headings=headings,
+            max_distance_m=max_distance_m,
+        )
+
+    def matrix(
+        self,
+        origins: Sequence[LonLat],
+        destinations: Sequence[LonLat],
+        *,
+        cutoff_s: float | None = None,
+        max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
+    ) -> NDArray[np.float64]:
+        """Durations ``[destination, origin]``, ``inf`` where impossible (for assign)."""
+        return self.engine.matrix(
+            origins, destinations, cutoff_s=cutoff_s, max_distance_m=max_distance_m
+        )
 
     def route(
         self,
         origin: LonLat,
         destination: LonLat,
         *,
+        heading: float | None = None,
         max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
     ) -> Route:
-        """Fastest route; its duration equals ``etas([origin], destination)``."""
+        """Fastest route with steps; its duration equals ``etas([origin], destination)``."""
         target = self.snapper.snap(*destination, max_distance_m=max_distance_m)
         start = self.snapper.snap(*origin, max_distance_m=max_distance_m)
-        leg = self.engine.search(target).leg(start)
-        return build_route(self.graph, self.projection, leg, start, target)
+        leg = self.engine.search(target).leg(start, heading=heading)
+        return build_route(
+            self.graph, self.projection, leg, start, target, self.engine.travel_time_s
+        )
+
+    # -- coverage -----------------------------------------------------------------------
+
+    def isochrones(
+        self,
+        sources: Sequence[LonLat],
+        seconds: Sequence[float],
+        *,
+        cell_m: float = 100.0,
+        demand: Sequence[LonLat] | None = None,
+        weights: Sequence[float] | None = None,
+        max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
+    ) -> list[Isochrone]:
+        """Areas reachable within each of ``seconds`` from any source (one search),
+        with the road (and demand) share covered. Sources off-road are ignored;
+        ValueError if none is on the road network."""
+        reach = reach_from(self.engine, self._place(sources, max_distance_m), seconds)
+        placed = None if demand is None else self._place(demand, max_distance_m)
+        return [
+            Isochrone(
+                seconds=float(t),
+                geometry=reach.polygon(float(t), self.projection, cell_m=cell_m),
+                coverage=reach.coverage(float(t), demand=placed, weights=weights),
+            )
+            for t in seconds
+        ]
+
+    def coverage(
+        self,
+        sources: Sequence[LonLat],
+        seconds: float,
+        *,
+        demand: Sequence[LonLat] | None = None,
+        weights: Sequence[float] | None = None,
+        max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
+    ) -> Coverage:
+        """Share of the road network (and of ``demand`` weight) within ``seconds`` of
+        any source; no polygon, so cheap enough for an optimiser's inner loop."""
+        reach = reach_from(self.engine, self._place(sources, max_distance_m), seconds)
+        placed = None if demand is None else self._place(demand, max_distance_m)
+        return reach.coverage(float(seconds), demand=placed, weights=weights)
+
+    def _place(self, points: Sequence[LonLat], max_distance_m: float) -> Placement:
+        return self.engine.place(points, max_distance_m=max_distance_m)
 
     def roads_geojson(self) -> dict[str, Any]:
         """Every street segment once (two-way pairs merged) as a GeoJSON FeatureCollection."""

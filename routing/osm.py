@@ -24,13 +24,14 @@ from scipy.sparse.csgraph import connected_components
 
 from .cache import CACHE_FORMAT, META_FILE, replace_directory
 from .errors import MapImportError
+from .gazetteer import read_gazetteer_extras
 from .geocode import GEOCODER_FILE, AddressPoint, build_geocoder_entries
 from .graph import RoadGraph
 from .pois import PoiSet
 from .projection import EARTH_RADIUS_M
 from .speeds import edge_speed_kmh
 
-__all__ = ["MapSummary", "default_map_path", "import_map"]
+__all__ = ["DRIVABLE_HIGHWAYS", "MapSummary", "default_map_path", "import_map", "import_place"]
 
 Progress = Callable[[str], None]
 
@@ -75,7 +76,8 @@ def import_map(
     name: str | None = None,
     progress: Progress | None = None,
 ) -> MapSummary:
-    """Build the map cache for ``source`` (an ``.osm.pbf`` extract) in ``out_dir``.
+    """Build the map cache for ``source`` (an ``.osm.pbf`` extract, or OSM XML ``.osm``
+    read with osmnx) in ``out_dir``.
 
     ``emergency_speed_factor`` scales every road speed (e.g. 1.2 for lights and sirens).
     ``name`` defaults to the file name without its extensions. Raises
@@ -89,24 +91,37 @@ def import_map(
         raise ValueError("emergency_speed_factor must be a positive number")
     if not source.is_file():
         raise MapImportError(f"OSM extract not found: {source}")
-    if not source.name.lower().endswith(".pbf"):
-        raise MapImportError(f"{source.name}: only OSM PBF extracts (*.osm.pbf) can be imported")
+    lower = source.name.lower()
+    xml = lower.endswith((".osm", ".xml"))
+    if not (lower.endswith(".pbf") or xml):
+        raise MapImportError(
+            f"{source.name}: only OSM extracts (*.osm.pbf or *.osm XML) can be imported"
+        )
     map_name = name or source.name.split(".")[0]
 
     with _quiet_third_parties():
-        osm = _open(source)
-        say("reading drivable roads")
-        graph, names_per_edge, dropped = _read_roads(osm, source, emergency_speed_factor)
+        osm: Any = None
+        if xml:
+            say("reading drivable roads (OSM XML)")
+            graph, names_per_edge, dropped = _read_xml_roads(source, emergency_speed_factor)
+        else:
+            osm = _open(source)
+            say("reading drivable roads")
+            graph, names_per_edge, dropped = _read_roads(osm, source, emergency_speed_factor)
         say(
             f"{graph.node_count} nodes, {graph.edge_count} edges "
             f"({dropped} unreachable nodes dropped)"
         )
         say("reading hospitals, stations and addresses")
-        pois = _read_pois(osm)
-        addresses = _read_addresses(osm)
+        if xml:
+            pois, addresses = _read_xml_features(source)
+        else:
+            pois = _read_pois(osm)
+            addresses = _read_addresses(osm)
+        extras = read_gazetteer_extras(osm)
 
     say("building geocoder")
-    entries = build_geocoder_entries(graph, names_per_edge, addresses, pois)
+    entries = build_geocoder_entries(graph, names_per_edge, addresses, pois, extras)
     bbox = (
         float(graph.node_lon.min()),
         float(graph.node_lat.min()),
@@ -147,6 +162,112 @@ def import_map(
         raise MapImportError(f"cannot write map cache {out_dir}: {exc}") from exc
     say(f"done in {time.perf_counter() - started:.1f} s")
     return summary
+
+
+#: Highway classes an ambulance can drive (OSM XML has no network filter of its own).
+DRIVABLE_HIGHWAYS = frozenset(
+    (
+        "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
+        "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified",
+        "residential", "living_street", "service", "road",
+    )
+)
+_NO_ACCESS = frozenset(("no", "private"))
+_NOT_ROADS = frozenset(("parking_aisle", "driveway", "private", "emergency_access", "parking"))
+
+
+def import_place(
+    place: str,
+    out_dir: Path,
+    *,
+    emergency_speed_factor: float = 1.0,
+    name: str | None = None,
+    progress: Progress | None = None,
+) -> MapSummary:
+    """Download the drivable roads of ``place`` (e.g. ``"Porto, Portugal"``) with osmnx
+    and import them like an extract. Needs the internet (Nominatim and Overpass):
+    offline it raises :class:`MapImportError` and the existing map stays active.
+    Downloads carry roads only (no POIs or addresses)."""
+    import tempfile
+
+    say: Progress = progress or (lambda _msg: None)
+    if not place.strip():
+        raise MapImportError("a place name is required, e.g. 'Porto, Portugal'")
+    with _quiet_third_parties():
+        import osmnx as ox
+
+        say(f"downloading the road network of {place} (osmnx)")
+        saved = ox.settings.all_oneway
+        ox.settings.all_oneway = True  # what save_graph_xml needs to write ways back
+        try:
+            raw = ox.graph_from_place(place, network_type="drive", simplify=False)
+        except Exception as exc:  # offline: requests' ConnectionError; osmnx's own errors
+            raise MapImportError(
+                f"cannot download the road network of {place!r} "
+                f"(the internet must be reachable for --place): {exc}"
+            ) from exc
+        finally:
+            ox.settings.all_oneway = saved
+        Path(out_dir).parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=Path(out_dir).parent) as tmp:
+            xml = Path(tmp) / "place.osm"
+            ox.io.save_graph_xml(raw, xml)
+            return import_map(
+                xml,
+                out_dir,
+                emergency_speed_factor=emergency_speed_factor,
+                name=name or place.split(",")[0].strip(),
+                progress=progress,
+            )
+
+
+def _read_xml_roads(source: Path, speed_factor: float) -> tuple[RoadGraph, list[list[str]], int]:
+    """OSM XML through osmnx: every way is parsed, so keep the drivable classes, then
+    simplify like the PBF path (chains of degree-2 nodes become one edge)."""
+    import osmnx as ox
+
+    try:
+        raw = ox.graph_from_xml(source, simplify=False, retain_all=True)
+    except Exception as exc:  # ParseError, ValueError, osmnx errors for empty data
+        raise MapImportError(f"{source.name} is not a readable OSM XML file: {exc}") from exc
+    drop = [
+        (u, v, k)
+        for u, v, k, data in raw.edges(keys=True, data=True)
+        if not _drivable(data)
+    ]
+    raw.remove_edges_from(drop)
+    raw.remove_nodes_from([node for node, degree in raw.degree() if degree == 0])
+    if raw.number_of_edges() == 0:
+        raise MapImportError(f"{source.name} contains no drivable roads")
+    try:
+        simple = ox.simplify_graph(raw)
+    except Exception as exc:
+        raise MapImportError(f"cannot build a road graph from {source.name}: {exc}") from exc
+    return _graph_from_networkx(simple, speed_factor)
+
+
+def _drivable(data: dict[str, Any]) -> bool:
+    highway = _first_text(data.get("highway"))
+    if highway not in DRIVABLE_HIGHWAYS:
+        return False
+    if _first_text(data.get("access")) in _NO_ACCESS or _first_text(data.get("area")) == "yes":
+        return False
+    return not (highway == "service" and _first_text(data.get("service")) in _NOT_ROADS)
+
+
+def _read_xml_features(source: Path) -> tuple[PoiSet, list[AddressPoint]]:
+    import osmnx as ox
+
+    try:
+        tags: dict[str, bool | str | list[str]] = dict(_POI_FILTER)
+        pois = PoiSet.from_frame(ox.features_from_xml(source, tags=tags))
+    except Exception:  # osmnx raises when nothing matches: a roads-only file is fine
+        pois = PoiSet()
+    try:
+        frame = ox.features_from_xml(source, tags={"addr:housenumber": True})
+    except Exception:
+        frame = None
+    return pois, _addresses_from_frame(frame)
 
 
 @contextmanager
@@ -372,6 +493,11 @@ def _read_addresses(osm: Any) -> list[AddressPoint]:
         )
     except Exception:
         frame = None
+    return _addresses_from_frame(frame)
+
+
+def _addresses_from_frame(frame: Any) -> list[AddressPoint]:
+    """House-number points from a pyrosm or osmnx frame (tags as columns)."""
     if frame is None or len(frame) == 0:
         return []
     points: list[AddressPoint] = []

@@ -7,6 +7,7 @@ fraction along it, so a unit halfway down a long block is not teleported to a co
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,6 +38,9 @@ class Snap:
     distance_m: float
     edge: int
     fraction: float
+    bearing_deg: float = math.nan
+    """Direction of ``edge`` at the snapped point, degrees clockwise from north (to
+    place a moving unit on the side of a two-way street it is driving along)."""
 
 
 class Snapper:
@@ -50,8 +54,10 @@ class Snapper:
         offsets = graph.geom_offsets
         starts, ends = offsets[self._edges], offsets[self._edges + 1]
         # One linestring per canonical edge, built in a single vectorised call.
-        take = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
-        part = np.repeat(np.arange(len(self._edges)), ends - starts)
+        counts = ends - starts
+        first = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+        take = first + np.arange(int(counts.sum()))
+        part = np.repeat(np.arange(len(self._edges)), counts)
         self._lines = shapely.linestrings(np.column_stack((x[take], y[take])), indices=part)
         self._lengths = shapely.length(self._lines)
         self._tree = shapely.STRtree(self._lines)
@@ -98,6 +104,15 @@ class Snapper:
         fraction[fraction < _AT_NODE] = 0.0
         fraction[fraction > 1.0 - _AT_NODE] = 1.0
         lon, lat = self._proj.to_lonlat(shapely.get_x(on_road), shapely.get_y(on_road))
+        # Road direction at the point: the chord over +-1 m around it.
+        behind = shapely.line_interpolate_point(lines, np.maximum(along - 1.0, 0.0))
+        beyond = shapely.line_interpolate_point(lines, np.minimum(along + 1.0, lengths))
+        bearing = np.degrees(
+            np.arctan2(
+                shapely.get_x(beyond) - shapely.get_x(behind),
+                shapely.get_y(beyond) - shapely.get_y(behind),
+            )
+        ) % 360.0
         for j, i in enumerate(src.tolist()):
             out[int(finite[i])] = Snap(
                 lon=float(lon[j]),
@@ -105,6 +120,7 @@ class Snapper:
                 distance_m=float(dist[j]),
                 edge=int(self._edges[hit[j]]),
                 fraction=float(fraction[j]),
+                bearing_deg=float(bearing[j]),
             )
         return out
 

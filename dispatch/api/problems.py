@@ -35,6 +35,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "concurrent-change": 409,
     "order-not-current": 409,
     "idempotency-key-reused": 422,
+    "cancel-refused": 409,
+    "invalid-note": 422,
 }
 
 _TITLE_BY_STATUS = {

@@ -51,3 +51,11 @@ class StatusIn(CrewUpdate):
 class PositionIn(CrewUpdate):
     position: LonLat = Field(description="[lon, lat], WGS84")
     reported_at: AwareDatetime | None = None
+
+
+class CancelIn(Body):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class NoteIn(Body):
+    text: str = Field(min_length=1, max_length=4000)

@@ -64,3 +64,15 @@ class ReportPosition(Command):
 class AcknowledgeOrder(Command):
     unit_id: int
     order_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CancelIncident(Command):
+    incident_id: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AddNote(Command):
+    incident_id: int
+    text: str

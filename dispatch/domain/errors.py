@@ -85,3 +85,13 @@ class IdempotencyKeyReused(DomainError):
 
     code = "idempotency-key-reused"
     title = "Idempotency-Key already used for a different request"
+
+
+class CancelRefused(DomainError):
+    code = "cancel-refused"
+    title = "The incident cannot be cancelled"
+
+
+class InvalidNote(DomainError):
+    code = "invalid-note"
+    title = "Invalid note"

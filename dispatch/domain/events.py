@@ -93,3 +93,24 @@ class OrderAcknowledged(Event):
     @property
     def unit_id(self) -> int | None:
         return self.unit
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentCancelled(Event):
+    incident: int
+    reason: str
+
+    @property
+    def incident_id(self) -> int | None:
+        return self.incident
+
+
+@dataclass(frozen=True, slots=True)
+class NoteAdded(Event):
+    incident: int
+    text: str
+    author: str
+
+    @property
+    def incident_id(self) -> int | None:
+        return self.incident

@@ -30,3 +30,10 @@ class Location:
 
     def as_lonlat(self) -> list[float]:
         return [self.lon, self.lat]
+
+    def distance_m(self, other: Location) -> float:
+        """Great-circle distance (haversine, mean Earth radius): plenty for metres in a city."""
+        p1, p2 = math.radians(self.lat), math.radians(other.lat)
+        dp, dl = p2 - p1, math.radians(other.lon - self.lon)
+        h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+        return 2 * 6_371_008.8 * math.asin(math.sqrt(h))

@@ -12,8 +12,10 @@ from enum import StrEnum
 
 from dispatch.domain import events as ev
 from dispatch.domain.errors import (
+    CancelRefused,
     IllegalTransition,
     IncidentNotAssignable,
+    InvalidNote,
     OrderNotCurrent,
     UnitNotAvailable,
     UnitNotCapable,
@@ -44,6 +46,11 @@ class IncidentStatus(StrEnum):
     TRANSPORTING = "transporting"
     AT_HOSPITAL = "at_hospital"
     CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+#: Final incident states: nothing may change an incident in one of these.
+FINAL = frozenset({IncidentStatus.CLOSED, IncidentStatus.CANCELLED})
 
 
 U = UnitStatus
@@ -98,6 +105,9 @@ class Incident:
     transporting_at: datetime | None = None
     at_hospital_at: datetime | None = None
     closed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    address_verified: bool = False
     events: list[ev.Event] = field(default_factory=list, repr=False)
 
     @classmethod
@@ -110,6 +120,7 @@ class Incident:
         complaint: str,
         priority: int,
         at: datetime,
+        address_verified: bool = False,
     ) -> Incident:
         """A call becomes an incident: pending until a unit is assigned."""
         if priority not in (1, 2, 3, 4):
@@ -123,13 +134,21 @@ class Incident:
             priority=priority,
             status=IncidentStatus.PENDING,
             received_at=at,
+            address_verified=address_verified,
         )
         incident.events.append(ev.CallReceived(occurred_at=at, incident=id))
         return incident
 
     @property
     def is_open(self) -> bool:
-        return self.status is not IncidentStatus.CLOSED
+        return self.status not in FINAL
+
+    def add_note(self, text: str, *, author: str, at: datetime) -> None:
+        """Anyone may append a note; it is kept with who wrote it and when, never edited."""
+        text = text.strip()
+        if not text:
+            raise InvalidNote("A note needs some text")
+        self.events.append(ev.NoteAdded(occurred_at=at, incident=self.id, text=text, author=author))
 
     def follow_unit(self, status: UnitStatus, *, at: datetime) -> None:
         """Advance with the assigned unit; the first time each stage is reached is kept (NEMSIS)."""
@@ -179,6 +198,22 @@ class Unit:
             )
         )
         return True
+
+    def release(self, *, at: datetime) -> None:
+        """Back to available because its call was cancelled (not a crew status button)."""
+        previous = self.status
+        incident = self.incident_id
+        self.status, self.status_at = U.AVAILABLE, at
+        self.incident_id = self.order_id = self.order_acknowledged_at = None
+        self.events.append(
+            ev.UnitStatusChanged(
+                occurred_at=at,
+                unit=self.id,
+                previous=previous.value,
+                status=U.AVAILABLE.value,
+                incident=incident,
+            )
+        )
 
     def change_status(self, new: UnitStatus, *, at: datetime) -> UnitStatus:
         """Apply a crew status button; refuses jumps the lifecycle does not allow."""
@@ -245,3 +280,30 @@ def change_unit_status(
     unit.change_status(new, at=at)
     if incident is not None:
         incident.follow_unit(new, at=at)
+
+
+def cancel(incident: Incident, units: list[Unit], reason: str, *, at: datetime) -> None:
+    """Cancel a call (caller hung up, duplicate, no patient): units on the way are released.
+
+    Once a unit is on scene there is a patient contact to document: the crew clears the call
+    with its own status buttons instead, so cancelling is refused then.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise CancelRefused("A cancellation needs a reason")
+    if not incident.is_open:
+        raise CancelRefused(f"Incident {incident.number} is already {incident.status.value}")
+    busy = [u for u in units if u.status not in (U.DISPATCHED, U.EN_ROUTE)]
+    if busy:
+        raise CancelRefused(
+            f"{', '.join(u.call_sign for u in busy)} already on scene or beyond; "
+            "the crew clears the call"
+        )
+    for unit in units:
+        unit.release(at=at)
+    incident.status = IncidentStatus.CANCELLED
+    incident.cancelled_at = at
+    incident.cancel_reason = reason
+    incident.events.append(
+        ev.IncidentCancelled(occurred_at=at, incident=incident.id, reason=reason)
+    )

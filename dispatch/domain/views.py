@@ -58,6 +58,9 @@ def incident_view(incident: Incident) -> dict[str, Any]:
         "transporting_at": _iso(incident.transporting_at),
         "at_hospital_at": _iso(incident.at_hospital_at),
         "closed_at": _iso(incident.closed_at),
+        "cancelled_at": _iso(incident.cancelled_at),
+        "cancel_reason": incident.cancel_reason,
+        "address_verified": incident.address_verified,
     }
 
 

@@ -29,10 +29,13 @@ from dispatch.services.ports import (
     UnitOfWork,
 )
 
-
 #: Below this geocoder confidence, address text alone does not locate a call: the call-taker
 #: must pick a candidate or drop a pin (a wrong street costs minutes; asking costs seconds).
 MIN_ADDRESS_SCORE = 0.6
+#: An address counts as verified when the geocoder matched it (almost) exactly, not interpolated,
+#: or when the call-taker's pin lies within this distance of where the address text resolves.
+VERIFIED_SCORE = 0.95
+PIN_AGREES_M = 150.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,9 @@ def _replay(found: tuple[str, int, dict[str, Any]], key: cmd.IdempotencyKey) -> 
 async def receive_call(c: cmd.ReceiveCall, deps: Deps) -> CallAnswer:
     """A call-taker logs a call: a map pin wins over address text; the location must be on roads.
 
+    The incident is flagged ``address_verified`` only when the address is backed by the map: an
+    exact geocoder match, or address text that resolves within 150 m of the call-taker's pin.
+
     With an Idempotency-Key, a retried request gets the first answer and never a second incident,
     even when both copies arrive at once: the key is claimed in the incident's own transaction.
     """
@@ -103,6 +109,15 @@ async def receive_call(c: cmd.ReceiveCall, deps: Deps) -> CallAnswer:
         if not places or places[0].score < MIN_ADDRESS_SCORE:
             raise AddressNotFound(f"No address on this map matches {address!r}")
         location, address = places[0].location, places[0].label
+        verified = places[0].score >= VERIFIED_SCORE and not places[0].interpolated
+    elif address is not None:
+        places = deps.geocoder.search(address, limit=1)
+        verified = bool(places) and (
+            places[0].score >= MIN_ADDRESS_SCORE
+            and places[0].location.distance_m(location) <= PIN_AGREES_M
+        )
+    else:
+        verified = False
     street = deps.roads.check_on_road(location)
     if address is None and street:
         address = f"near {street}"
@@ -114,6 +129,7 @@ async def receive_call(c: cmd.ReceiveCall, deps: Deps) -> CallAnswer:
             complaint=c.complaint.strip(),
             priority=c.priority,
             at=deps.clock.now(),
+            address_verified=verified,
         )
         await uow.incidents.add(incident)
         view = incident_view(incident)
@@ -251,3 +267,24 @@ async def _commit(uow: UnitOfWork, actor: str, deps: Deps) -> None:
     """
     records = await uow.commit(actor=actor)
     await deps.publisher.publish(records)
+
+
+async def cancel_incident(c: cmd.CancelIncident, deps: Deps) -> Incident:
+    """Cancel a call; units still on their way are released (incident lock first, then units)."""
+    async with deps.new_uow() as uow:
+        incident = await uow.incidents.get(c.incident_id, lock=True)
+        units = await uow.units.on_incident(incident.id, lock=True)
+        model.cancel(incident, units, c.reason, at=deps.clock.now())
+        for unit in units:
+            await uow.units.save(unit)
+        await uow.incidents.save(incident)
+        await _commit(uow, c.actor, deps)
+    return incident
+
+
+async def add_note(c: cmd.AddNote, deps: Deps) -> Incident:
+    async with deps.new_uow() as uow:
+        incident = await uow.incidents.get(c.incident_id)
+        incident.add_note(c.text, author=c.actor, at=deps.clock.now())
+        await _commit(uow, c.actor, deps)
+    return incident

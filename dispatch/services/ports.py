@@ -59,8 +59,10 @@ class RoadRoute:
 class Place:
     label: str
     location: Location
-    kind: str
-    score: float
+    kind: str  # address, street, intersection, poi
+    score: float  # geocoder confidence 0..1
+    interpolated: bool = False  # house number placed between known neighbours
+    distance_m: float | None = None  # for reverse geocoding: from the asked point
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,8 @@ class Roads(Protocol):
 
 class Geocoder(Protocol):
     def search(self, query: str, *, limit: int = 5) -> list[Place]: ...
+
+    def reverse(self, location: Location) -> Place | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +128,8 @@ class Publisher(Protocol):
 
 class UnitRepository(Protocol):
     async def get(self, unit_id: int, *, lock: bool = False) -> Unit: ...
+
+    async def on_incident(self, incident_id: int, *, lock: bool = False) -> list[Unit]: ...
 
     async def list(self) -> list[Unit]: ...
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dispatch.domain.errors import NotFound
 from dispatch.domain.geo import Location
-from dispatch.domain.model import Capability, Incident, IncidentStatus, Unit, UnitStatus
+from dispatch.domain.model import FINAL, Capability, Incident, IncidentStatus, Unit, UnitStatus
 from dispatch.services.ports import RoadRoute
 from dispatch.store import tables as t
 from dispatch.store.geo import line, location_from, lon_lat, point
@@ -74,6 +74,9 @@ def _incident_query() -> Select[Any]:
         t.incidents.c.transporting_at,
         t.incidents.c.at_hospital_at,
         t.incidents.c.closed_at,
+        t.incidents.c.cancelled_at,
+        t.incidents.c.cancel_reason,
+        t.incidents.c.address_verified,
         unit_ids.label("unit_ids"),
         *lon_lat(t.incidents.c.location, "location"),
     )
@@ -98,6 +101,9 @@ def incident_from_row(row: Any) -> Incident:
         transporting_at=row.transporting_at,
         at_hospital_at=row.at_hospital_at,
         closed_at=row.closed_at,
+        cancelled_at=row.cancelled_at,
+        cancel_reason=row.cancel_reason,
+        address_verified=row.address_verified,
     )
 
 
@@ -116,6 +122,15 @@ class SqlUnitRepository:
         unit = unit_from_row(row)
         self.seen[unit.id] = unit
         return unit
+
+    async def on_incident(self, incident_id: int, *, lock: bool = False) -> list[Unit]:
+        """The units currently working ``incident_id`` (locked, in id order, when asked)."""
+        query = _unit_query().where(t.units.c.incident_id == incident_id).order_by(t.units.c.id)
+        if lock:
+            query = query.with_for_update(of=t.units)
+        units = [unit_from_row(r) for r in await self._conn.execute(query)]
+        self.seen.update({u.id: u for u in units})
+        return units
 
     async def list(self) -> list[Unit]:
         rows = await self._conn.execute(_unit_query().order_by(t.units.c.call_sign))
@@ -168,7 +183,7 @@ class SqlIncidentRepository:
     async def list(self, *, open_only: bool) -> list[Incident]:
         query = _incident_query().order_by(t.incidents.c.id)
         if open_only:
-            query = query.where(t.incidents.c.status != IncidentStatus.CLOSED.value)
+            query = query.where(t.incidents.c.status.not_in([s.value for s in FINAL]))
         return [incident_from_row(r) for r in await self._conn.execute(query)]
 
     async def save(self, incident: Incident) -> None:
@@ -194,6 +209,9 @@ class SqlIncidentRepository:
             "transporting_at": incident.transporting_at,
             "at_hospital_at": incident.at_hospital_at,
             "closed_at": incident.closed_at,
+            "cancelled_at": incident.cancelled_at,
+            "cancel_reason": incident.cancel_reason,
+            "address_verified": incident.address_verified,
         }
 
 

@@ -77,8 +77,11 @@ incidents = Table(
     Column("transporting_at", TZ),
     Column("at_hospital_at", TZ),
     Column("closed_at", TZ),
+    Column("cancelled_at", TZ),
+    Column("cancel_reason", Text),
+    Column("address_verified", Boolean, nullable=False, server_default="false"),
     Index("ix_incidents_location", "location", postgresql_using="gist"),
-    Index("ix_incidents_open", "status", postgresql_where="status <> 'closed'"),
+    Index("ix_incidents_open", "status", postgresql_where="status NOT IN ('closed', 'cancelled')"),
 )
 
 units = Table(

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from dispatch.domain.model import Incident, IncidentStatus, Unit
+from dispatch.domain.model import Incident, Unit
 from dispatch.domain.views import incident_view, unit_view
 from dispatch.services.ports import EventRecord, Site
 from dispatch.store import tables as t
@@ -49,7 +49,7 @@ async def snapshot(engine: AsyncEngine) -> Snapshot:
     return Snapshot(
         seq=int(seq),
         units=[unit_view(u) for u in units],
-        incidents=[incident_view(i) for i in incidents if i.status is not IncidentStatus.CLOSED],
+        incidents=[incident_view(i) for i in incidents if i.is_open],
     )
 
 
@@ -77,18 +77,7 @@ async def events_after(
         query = query.where(t.events.c.seq < until)
     async with engine.connect() as conn:
         rows = (await conn.execute(query)).all()
-    return [
-        EventRecord(
-            seq=r.seq,
-            name=r.name,
-            occurred_at=r.occurred_at,
-            actor=r.actor,
-            data=r.payload,
-            incident_id=r.incident_id,
-            unit_id=r.unit_id,
-        )
-        for r in rows
-    ]
+    return [_record(r) for r in rows]
 
 
 async def positions_recorded_since(engine: AsyncEngine, since: datetime) -> list[dict[str, Any]]:
@@ -105,6 +94,14 @@ async def positions_recorded_since(engine: AsyncEngine, since: datetime) -> list
         }
         for r in rows
     ]
+
+
+async def incident_events(engine: AsyncEngine, incident_id: int) -> list[EventRecord]:
+    """Every logged event about one incident, in the order it happened (its audit trail)."""
+    query = select(t.events).where(t.events.c.incident_id == incident_id).order_by(t.events.c.seq)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    return [_record(r) for r in rows]
 
 
 async def last_seq(engine: AsyncEngine) -> int:
@@ -126,3 +123,15 @@ async def sites(engine: AsyncEngine, table: Any) -> list[Site]:
         assert location is not None
         result.append(Site(id=r.id, name=r.name, location=location))
     return result
+
+
+def _record(row: Any) -> EventRecord:
+    return EventRecord(
+        seq=row.seq,
+        name=row.name,
+        occurred_at=row.occurred_at,
+        actor=row.actor,
+        data=row.payload,
+        incident_id=row.incident_id,
+        unit_id=row.unit_id,
+    )

@@ -8,12 +8,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from dispatch.api.deps import AnyUser, Dispatcher, ServiceDeps
-from dispatch.api.schemas import AssignIn, CallIn
+from dispatch.api.auth import Principal, Role
+from dispatch.api.deps import AnyUser, ContainerDep, Dispatcher, ServiceDeps
+from dispatch.api.problems import Problem
+from dispatch.api.schemas import AssignIn, CallIn, CancelIn, NoteIn
 from dispatch.domain import commands as cmd
 from dispatch.domain.geo import Location
 from dispatch.domain.views import assignment_view, incident_view, unit_view
 from dispatch.services import handlers
+from dispatch.store import views
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 
@@ -95,3 +98,59 @@ async def assign(
         cmd.AssignUnit(actor=user.username, incident_id=incident_id, unit_id=body.unit_id), deps
     )
     return assignment_view(done.unit, done.incident, done.route)
+
+
+@router.post("/{incident_id}/cancel")
+async def cancel(
+    incident_id: int, body: CancelIn, user: Dispatcher, deps: ServiceDeps
+) -> dict[str, Any]:
+    """Cancel with a reason; units still on their way are released."""
+    incident = await handlers.cancel_incident(
+        cmd.CancelIncident(actor=user.username, incident_id=incident_id, reason=body.reason), deps
+    )
+    return incident_view(incident)
+
+
+@router.post("/{incident_id}/notes", status_code=201)
+async def add_note(
+    incident_id: int, body: NoteIn, user: AnyUser, deps: ServiceDeps
+) -> dict[str, Any]:
+    """Anyone may add a note; who wrote it and when is kept in the incident's log."""
+    if user.role is Role.CREW:
+        await _ensure_crew_on(incident_id, user, deps)
+    await handlers.add_note(
+        cmd.AddNote(actor=user.username, incident_id=incident_id, text=body.text), deps
+    )
+    return {"incident_id": incident_id, "author": user.username, "text": body.text.strip()}
+
+
+@router.get("/{incident_id}/timeline")
+async def timeline(
+    incident_id: int, _: Dispatcher, deps: ServiceDeps, container: ContainerDep
+) -> dict[str, Any]:
+    """The incident's audit trail: every event in order, with who did it and when."""
+    async with deps.new_uow() as uow:
+        incident = await uow.incidents.get(incident_id)
+    events = await views.incident_events(container.engine, incident_id)
+    return {
+        "incident": incident_view(incident),
+        "events": [
+            {
+                "seq": e.seq,
+                "name": e.name,
+                "occurred_at": e.occurred_at.isoformat(),
+                "actor": e.actor,
+                **{k: v for k, v in e.data.items() if k not in ("unit", "incident")},
+                **({"unit_id": e.unit_id} if e.unit_id is not None else {}),
+            }
+            for e in events
+        ],
+    }
+
+
+async def _ensure_crew_on(incident_id: int, user: Principal, deps: ServiceDeps) -> None:
+    """A crew writes notes only on the incident its own unit works."""
+    async with deps.new_uow() as uow:
+        units = await uow.units.on_incident(incident_id)
+    if user.unit_id not in {u.id for u in units}:
+        raise Problem(403, "not-your-incident", "Crews add notes only to their own incident")

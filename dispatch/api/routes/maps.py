@@ -43,9 +43,30 @@ async def geocode(
             "location": p.location.as_lonlat(),
             "kind": p.kind,
             "score": round(p.score, 3),
+            "interpolated": p.interpolated,
         }
         for p in deps.geocoder.search(q, limit=limit)
     ]
+
+
+@router.get("/reverse")
+async def reverse(
+    _: AnyUser,
+    deps: ServiceDeps,
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+) -> dict[str, Any]:
+    """Nearest address (within 50 m) or street for a point, e.g. the call-taker's pin."""
+    place = deps.geocoder.reverse(Location(lon, lat))
+    if place is None:
+        raise Problem(404, "no-address-nearby", "No address or named street near this point")
+    return {
+        "label": place.label,
+        "location": place.location.as_lonlat(),
+        "kind": place.kind,
+        "score": round(place.score, 3),
+        "distance_m": None if place.distance_m is None else round(place.distance_m, 1),
+    }
 
 
 def _lonlat(text: str, name: str) -> Location:

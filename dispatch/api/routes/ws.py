@@ -69,8 +69,13 @@ async def console(ws: WebSocket, token: str | None = None, since: int | None = N
         else:
             head = await views.last_seq(container.engine)
             if since > head or head - since > container.settings.max_catch_up_events:
-                await send({"type": "resync", "reason": f"cannot resume from seq {since} "
-                            f"(log head {head}); take a fresh snapshot"})
+                await send(
+                    {
+                        "type": "resync",
+                        "reason": f"cannot resume from seq {since} "
+                        f"(log head {head}); take a fresh snapshot",
+                    }
+                )
                 await ws.close(code=4000, reason="resync")
                 return
             conn.last_seq = since

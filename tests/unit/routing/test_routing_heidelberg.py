@@ -4,31 +4,18 @@ German street names."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pytest
-from routing_reference import OSM_DATA, expected_time
+from routing_reference import expected_time
 
-from routing import RoadNetwork, Snap, import_map
-
-SOURCE = OSM_DATA / "heidelberg.osm.pbf"
+from routing import RoadNetwork, Snap
 
 
-@pytest.fixture(scope="module")
-def heidelberg(tmp_path_factory: pytest.TempPathFactory) -> RoadNetwork:
-    assert SOURCE.is_file(), f"shared test data missing: {SOURCE}"
-    out: Path = tmp_path_factory.mktemp("maps") / "heidelberg"
-    summary = import_map(SOURCE, out)
-    assert summary.node_count > 5000 and summary.edge_count > 12000
-    assert summary.hospitals == 5 and summary.fire_stations == 2
-    return RoadNetwork.load(out)
-
-
-def test_etas_match_networkx(heidelberg: RoadNetwork) -> None:
+def test_etas_match_networkx(heidelberg: RoadNetwork, heidelberg_nx: nx.MultiDiGraph) -> None:
     graph = heidelberg.graph
-    reference = graph.to_networkx()
+    reference = heidelberg_nx
     rng = np.random.default_rng(7)
     for _ in range(6):
         target = Snap(0.0, 0.0, 0.0, int(rng.integers(graph.edge_count)), float(rng.uniform()))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from routing_reference import OSM_DATA
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
@@ -109,7 +110,10 @@ def test_graph_round_trip(tmp_path: Path, helsinki: RoadNetwork) -> None:
         ("empty.osm.pbf", b"", "not a readable OSM PBF"),
         ("text.osm.pbf", b"this is not OpenStreetMap data\n" * 10, "not a readable OSM PBF"),
         ("random.osm.pbf", bytes(range(256)) * 20, "not a readable OSM PBF"),
-        ("roads.geojson", b'{"type": "FeatureCollection", "features": []}', "only OSM PBF"),
+        ("roads.geojson", b'{"type": "FeatureCollection", "features": []}', "only OSM extracts"),
+        ("empty.osm", b"", "not a readable OSM XML"),
+        ("text.osm", b"this is not OpenStreetMap data\n", "not a readable OSM XML"),
+        ("nothing.osm", b'<?xml version="1.0"?><osm version="0.6"></osm>', "OSM XML|no drivable"),
     ],
 )
 def test_bad_input_raises_and_keeps_the_existing_cache(
@@ -156,3 +160,82 @@ def test_progress_messages(tmp_path: Path) -> None:
     import_map(default_map_path(), tmp_path / "map", progress=messages.append)
     assert any("nodes" in m for m in messages)
     assert messages[-1].startswith("done")
+
+
+SHANGHAI_XML = OSM_DATA / "shanghai_center.osm"
+
+TINY_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6">
+  <node id="1" lat="60.1700" lon="24.9400"/>
+  <node id="2" lat="60.1710" lon="24.9400"/>
+  <node id="3" lat="60.1710" lon="24.9420"/>
+  <node id="4" lat="60.1700" lon="24.9420"/>
+  <node id="5" lat="60.1690" lon="24.9410"/>
+  <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/>
+    <tag k="highway" v="residential"/><tag k="name" v="Testikatu"/></way>
+  <way id="11"><nd ref="3"/><nd ref="4"/><nd ref="1"/>
+    <tag k="highway" v="primary"/><tag k="oneway" v="yes"/><tag k="maxspeed" v="60"/></way>
+  <way id="12"><nd ref="4"/><nd ref="5"/><tag k="highway" v="footway"/></way>
+  <way id="13"><nd ref="1"/><nd ref="5"/><nd ref="4"/><tag k="building" v="yes"/></way>
+</osm>
+"""
+
+
+def test_osm_xml_keeps_drivable_roads_and_one_ways(tmp_path: Path) -> None:
+    source = tmp_path / "tiny.osm"
+    source.write_text(TINY_XML)
+    summary = import_map(source, tmp_path / "map")
+    g = RoadNetwork.load(tmp_path / "map").graph
+    assert summary.name == "tiny"
+    assert set(g.highways) == {"residential", "primary"}  # no footway, no building
+    assert int(g.node_osmid.min()) >= 1 and 5 not in g.node_osmid.tolist()
+    primary = [e for e in range(g.edge_count) if g.highway_of(e) == "primary"]
+    assert primary and all(g.edge_twin[e] < 0 for e in primary)  # one-way respected
+    speeds = g.edge_length_m[primary] / g.edge_travel_time_s[primary] * 3.6
+    np.testing.assert_allclose(speeds, 60.0)
+    assert "Testikatu" in g.names
+
+
+def test_shanghai_xml_matches_its_pbf_twin(tmp_path: Path) -> None:
+    assert SHANGHAI_XML.is_file(), f"shared test data missing: {SHANGHAI_XML}"
+    messages: list[str] = []
+    summary = import_map(SHANGHAI_XML, tmp_path / "xml", progress=messages.append)
+    assert "OSM XML" in messages[0] and messages[-1].startswith("done")
+    net = RoadNetwork.load(tmp_path / "xml")
+    # pyrosm reads the converted .pbf of the same data into 3,687 nodes / 8,768 edges.
+    assert summary.node_count == pytest.approx(3687, rel=0.02)
+    assert summary.edge_count == pytest.approx(8768, rel=0.02)
+    assert summary.streets > 700
+    assert "世纪大道" in net.graph.names
+    g = net.graph
+    matrix = csr_array(
+        (np.ones(g.edge_count), (g.edge_source, g.edge_target)), shape=(g.node_count,) * 2
+    )
+    assert connected_components(matrix, directed=True, connection="strong")[0] == 1
+    a = (float(g.node_lon[0]), float(g.node_lat[0]))
+    b = (float(g.node_lon[-1]), float(g.node_lat[-1]))
+    route = net.route(a, b)
+    assert route.distance_m > 1000 and route.steps[-1].maneuver == "arrive"
+
+
+def test_place_import_fails_clearly_offline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import osmnx as ox
+
+    from routing import import_place
+
+    # Whatever this machine's network, point osmnx at a closed local port.
+    monkeypatch.setattr(ox.settings, "nominatim_url", "http://127.0.0.1:9/")
+    monkeypatch.setattr(ox.settings, "overpass_url", "http://127.0.0.1:9/")
+    monkeypatch.setattr(ox.settings, "use_cache", False)
+    monkeypatch.setattr(ox.settings, "requests_timeout", 2)
+    out = tmp_path / "map"
+    import_map(default_map_path(), out)
+    before = digest(out)
+    with pytest.raises(MapImportError, match="internet must be reachable") as info:
+        import_place("Helsinki, Finland", out)
+    assert info.value.code == "map-import-failed"
+    assert digest(out) == before
+    with pytest.raises(MapImportError, match="place name"):
+        import_place("  ", out)

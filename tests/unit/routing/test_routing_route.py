@@ -87,3 +87,75 @@ def test_route_to_itself_is_empty(helsinki: RoadNetwork) -> None:
     assert route.duration_s == 0.0 and route.distance_m == 0.0
     snapped = helsinki.snap(*point)
     assert route.coordinates[0] == route.coordinates[-1] == [snapped.lon, snapped.lat]
+
+
+def decode_polyline(text: str, precision: int = 5) -> list[list[float]]:
+    """Reference decoder (Google's algorithm), written independently of the encoder."""
+    coords, index, lat, lon = [], 0, 0, 0
+    while index < len(text):
+        deltas = []
+        for _ in range(2):
+            shift = result = 0
+            while True:
+                byte = ord(text[index]) - 63
+                index += 1
+                result |= (byte & 0x1F) << shift
+                shift += 5
+                if byte < 0x20:
+                    break
+            deltas.append(~(result >> 1) if result & 1 else result >> 1)
+        lat += deltas[0]
+        lon += deltas[1]
+        coords.append([lon / 10**precision, lat / 10**precision])
+    return coords
+
+
+def test_polyline_round_trip(heidelberg: RoadNetwork) -> None:
+    from routing.route import encode_polyline
+
+    assert encode_polyline([[-120.2, 38.5], [-120.95, 40.7], [-126.453, 43.252]]) == (
+        "_p~iF~ps|U_ulLnnqC_mqNvxq`@"
+    )
+    a, b = random_points(heidelberg, 2, seed=13)
+    route = heidelberg.route(a, b)
+    for precision in (5, 6):
+        decoded = decode_polyline(route.polyline(precision), precision)
+        assert len(decoded) == len(route.coordinates)
+        np.testing.assert_allclose(decoded, route.coordinates, atol=0.6 / 10**precision)
+
+
+def test_steps_add_up_and_read_well(heidelberg: RoadNetwork) -> None:
+    g = heidelberg.graph
+    seen_turns = set()
+    for a, b in zip(random_points(heidelberg, 20, 14), random_points(heidelberg, 20, 15),
+                    strict=True):
+        route = heidelberg.route(a, b)
+        steps = route.steps
+        assert steps[0].maneuver == "depart" and steps[-1].maneuver == "arrive"
+        assert steps[0].location == tuple(route.coordinates[0])
+        assert steps[-1].location == tuple(route.coordinates[-1])
+        assert sum(s.distance_m for s in steps) == pytest.approx(route.distance_m, rel=1e-9)
+        assert sum(s.duration_s for s in steps) == pytest.approx(route.duration_s, rel=1e-9)
+        for before, step in zip(steps, steps[1:-1], strict=False):
+            assert step.name != before.name or step.maneuver != "continue"
+            seen_turns.add(step.modifier)
+            if step.name:
+                assert f" onto {step.name}, " in step.text
+        data = route.as_dict()
+        assert data["geometry"]["type"] == "LineString"
+        assert [s["text"] for s in data["steps"]] == [s.text for s in steps]
+    assert {"left", "right"} <= seen_turns
+    assert any(n.endswith("straße") for n in g.names)
+
+
+def test_step_text_format() -> None:
+    from routing.route import Step, format_distance
+
+    step = Step("turn", "left", "Mannerheimintie", 412.0, 50.0, (24.94, 60.17))
+    assert step.text == "Turn left onto Mannerheimintie, 400 m"
+    assert Step("depart", "north", "Aleksanterinkatu", 38.0, 5.0, (0, 0)).text == (
+        "Head north on Aleksanterinkatu, 40 m"
+    )
+    assert Step("arrive", "", "", 0.0, 0.0, (0, 0)).text == "Arrive at the destination"
+    assert [format_distance(m) for m in (3, 96, 1234, 15400)] == ["10 m", "100 m", "1.2 km",
+                                                                  "15 km"]
