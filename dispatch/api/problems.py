@@ -36,6 +36,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "order-not-current": 409,
     "idempotency-key-reused": 422,
     "cancel-refused": 409,
+    "divert-refused": 409,
     "invalid-note": 422,
 }
 

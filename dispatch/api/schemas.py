@@ -59,3 +59,14 @@ class CancelIn(Body):
 
 class NoteIn(Body):
     text: str = Field(min_length=1, max_length=4000)
+
+
+class DivertIn(Body):
+    to_incident_id: int
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ReassignIn(Body):
+    from_unit_id: int
+    to_unit_id: int
+    reason: str = Field(min_length=1, max_length=500)

@@ -76,3 +76,18 @@ class CancelIncident(Command):
 class AddNote(Command):
     incident_id: int
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class DivertUnit(Command):
+    unit_id: int
+    to_incident_id: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReassignUnit(Command):
+    incident_id: int
+    from_unit_id: int
+    to_unit_id: int
+    reason: str

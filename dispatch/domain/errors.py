@@ -95,3 +95,8 @@ class CancelRefused(DomainError):
 class InvalidNote(DomainError):
     code = "invalid-note"
     title = "Invalid note"
+
+
+class DivertRefused(DomainError):
+    code = "divert-refused"
+    title = "The unit cannot be diverted or reassigned"

@@ -59,6 +59,7 @@ class UnitStatusChanged(Event):
     previous: str
     status: str
     incident: int | None
+    reason: str | None = None  # set when a dispatcher, not the crew, changed it
 
     @property
     def incident_id(self) -> int | None:
@@ -114,3 +115,21 @@ class NoteAdded(Event):
     @property
     def incident_id(self) -> int | None:
         return self.incident
+
+
+@dataclass(frozen=True, slots=True)
+class UnitDiverted(Event):
+    """Recorded on the incident the unit was taken from; ``UnitAssigned`` follows on the other."""
+
+    incident: int
+    unit: int
+    to_incident: int
+    reason: str
+
+    @property
+    def incident_id(self) -> int | None:
+        return self.incident
+
+    @property
+    def unit_id(self) -> int | None:
+        return self.unit

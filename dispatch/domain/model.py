@@ -6,6 +6,7 @@ records an event on the aggregate; the unit of work persists state and events in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -13,6 +14,8 @@ from enum import StrEnum
 from dispatch.domain import events as ev
 from dispatch.domain.errors import (
     CancelRefused,
+    DivertRefused,
+    DomainError,
     IllegalTransition,
     IncidentNotAssignable,
     InvalidNote,
@@ -66,14 +69,23 @@ UNIT_TRANSITIONS: dict[UnitStatus, frozenset[UnitStatus]] = {
     U.OUT_OF_SERVICE: frozenset({U.AVAILABLE}),
 }
 
-#: The incident follows the progress of its unit; the unit going available clears (closes) it.
-_INCIDENT_FOLLOWS: dict[UnitStatus, IncidentStatus] = {
+#: The stage of an incident that a unit working it stands for.
+_STAGE_OF_UNIT: dict[UnitStatus, IncidentStatus] = {
+    U.DISPATCHED: IncidentStatus.DISPATCHED,
     U.EN_ROUTE: IncidentStatus.EN_ROUTE,
     U.ON_SCENE: IncidentStatus.ON_SCENE,
     U.TRANSPORTING: IncidentStatus.TRANSPORTING,
     U.AT_HOSPITAL: IncidentStatus.AT_HOSPITAL,
-    U.AVAILABLE: IncidentStatus.CLOSED,
 }
+#: Incident stages in lifecycle order: with several units, the one furthest along sets the pace.
+_PROGRESS: tuple[IncidentStatus, ...] = (
+    IncidentStatus.PENDING,
+    IncidentStatus.DISPATCHED,
+    IncidentStatus.EN_ROUTE,
+    IncidentStatus.ON_SCENE,
+    IncidentStatus.TRANSPORTING,
+    IncidentStatus.AT_HOSPITAL,
+)
 
 
 def required_capabilities(priority: int) -> frozenset[Capability]:
@@ -150,17 +162,38 @@ class Incident:
             raise InvalidNote("A note needs some text")
         self.events.append(ev.NoteAdded(occurred_at=at, incident=self.id, text=text, author=author))
 
-    def follow_unit(self, status: UnitStatus, *, at: datetime) -> None:
-        """Advance with the assigned unit; the first time each stage is reached is kept (NEMSIS)."""
-        target = _INCIDENT_FOLLOWS.get(status)
-        if target is None or not self.is_open:
+    def track(self, units: Sequence[Unit], *, at: datetime, patient_contact: bool) -> None:
+        """Follow the units working this incident (those in ``units`` still attached to it).
+
+        The unit furthest along sets the stage, and the stage never goes back while a unit works
+        the call; the first time each stage is reached is kept (NEMSIS times). When the last unit
+        leaves, the incident closes if a crew reached the patient (``patient_contact``), and goes
+        back to the pending queue otherwise (its unit was diverted or swapped before arriving).
+        """
+        if not self.is_open:
             return
-        self.status = target
-        stamp = f"{target.value}_at"
-        if getattr(self, stamp) is None:
-            setattr(self, stamp, at)
-        if target is IncidentStatus.CLOSED:
-            self.events.append(ev.IncidentClosed(occurred_at=at, incident=self.id))
+        stages = [
+            _STAGE_OF_UNIT[u.status]
+            for u in units
+            if u.incident_id == self.id and u.status in _STAGE_OF_UNIT
+        ]
+        if not stages:
+            if patient_contact:
+                self.status, self.closed_at = IncidentStatus.CLOSED, at
+                self.events.append(ev.IncidentClosed(occurred_at=at, incident=self.id))
+            else:
+                self.status = IncidentStatus.PENDING
+            return
+        furthest = max([self.status, *stages], key=_PROGRESS.index)
+        self.status = furthest
+        for stage in _PROGRESS[1 : _PROGRESS.index(furthest) + 1]:
+            stamp = f"{stage.value}_at"
+            if getattr(self, stamp) is None:
+                setattr(self, stamp, at)
+
+    @property
+    def had_patient_contact(self) -> bool:
+        return self.on_scene_at is not None
 
 
 @dataclass(eq=False)
@@ -199,8 +232,8 @@ class Unit:
         )
         return True
 
-    def release(self, *, at: datetime) -> None:
-        """Back to available because its call was cancelled (not a crew status button)."""
+    def release(self, reason: str, *, at: datetime) -> None:
+        """Back to available by a dispatcher's decision (call cancelled, unit swapped)."""
         previous = self.status
         incident = self.incident_id
         self.status, self.status_at = U.AVAILABLE, at
@@ -212,6 +245,7 @@ class Unit:
                 previous=previous.value,
                 status=U.AVAILABLE.value,
                 incident=incident,
+                reason=reason,
             )
         )
 
@@ -247,7 +281,10 @@ class Unit:
 
 
 def assign(unit: Unit, incident: Incident, *, order_id: int, at: datetime) -> None:
-    """Send ``unit`` to ``incident`` under dispatch order ``order_id``: both change or neither."""
+    """Send ``unit`` to ``incident`` under dispatch order ``order_id``: both change or neither.
+
+    An incident may take several units (e.g. two ambulances and a supervisor) while it is open.
+    """
     if unit.status is not UnitStatus.AVAILABLE:
         raise UnitNotAvailable(f"Unit {unit.call_sign} is {unit.status.value}, not available")
     if unit.capability not in required_capabilities(incident.priority):
@@ -255,31 +292,32 @@ def assign(unit: Unit, incident: Incident, *, order_id: int, at: datetime) -> No
             f"Unit {unit.call_sign} is {unit.capability.value}; a priority-{incident.priority} "
             "call needs ALS"
         )
-    if incident.status is not IncidentStatus.PENDING:
+    if not incident.is_open:
         raise IncidentNotAssignable(
-            f"Incident {incident.number} is {incident.status.value}; only pending incidents "
-            "take an assignment"
+            f"Incident {incident.number} is {incident.status.value}; it takes no more units"
         )
     unit.status = UnitStatus.DISPATCHED
     unit.status_at = at
     unit.incident_id = incident.id
     unit.order_id = order_id
     unit.order_acknowledged_at = None
-    incident.status = IncidentStatus.DISPATCHED
-    incident.dispatched_at = at
     incident.unit_ids.append(unit.id)
+    incident.track([unit], at=at, patient_contact=False)
     incident.events.append(
         ev.UnitAssigned(occurred_at=at, incident=incident.id, unit=unit.id, order_id=order_id)
     )
 
 
 def change_unit_status(
-    unit: Unit, incident: Incident | None, new: UnitStatus, *, at: datetime
+    unit: Unit, incident: Incident | None, others: Sequence[Unit], new: UnitStatus, *, at: datetime
 ) -> None:
-    """A crew status update moves the unit and, when it has one, its incident with it."""
+    """A crew status update moves the unit and, when it has one, its incident with it.
+
+    ``others`` are the other units on the same incident (they decide whether it stays open).
+    """
     unit.change_status(new, at=at)
     if incident is not None:
-        incident.follow_unit(new, at=at)
+        incident.track([unit, *others], at=at, patient_contact=incident.had_patient_contact)
 
 
 def cancel(incident: Incident, units: list[Unit], reason: str, *, at: datetime) -> None:
@@ -300,10 +338,76 @@ def cancel(incident: Incident, units: list[Unit], reason: str, *, at: datetime) 
             "the crew clears the call"
         )
     for unit in units:
-        unit.release(at=at)
+        unit.release(f"call cancelled: {reason}", at=at)
     incident.status = IncidentStatus.CANCELLED
     incident.cancelled_at = at
     incident.cancel_reason = reason
     incident.events.append(
         ev.IncidentCancelled(occurred_at=at, incident=incident.id, reason=reason)
     )
+
+
+def divert(
+    unit: Unit,
+    source: Incident,
+    source_others: Sequence[Unit],
+    target: Incident,
+    reason: str,
+    *,
+    order_id: int,
+    at: datetime,
+) -> None:
+    """Pull a unit still on its way to ``source`` onto the higher-priority ``target``.
+
+    ``source`` goes back to the pending queue when no other unit works it; it keeps its received
+    time, so it is first in line among calls of its priority.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise DivertRefused("A divert needs a reason")
+    if unit.incident_id != source.id or unit.status not in (U.DISPATCHED, U.EN_ROUTE):
+        raise DivertRefused(
+            f"{unit.call_sign} is not on its way to {source.number} (it is {unit.status.value})"
+        )
+    if target.priority >= source.priority:
+        raise DivertRefused(
+            f"{target.number} is priority {target.priority}, not higher than "
+            f"{source.number}'s {source.priority}"
+        )
+    previous = unit.status
+    unit.status, unit.incident_id = U.AVAILABLE, None  # free for the new order, within this step
+    try:
+        assign(unit, target, order_id=order_id, at=at)
+    except DomainError:
+        unit.status, unit.incident_id = previous, source.id
+        raise
+    source.track(source_others, at=at, patient_contact=False)
+    source.events.append(
+        ev.UnitDiverted(
+            occurred_at=at, incident=source.id, unit=unit.id, to_incident=target.id, reason=reason
+        )
+    )
+
+
+def reassign(
+    incident: Incident,
+    leaving: Unit,
+    joining: Unit,
+    others: Sequence[Unit],
+    reason: str,
+    *,
+    order_id: int,
+    at: datetime,
+) -> None:
+    """Swap which unit answers an incident: ``joining`` is sent, ``leaving`` becomes available."""
+    reason = reason.strip()
+    if not reason:
+        raise DivertRefused("A reassignment needs a reason")
+    if leaving.incident_id != incident.id or leaving.status not in (U.DISPATCHED, U.EN_ROUTE):
+        raise DivertRefused(
+            f"{leaving.call_sign} is not on its way to {incident.number} "
+            f"(it is {leaving.status.value})"
+        )
+    assign(joining, incident, order_id=order_id, at=at)
+    leaving.release(f"replaced by {joining.call_sign}: {reason}", at=at)
+    incident.track([joining, *others], at=at, patient_contact=incident.had_patient_contact)

@@ -13,8 +13,10 @@ from dispatch.domain import model
 from dispatch.domain.errors import (
     AddressNotFound,
     ConcurrentChange,
+    DivertRefused,
     IdempotencyKeyReused,
     InvalidLocation,
+    NotFound,
 )
 from dispatch.domain.model import Incident, Unit, UnitStatus
 from dispatch.domain.views import incident_view, position_view
@@ -158,17 +160,10 @@ async def recommend(incident_id: int, limit: int, deps: Deps) -> list[Recommenda
         for u in units
         if u.status is UnitStatus.AVAILABLE and u.capability in needs and u.position is not None
     ]
-    etas = deps.roads.etas([u.position for u in candidates if u.position], incident.location)
-    reachable = sorted(
-        (
-            (eta.duration_s, u.call_sign, u, eta)
-            for u, eta in zip(candidates, etas, strict=True)
-            if eta
-        ),
-        key=lambda row: (row[0], row[1]),
-    )
+    positions = [u.position for u in candidates if u.position is not None]
     ranked = []
-    for rank, (_, _, unit, eta) in enumerate(reachable[:limit], start=1):
+    for rank, (index, eta) in enumerate(deps.roads.best(positions, incident.location, limit), 1):
+        unit = candidates[index]
         assert unit.position is not None
         route = deps.roads.route(unit.position, incident.location)
         ranked.append(Recommendation(rank, unit, eta.duration_s, eta.distance_m, route))
@@ -185,19 +180,7 @@ async def assign_unit(c: cmd.AssignUnit, deps: Deps) -> Dispatched:
         unit = await uow.units.get(c.unit_id, lock=True)
         order_id = await uow.assignments.next_id()
         model.assign(unit, incident, order_id=order_id, at=deps.clock.now())
-        route = None
-        if unit.position is not None:
-            route = deps.roads.route(unit.position, incident.location)
-        await uow.units.save(unit)
-        await uow.incidents.save(incident)
-        await uow.assignments.add(
-            order_id=order_id,
-            incident_id=incident.id,
-            unit_id=unit.id,
-            at=unit.status_at,
-            actor=c.actor,
-            route=route,
-        )
+        route = await _record_order(uow, deps, c.actor, order_id, unit, incident)
         await _commit(uow, c.actor, deps)
     return Dispatched(incident, unit, route)
 
@@ -205,16 +188,12 @@ async def assign_unit(c: cmd.AssignUnit, deps: Deps) -> Dispatched:
 async def change_unit_status(c: cmd.ChangeUnitStatus, deps: Deps) -> Unit:
     """A crew presses a status button; the unit's incident follows it through its lifecycle."""
     async with deps.new_uow() as uow:
-        incident_id = (await uow.units.get(c.unit_id)).incident_id
-        incident = None if incident_id is None else await uow.incidents.get(incident_id, lock=True)
-        unit = await uow.units.get(c.unit_id, lock=True)
-        if unit.incident_id != incident_id:
-            raise ConcurrentChange(f"Unit {unit.call_sign} was reassigned meanwhile")
+        incident, unit, others = await _lock_unit_with_incident(uow, c.unit_id)
         if not await _first_time(uow, c.unit_id, c.stamp):
             return unit
         order, acknowledged = unit.order_id, unit.order_acknowledged_at
         now = deps.clock.now()
-        model.change_unit_status(unit, incident, c.status, at=now)
+        model.change_unit_status(unit, incident, others, c.status, at=now)
         if order is not None and acknowledged is None and unit.order_acknowledged_at is not None:
             await uow.assignments.acknowledged(order, now)
         await uow.units.save(unit)
@@ -222,6 +201,95 @@ async def change_unit_status(c: cmd.ChangeUnitStatus, deps: Deps) -> Unit:
             await uow.incidents.save(incident)
         await _commit(uow, c.actor, deps)
     return unit
+
+
+async def divert_unit(c: cmd.DivertUnit, deps: Deps) -> Dispatched:
+    """Pull a unit on its way to one call onto a higher-priority call."""
+    async with deps.new_uow() as uow:
+        source_id = (await uow.units.get(c.unit_id)).incident_id
+        if source_id is None:
+            raise DivertRefused("The unit is not on a call; assign it instead")
+        if source_id == c.to_incident_id:
+            raise DivertRefused("The unit already works that call")
+        first, second = sorted({source_id, c.to_incident_id})
+        locked = {first: await uow.incidents.get(first, lock=True)}
+        locked[second] = await uow.incidents.get(second, lock=True)
+        source, target = locked[source_id], locked[c.to_incident_id]
+        crew = await uow.units.on_incident(source_id, lock=True)
+        unit = next((u for u in crew if u.id == c.unit_id), None)
+        if unit is None:
+            raise ConcurrentChange("The unit changed call meanwhile; look again")
+        others = [u for u in crew if u.id != unit.id]
+        order_id = await uow.assignments.next_id()
+        model.divert(unit, source, others, target, c.reason, order_id=order_id, at=deps.clock.now())
+        route = await _record_order(uow, deps, c.actor, order_id, unit, target)
+        await uow.incidents.save(source)
+        await _commit(uow, c.actor, deps)
+    return Dispatched(target, unit, route)
+
+
+async def reassign_unit(c: cmd.ReassignUnit, deps: Deps) -> Dispatched:
+    """Send ``to_unit`` to an incident in place of ``from_unit`` (which becomes available)."""
+    async with deps.new_uow() as uow:
+        incident = await uow.incidents.get(c.incident_id, lock=True)
+        crew = await uow.units.on_incident(incident.id)
+        units = {u.id: u for u in await uow.units.lock_many([*(u.id for u in crew), c.to_unit_id])}
+        leaving, joining = units.get(c.from_unit_id), units.get(c.to_unit_id)
+        if leaving is None or leaving.incident_id != incident.id:
+            raise DivertRefused(f"Unit {c.from_unit_id} does not work {incident.number}")
+        if joining is None:
+            raise NotFound(f"No unit with id {c.to_unit_id}")
+        others = [
+            u
+            for u in units.values()
+            if u.id not in (leaving.id, joining.id) and u.incident_id == incident.id
+        ]
+        order_id = await uow.assignments.next_id()
+        model.reassign(
+            incident, leaving, joining, others, c.reason, order_id=order_id, at=deps.clock.now()
+        )
+        route = await _record_order(uow, deps, c.actor, order_id, joining, incident)
+        await uow.units.save(leaving)
+        await _commit(uow, c.actor, deps)
+    return Dispatched(incident, joining, route)
+
+
+async def _lock_unit_with_incident(
+    uow: UnitOfWork, unit_id: int
+) -> tuple[Incident | None, Unit, list[Unit]]:
+    """Lock (incident first, then its units in id order) a unit and the call it works."""
+    incident_id = (await uow.units.get(unit_id)).incident_id
+    if incident_id is None:
+        free = await uow.units.get(unit_id, lock=True)
+        if free.incident_id is not None:
+            raise ConcurrentChange(f"Unit {free.call_sign} was assigned meanwhile; try again")
+        return None, free, []
+    incident = await uow.incidents.get(incident_id, lock=True)
+    crew = await uow.units.on_incident(incident_id, lock=True)
+    unit = next((u for u in crew if u.id == unit_id), None)
+    if unit is None:
+        raise ConcurrentChange("The unit changed call meanwhile; try again")
+    return incident, unit, [u for u in crew if u.id != unit_id]
+
+
+async def _record_order(
+    uow: UnitOfWork, deps: Deps, actor: str, order_id: int, unit: Unit, incident: Incident
+) -> RoadRoute | None:
+    """Store the dispatch order with the route the unit is given; save both aggregates."""
+    route = None
+    if unit.position is not None:
+        route = deps.roads.route(unit.position, incident.location)
+    await uow.units.save(unit)
+    await uow.incidents.save(incident)
+    await uow.assignments.add(
+        order_id=order_id,
+        incident_id=incident.id,
+        unit_id=unit.id,
+        at=unit.status_at,
+        actor=actor,
+        route=route,
+    )
+    return route
 
 
 async def report_position(c: cmd.ReportPosition, deps: Deps) -> Unit:

@@ -83,6 +83,11 @@ class Roads(Protocol):
 
     def etas(self, origins: Sequence[Location], destination: Location) -> list[RoadEta | None]: ...
 
+    def best(
+        self, origins: Sequence[Location], destination: Location, k: int
+    ) -> list[tuple[int, RoadEta]]:
+        """The ``k`` fastest origins (index into ``origins``, ETA), fastest first; stops early."""
+
     def route(self, origin: Location, destination: Location) -> RoadRoute: ...
 
 
@@ -130,6 +135,8 @@ class UnitRepository(Protocol):
     async def get(self, unit_id: int, *, lock: bool = False) -> Unit: ...
 
     async def on_incident(self, incident_id: int, *, lock: bool = False) -> list[Unit]: ...
+
+    async def lock_many(self, unit_ids: Sequence[int]) -> list[Unit]: ...
 
     async def list(self) -> list[Unit]: ...
 

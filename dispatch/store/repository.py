@@ -6,6 +6,7 @@ the events they recorded and write them with the state.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -122,6 +123,18 @@ class SqlUnitRepository:
         unit = unit_from_row(row)
         self.seen[unit.id] = unit
         return unit
+
+    async def lock_many(self, unit_ids: Sequence[int]) -> list[Unit]:
+        """Lock several units at once, always in id order, so two requests cannot deadlock."""
+        query = (
+            _unit_query()
+            .where(t.units.c.id.in_(sorted(set(unit_ids))))
+            .order_by(t.units.c.id)
+            .with_for_update(of=t.units)
+        )
+        units = [unit_from_row(r) for r in await self._conn.execute(query)]
+        self.seen.update({u.id: u for u in units})
+        return units
 
     async def on_incident(self, incident_id: int, *, lock: bool = False) -> list[Unit]:
         """The units currently working ``incident_id`` (locked, in id order, when asked)."""

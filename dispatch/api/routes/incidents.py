@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, Query, Response
 from dispatch.api.auth import Principal, Role
 from dispatch.api.deps import AnyUser, ContainerDep, Dispatcher, ServiceDeps
 from dispatch.api.problems import Problem
-from dispatch.api.schemas import AssignIn, CallIn, CancelIn, NoteIn
+from dispatch.api.schemas import AssignIn, CallIn, CancelIn, NoteIn, ReassignIn
 from dispatch.domain import commands as cmd
 from dispatch.domain.geo import Location
 from dispatch.domain.views import assignment_view, incident_view, unit_view
@@ -154,3 +154,21 @@ async def _ensure_crew_on(incident_id: int, user: Principal, deps: ServiceDeps) 
         units = await uow.units.on_incident(incident_id)
     if user.unit_id not in {u.id for u in units}:
         raise Problem(403, "not-your-incident", "Crews add notes only to their own incident")
+
+
+@router.post("/{incident_id}/reassign", status_code=201)
+async def reassign(
+    incident_id: int, body: ReassignIn, user: Dispatcher, deps: ServiceDeps
+) -> dict[str, Any]:
+    """Send another unit in place of one still on its way; the replaced unit becomes available."""
+    done = await handlers.reassign_unit(
+        cmd.ReassignUnit(
+            actor=user.username,
+            incident_id=incident_id,
+            from_unit_id=body.from_unit_id,
+            to_unit_id=body.to_unit_id,
+            reason=body.reason,
+        ),
+        deps,
+    )
+    return assignment_view(done.unit, done.incident, done.route)

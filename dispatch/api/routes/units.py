@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from dispatch.api.deps import AnyUser, ServiceDeps, ensure_may_act_for_unit
+from dispatch.api.deps import AnyUser, Dispatcher, ServiceDeps, ensure_may_act_for_unit
 from dispatch.api.problems import Problem
-from dispatch.api.schemas import PositionIn, StatusIn
+from dispatch.api.schemas import DivertIn, PositionIn, StatusIn
 from dispatch.domain import commands as cmd
 from dispatch.domain.geo import Location
 from dispatch.domain.views import assignment_view, unit_view
@@ -80,3 +80,20 @@ async def acknowledge(
         cmd.AcknowledgeOrder(actor=user.username, unit_id=unit_id, order_id=order_id), deps
     )
     return {"order_id": order_id, "acknowledged_at": unit_view(unit)["acknowledged_at"]}
+
+
+@router.post("/{unit_id}/divert", status_code=201)
+async def divert(
+    unit_id: int, body: DivertIn, user: Dispatcher, deps: ServiceDeps
+) -> dict[str, Any]:
+    """Pull a unit on its way to one call onto a higher-priority call (reason required)."""
+    done = await handlers.divert_unit(
+        cmd.DivertUnit(
+            actor=user.username,
+            unit_id=unit_id,
+            to_incident_id=body.to_incident_id,
+            reason=body.reason,
+        ),
+        deps,
+    )
+    return assignment_view(done.unit, done.incident, done.route)

@@ -40,6 +40,13 @@ class StraightLineRoads:
             for o in origins
         ]
 
+    def best(
+        self, origins: Sequence[Location], destination: Location, k: int
+    ) -> list[tuple[int, RoadEta]]:
+        etas = self.etas(origins, destination)
+        order = sorted(range(len(origins)), key=lambda i: etas[i].duration_s)  # type: ignore[union-attr]
+        return [(i, etas[i]) for i in order[:k]]  # type: ignore[misc]
+
     def route(self, origin: Location, destination: Location) -> RoadRoute:
         d = self._metres(origin, destination)
         return RoadRoute([origin.as_lonlat(), destination.as_lonlat()], d / 10, d)
@@ -71,6 +78,13 @@ class _Repo:
             raise NotFound(f"No {self.kind} with id {key}")
         obj = self.seen[key] = copy.deepcopy(self.rows[key])
         return obj
+
+    async def on_incident(self, incident_id: int, *, lock: bool = False) -> list[Any]:
+        found = [u for u in self.rows.values() if u.incident_id == incident_id]
+        return [await self.get(u.id) for u in sorted(found, key=lambda u: u.id)]
+
+    async def lock_many(self, ids: Any) -> list[Any]:
+        return [await self.get(i) for i in sorted(set(ids)) if i in self.rows]
 
     async def list(self, *, open_only: bool = False) -> list[Any]:
         return [copy.deepcopy(r) for r in self.rows.values() if not open_only or r.is_open]
