@@ -14,6 +14,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dispatch.domain.errors import DomainError
@@ -37,6 +38,15 @@ STATUS_BY_CODE: dict[str, int] = {
     "idempotency-key-reused": 422,
     "cancel-refused": 409,
     "divert-refused": 409,
+    "unknown-crs": 422,
+    "unknown-complaint": 422,
+    "invalid-answer": 422,
+    "unknown-capability": 422,
+    "unknown-time-element": 422,
+    "invalid-time": 422,
+    "unknown-protocol-version": 422,
+    "times-out-of-order": 409,
+    "invalid-protocol": 500,
     "invalid-note": 422,
 }
 
@@ -129,10 +139,23 @@ def install(app: FastAPI) -> None:
         return problem_response(500, "internal-error", "Unexpected server error; it was logged.")
 
 
+#: SQLSTATEs of a server that is unreachable, shutting down, starting up or out of connections:
+#: class 08 (connection exception), 57P01..57P03 (admin / crash shutdown, "the database system
+#: is starting up"), 53300 (too many connections).
+_OUTAGE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
 def is_storage_outage(exc: BaseException) -> bool:
     """A lost or refused database connection (retryable), as opposed to a bug in a query."""
-    if isinstance(exc, OperationalError | InterfaceError | ConnectionError | TimeoutError):
+    if isinstance(
+        exc, OperationalError | InterfaceError | ConnectionError | TimeoutError | PoolTimeout
+    ):
         return True
     if isinstance(exc, DBAPIError):
-        return bool(exc.connection_invalidated) or isinstance(exc.orig, ConnectionError | OSError)
+        sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+        return (
+            bool(exc.connection_invalidated)
+            or isinstance(exc.orig, ConnectionError | OSError)
+            or sqlstate.startswith(_OUTAGE_SQLSTATES)
+        )
     return isinstance(exc, OSError)

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from dispatch.bus.codec import decode, encode
@@ -50,14 +51,24 @@ class RedisEventBus:
     async def _send(self, messages: list[tuple[str, str]]) -> None:
         if not messages or time.monotonic() < self._down_until:
             return
-        try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for channel, payload in messages:
-                    pipe.publish(channel, payload)
-                await pipe.execute()
-        except (RedisError, OSError) as exc:
-            self._down_until = time.monotonic() + BACKOFF_S
-            log.warning("redis publish failed; hubs read the database meanwhile: %s", exc)
+        for attempt in (1, 2):
+            try:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for channel, payload in messages:
+                        pipe.publish(channel, payload)
+                    await pipe.execute()
+                return
+            except (RedisError, OSError) as exc:
+                # Connections pooled before a Redis restart are dead and would each fail once,
+                # each failure costing BACKOFF_S of silence: drop the idle ones, retry once on a
+                # fresh connection (a message published twice is harmless: hubs dedupe by seq).
+                with contextlib.suppress(RedisError, OSError):
+                    await self._redis.connection_pool.disconnect(inuse_connections=False)
+                if attempt == 1 and isinstance(exc, RedisConnectionError):
+                    continue
+                self._down_until = time.monotonic() + BACKOFF_S
+                log.warning("redis publish failed; hubs read the database meanwhile: %s", exc)
+                return
 
     async def subscribe(self) -> AsyncIterator[Message]:
         """Yield ("event", record) and ("positions", [unit positions]) forever, reconnecting."""

@@ -213,12 +213,15 @@ class Protocol:
         )
 
     def target(self, priority: int, *, area: str = "urban") -> ResponseTarget:
-        """The response-time target for ``priority`` in ``area`` (``urban`` or ``rural``)."""
+        """The response-time target for ``priority`` in ``area`` (``urban`` or ``rural``).
+
+        A priority outside 1..4 or an unknown area is a caller bug: ``ValueError``.
+        """
         by_priority = self._targets.get(area)
         if by_priority is None:
-            raise DomainError(f"no response targets for area {area!r}")
+            raise ValueError(f"no response targets for area {area!r} (have: {self.areas()})")
         if priority not in by_priority:
-            raise DomainError(f"priority must be 1..4, not {priority!r}")
+            raise ValueError(f"priority must be 1..4, not {priority!r}")
         return by_priority[priority]
 
     def areas(self) -> list[str]:

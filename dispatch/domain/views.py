@@ -79,3 +79,25 @@ def assignment_view(unit: Unit, incident: Incident, route: Any | None) -> dict[s
         "route": None if route is None else route.as_geojson(),
         "steps": [] if route is None else list(route.steps),
     }
+
+
+#: Which NEMSIS v3.5 eTimes moment each incident timestamp records (first unit, whole incident).
+NEMSIS_TIMES: tuple[tuple[str, str], ...] = (
+    ("received_at", "psap_call"),  # eTimes.01
+    ("dispatched_at", "unit_notified"),  # eTimes.03
+    ("en_route_at", "en_route"),  # eTimes.05
+    ("on_scene_at", "on_scene"),  # eTimes.06
+    ("transporting_at", "left_scene"),  # eTimes.09
+    ("at_hospital_at", "at_destination"),  # eTimes.11
+    ("closed_at", "back_in_service"),  # eTimes.13 (last unit)
+    ("cancelled_at", "cancelled"),  # eTimes.14
+)
+
+
+def incident_times(incident: Incident) -> dict[str, datetime]:
+    """The incident's recorded moments keyed by NEMSIS stamp name (only those that happened)."""
+    return {
+        stamp: getattr(incident, field)
+        for field, stamp in NEMSIS_TIMES
+        if getattr(incident, field) is not None
+    }

@@ -193,6 +193,11 @@ class SqlIncidentRepository:
         self.seen[incident.id] = incident
         return incident
 
+    @staticmethod
+    def query() -> Select[Any]:
+        """The select every incident read starts from (for read models that add filters)."""
+        return _incident_query()
+
     async def list(self, *, open_only: bool) -> list[Incident]:
         query = _incident_query().order_by(t.incidents.c.id)
         if open_only:
