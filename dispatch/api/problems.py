@@ -132,7 +132,9 @@ def install(app: FastAPI) -> None:
             return problem_response(
                 503,
                 "storage-unavailable",
-                "The database is not reachable; nothing was changed. Retry in a few seconds.",
+                # not "nothing was changed": a connection lost during COMMIT may have committed
+                "The database is not reachable. Retry in a few seconds: a retry with the same "
+                "Idempotency-Key or client_seq is never applied twice.",
                 headers={"Retry-After": "2"},
             )
         log.exception("unhandled error")

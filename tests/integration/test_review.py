@@ -102,3 +102,22 @@ async def test_review_search_kpis_tracks_and_csv(
     )
     config = (await http.get("/api/v1/config", headers=crew)).json()
     assert config["response_targets"]["urban"]["1"]["seconds"] == 720
+
+
+async def test_coverage_layer_from_available_units(
+    http: httpx.AsyncClient, reset_fleet: None
+) -> None:
+    dispatcher = await login(http, "dispatcher")
+    r = await http.get("/api/v1/coverage", headers=dispatcher, params={"minutes": [1, 3]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["available_units"] == 12
+    one, three = body["features"]
+    assert one["properties"]["seconds"] == 60 and three["properties"]["seconds"] == 180
+    assert 0 < one["properties"]["road_share"] <= three["properties"]["road_share"] <= 1
+    assert one["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    assert_problem(
+        await http.get("/api/v1/coverage", headers=dispatcher, params={"minutes": [0]}),
+        422,
+        "validation-error",
+    )

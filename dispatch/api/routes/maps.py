@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from pydantic import Field
 
 from dispatch.api.deps import AnyUser, ContainerDep, ServiceDeps
 from dispatch.api.problems import Problem
 from dispatch.domain.geo import Location
+from dispatch.domain.model import UnitStatus
 from dispatch.store import tables, views
 
 router = APIRouter(tags=["map"])
@@ -47,6 +49,29 @@ async def geocode(
         }
         for p in deps.geocoder.search(q, limit=limit)
     ]
+
+
+@router.get("/coverage")
+async def coverage(
+    _: AnyUser,
+    deps: ServiceDeps,
+    container: ContainerDep,
+    minutes: Annotated[list[Annotated[float, Field(gt=0, le=60)]] | None, Query()] = None,
+) -> dict[str, Any]:
+    """Areas the available units reach by road within each time (default: 8 and 12 minutes),
+    with the share of the road network covered: the console's coverage layer."""
+    async with deps.new_uow() as uow:
+        units = await uow.units.list()
+    sources = [
+        (u.position.lon, u.position.lat)
+        for u in units
+        if u.status is UnitStatus.AVAILABLE and u.position is not None
+    ]
+    seconds = sorted(m * 60 for m in (minutes or [8.0, 12.0]))
+    features: list[dict[str, Any]] = []
+    if sources:
+        features = [iso.as_feature() for iso in container.network.isochrones(sources, seconds)]
+    return {"type": "FeatureCollection", "features": features, "available_units": len(sources)}
 
 
 @router.get("/reverse")
