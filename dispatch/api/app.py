@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from dispatch.api import problems
 from dispatch.api.deps import ContainerDep
-from dispatch.api.routes import auth, incidents, maps, review, units, ws
+from dispatch.api.routes import auth, incidents, intake, maps, review, units, ws
 from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings, get_settings
 
@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (auth, incidents, units, maps, review):
+    for module in (auth, incidents, units, maps, review, intake):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(ws.router)
 

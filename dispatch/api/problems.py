@@ -46,6 +46,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "invalid-time": 422,
     "unknown-protocol-version": 422,
     "times-out-of-order": 409,
+    "invalid-triage": 422,
     "invalid-protocol": 500,
     "invalid-note": 422,
 }

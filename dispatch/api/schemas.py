@@ -5,7 +5,10 @@ from __future__ import annotations
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from dispatch.domain.commands import ClientStamp
-from dispatch.domain.model import UnitStatus
+from dispatch.domain.crs import CoordinateSystem, to_wgs84
+from dispatch.domain.duplicates import normalise_number
+from dispatch.domain.geo import Location
+from dispatch.domain.model import Caller, UnitStatus
 
 
 class Body(BaseModel):
@@ -15,11 +18,64 @@ class Body(BaseModel):
 LonLat = tuple[float, float]
 
 
+class CallerIn(Body):
+    """Caller data from the phone network or handset (ALI-style), in the datum it came in."""
+
+    number: str | None = Field(default=None, max_length=40, description="ANI")
+    location: LonLat | None = Field(default=None, description="[lon, lat] as reported")
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
+    crs: str = Field(default="WGS-84", max_length=20, description="WGS-84, GCJ-02 or BD-09")
+
+    def to_caller(self) -> Caller:
+        location = None
+        if self.location is not None:
+            location = to_wgs84(self.location[0], self.location[1], self.crs)
+        return Caller(
+            normalise_number(self.number),
+            location,
+            self.accuracy_m,
+            CoordinateSystem.parse(self.crs).value,
+        )
+
+
 class CallIn(Body):
-    location: LonLat | None = Field(default=None, description="[lon, lat], WGS84")
+    location: LonLat | None = Field(default=None, description="[lon, lat]")
+    location_crs: str = Field(
+        default="WGS-84", max_length=20, description="datum of location: WGS-84, GCJ-02 or BD-09"
+    )
     address: str | None = Field(default=None, max_length=300)
     complaint: str = Field(min_length=1, max_length=500)
-    priority: int = Field(ge=1, le=4, description="1 critical .. 4 non-urgent")
+    priority: int | None = Field(
+        default=None, ge=1, le=4, description="1 critical .. 4 non-urgent; overrides triage"
+    )
+    complaint_code: str | None = Field(
+        default=None, max_length=60, description="chief complaint of the triage protocol"
+    )
+    answers: dict[str, str] = Field(default_factory=dict, max_length=50)
+    caller: CallerIn | None = None
+
+    def wgs84_location(self) -> Location | None:
+        if self.location is None:
+            return None
+        return to_wgs84(self.location[0], self.location[1], self.location_crs)
+
+
+class TriageIn(Body):
+    complaint_code: str = Field(max_length=60)
+    answers: dict[str, str] = Field(default_factory=dict, max_length=50)
+
+
+class LinkCallIn(Body):
+    complaint: str = Field(min_length=1, max_length=500)
+    caller: CallerIn | None = None
+
+
+class IntakeCheckIn(Body):
+    location: LonLat | None = None
+    location_crs: str = Field(default="WGS-84", max_length=20)
+    complaint: str = Field(default="", max_length=500)
+    complaint_code: str | None = Field(default=None, max_length=60)
+    caller: CallerIn | None = None
 
 
 class AssignIn(Body):

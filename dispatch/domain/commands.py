@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from dispatch.domain.geo import Location
-from dispatch.domain.model import UnitStatus
+from dispatch.domain.model import Caller, UnitStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +36,25 @@ class ReceiveCall(Command):
     location: Location | None
     address: str | None
     complaint: str
-    priority: int
+    priority: int | None  # None: take it from the triage protocol
     idempotency: IdempotencyKey | None = None
+    complaint_code: str | None = None
+    answers: Mapping[str, str] = field(default_factory=dict)
+    caller: Caller | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TriageIncident(Command):
+    incident_id: int
+    complaint_code: str
+    answers: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkCall(Command):
+    incident_id: int
+    complaint: str
+    caller: Caller | None = None
 
 
 @dataclass(frozen=True, slots=True)

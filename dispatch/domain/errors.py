@@ -100,3 +100,8 @@ class InvalidNote(DomainError):
 class DivertRefused(DomainError):
     code = "divert-refused"
     title = "The unit cannot be diverted or reassigned"
+
+
+class InvalidTriage(DomainError):
+    code = "invalid-triage"
+    title = "Triage incomplete"

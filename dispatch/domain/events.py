@@ -133,3 +133,29 @@ class UnitDiverted(Event):
     @property
     def unit_id(self) -> int | None:
         return self.unit
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentTriaged(Event):
+    incident: int
+    complaint_code: str
+    determinant_code: str
+    priority: int
+    protocol_version: str
+
+    @property
+    def incident_id(self) -> int | None:
+        return self.incident
+
+
+@dataclass(frozen=True, slots=True)
+class CallLinked(Event):
+    """A further call about an open incident, linked by the call-taker instead of a duplicate."""
+
+    incident: int
+    caller_number: str | None
+    complaint: str
+
+    @property
+    def incident_id(self) -> int | None:
+        return self.incident

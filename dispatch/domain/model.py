@@ -24,6 +24,7 @@ from dispatch.domain.errors import (
     UnitNotCapable,
 )
 from dispatch.domain.geo import Location
+from dispatch.domain.triage import TriageResult
 
 
 class Capability(StrEnum):
@@ -100,6 +101,19 @@ def call_number(year: int, serial: int) -> str:
     return f"{year:04d}-{serial:06d}"
 
 
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who called and where their phone or network placed them (ALI-style evidence).
+
+    Kept apart from the incident's verified location: a cell-tower fix can be kilometres off.
+    """
+
+    number: str | None  # ANI, normalised to E.164 where possible
+    location: Location | None  # already converted to WGS-84
+    accuracy_m: float | None
+    crs: str  # the datum it was reported in (WGS-84, GCJ-02, BD-09), for the audit
+
+
 @dataclass(eq=False)
 class Incident:
     id: int
@@ -120,6 +134,13 @@ class Incident:
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
     address_verified: bool = False
+    complaint_code: str | None = None
+    determinant: str | None = None  # MPDS-style letter E D C B A O
+    determinant_code: str | None = None  # the protocol rule that fired
+    protocol_version: str | None = None
+    needs: frozenset[str] = frozenset()  # e.g. {"ALS"}; police/fire are alerts, not unit types
+    hospital_capability: str | None = None  # what the receiving hospital must offer
+    caller: Caller | None = None
     events: list[ev.Event] = field(default_factory=list, repr=False)
 
     @classmethod
@@ -133,6 +154,7 @@ class Incident:
         priority: int,
         at: datetime,
         address_verified: bool = False,
+        caller: Caller | None = None,
     ) -> Incident:
         """A call becomes an incident: pending until a unit is assigned."""
         if priority not in (1, 2, 3, 4):
@@ -147,6 +169,7 @@ class Incident:
             status=IncidentStatus.PENDING,
             received_at=at,
             address_verified=address_verified,
+            caller=caller,
         )
         incident.events.append(ev.CallReceived(occurred_at=at, incident=id))
         return incident
@@ -154,6 +177,47 @@ class Incident:
     @property
     def is_open(self) -> bool:
         return self.status not in FINAL
+
+    def required_capabilities(self) -> frozenset[Capability]:
+        """Unit types that may answer: ALS when the triage says so or the call is priority 1."""
+        if "ALS" in self.needs:
+            return frozenset({Capability.ALS})
+        return required_capabilities(self.priority)
+
+    def apply_triage(self, result: TriageResult, *, at: datetime) -> None:
+        """Record a structured triage (at intake, or again when the caller tells more)."""
+        if not self.is_open:
+            raise IncidentNotAssignable(f"Incident {self.number} is {self.status.value}")
+        self.complaint_code = result.complaint_code
+        self.determinant = result.determinant
+        self.determinant_code = result.determinant_code
+        self.protocol_version = result.protocol_version
+        self.priority = result.priority
+        self.needs = result.needs
+        self.hospital_capability = result.hospital_capability
+        self.events.append(
+            ev.IncidentTriaged(
+                occurred_at=at,
+                incident=self.id,
+                complaint_code=result.complaint_code,
+                determinant_code=result.determinant_code,
+                priority=result.priority,
+                protocol_version=result.protocol_version,
+            )
+        )
+
+    def link_call(self, caller: Caller | None, complaint: str, *, at: datetime) -> None:
+        """Another call about this incident (a duplicate): kept on its record, no new incident."""
+        if not self.is_open:
+            raise IncidentNotAssignable(f"Incident {self.number} is {self.status.value}")
+        self.events.append(
+            ev.CallLinked(
+                occurred_at=at,
+                incident=self.id,
+                caller_number=None if caller is None else caller.number,
+                complaint=complaint,
+            )
+        )
 
     def add_note(self, text: str, *, author: str, at: datetime) -> None:
         """Anyone may append a note; it is kept with who wrote it and when, never edited."""
@@ -287,10 +351,10 @@ def assign(unit: Unit, incident: Incident, *, order_id: int, at: datetime) -> No
     """
     if unit.status is not UnitStatus.AVAILABLE:
         raise UnitNotAvailable(f"Unit {unit.call_sign} is {unit.status.value}, not available")
-    if unit.capability not in required_capabilities(incident.priority):
+    if unit.capability not in incident.required_capabilities():
         raise UnitNotCapable(
-            f"Unit {unit.call_sign} is {unit.capability.value}; a priority-{incident.priority} "
-            "call needs ALS"
+            f"Unit {unit.call_sign} is {unit.capability.value}; "
+            f"incident {incident.number} needs ALS"
         )
     if not incident.is_open:
         raise IncidentNotAssignable(

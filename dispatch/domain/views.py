@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from dispatch.domain.model import Incident, Unit
+from dispatch.domain.model import Caller, Incident, Unit
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -61,6 +61,22 @@ def incident_view(incident: Incident) -> dict[str, Any]:
         "cancelled_at": _iso(incident.cancelled_at),
         "cancel_reason": incident.cancel_reason,
         "address_verified": incident.address_verified,
+        "complaint_code": incident.complaint_code,
+        "determinant": incident.determinant,
+        "determinant_code": incident.determinant_code,
+        "protocol_version": incident.protocol_version,
+        "needs": sorted(incident.needs),
+        "hospital_capability": incident.hospital_capability,
+        "caller": None if incident.caller is None else caller_view(incident.caller),
+    }
+
+
+def caller_view(caller: Caller) -> dict[str, Any]:
+    return {
+        "number": caller.number,
+        "location": None if caller.location is None else caller.location.as_lonlat(),
+        "accuracy_m": caller.accuracy_m,
+        "crs": caller.crs,
     }
 
 

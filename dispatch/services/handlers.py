@@ -6,19 +6,29 @@ Handlers never talk to HTTP or WebSockets; they return plain results the API lay
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from dispatch.domain import commands as cmd
 from dispatch.domain import model
+from dispatch.domain.duplicates import (
+    CallFacts,
+    DuplicateCandidate,
+    OpenIncident,
+    likely_duplicates,
+)
 from dispatch.domain.errors import (
     AddressNotFound,
     ConcurrentChange,
     DivertRefused,
     IdempotencyKeyReused,
     InvalidLocation,
+    InvalidTriage,
     NotFound,
 )
+from dispatch.domain.geo import Location
 from dispatch.domain.model import Incident, Unit, UnitStatus
+from dispatch.domain.triage import load_protocol
 from dispatch.domain.views import incident_view, position_view
 from dispatch.services.ports import (
     Clock,
@@ -123,17 +133,37 @@ async def receive_call(c: cmd.ReceiveCall, deps: Deps) -> CallAnswer:
     street = deps.roads.check_on_road(location)
     if address is None and street:
         address = f"near {street}"
+    triage = None
+    if c.complaint_code is not None:
+        triage = load_protocol().triage(c.complaint_code, dict(c.answers))
+    priority = c.priority or (triage.priority if triage else None)
+    if priority is None:
+        raise InvalidTriage("give a priority or a complaint code to triage")
     async with deps.new_uow() as uow:
+        now = deps.clock.now()
         incident = Incident.receive(
             id=await uow.incidents.next_id(),
             location=location,
             address=address,
             complaint=c.complaint.strip(),
-            priority=c.priority,
-            at=deps.clock.now(),
+            priority=priority,
+            at=now,
             address_verified=verified,
+            caller=c.caller,
         )
+        if triage is not None:
+            incident.apply_triage(triage, at=now)
+            if c.priority is not None:  # the call-taker's explicit priority wins over the card
+                incident.priority = c.priority
         await uow.incidents.add(incident)
+        await uow.calls.add(
+            incident_id=incident.id,
+            at=now,
+            actor=c.actor,
+            number=None if c.caller is None else c.caller.number,
+            complaint=incident.complaint,
+            linked=False,
+        )
         view = incident_view(incident)
         if c.idempotency is not None and not await uow.idempotency.claim(
             c.idempotency.key,
@@ -356,3 +386,83 @@ async def add_note(c: cmd.AddNote, deps: Deps) -> Incident:
         incident.add_note(c.text, author=c.actor, at=deps.clock.now())
         await _commit(uow, c.actor, deps)
     return incident
+
+
+async def triage_incident(c: cmd.TriageIncident, deps: Deps) -> Incident:
+    """Triage (again) as the caller answers more questions; priority follows the protocol."""
+    result = load_protocol().triage(c.complaint_code, dict(c.answers))
+    async with deps.new_uow() as uow:
+        incident = await uow.incidents.get(c.incident_id, lock=True)
+        incident.apply_triage(result, at=deps.clock.now())
+        await uow.incidents.save(incident)
+        await _commit(uow, c.actor, deps)
+    return incident
+
+
+async def link_call(c: cmd.LinkCall, deps: Deps) -> Incident:
+    """A duplicate call joins the open incident's record instead of becoming a new incident."""
+    async with deps.new_uow() as uow:
+        incident = await uow.incidents.get(c.incident_id, lock=True)
+        now = deps.clock.now()
+        incident.link_call(c.caller, c.complaint.strip(), at=now)
+        await uow.calls.add(
+            incident_id=incident.id,
+            at=now,
+            actor=c.actor,
+            number=None if c.caller is None else c.caller.number,
+            complaint=c.complaint.strip(),
+            linked=True,
+        )
+        await _commit(uow, c.actor, deps)
+    return incident
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeCheck:
+    """What the call-taker should see before creating an incident."""
+
+    duplicates: list[tuple[DuplicateCandidate, Incident]]
+    repeat_calls: list[tuple[int, datetime]]  # incident id, time of the earlier call
+
+
+async def check_intake(
+    *,
+    location: Location | None,
+    complaint: str,
+    complaint_code: str | None,
+    caller_number: str | None,
+    accuracy_m: float | None,
+    deps: Deps,
+    within_m: float = 300.0,
+    within_s: float = 1800.0,
+    repeat_within_s: float = 6 * 3600.0,
+) -> IntakeCheck:
+    """Likely duplicates (open incidents nearby, recent, similar) and earlier calls from the
+    same phone. Advice only: the call-taker decides whether to link or create."""
+    now = deps.clock.now()
+    async with deps.new_uow() as uow:
+        open_incidents = await uow.incidents.list(open_only=True)
+        earlier = []
+        if caller_number:
+            earlier = await uow.calls.from_number(
+                caller_number, now - timedelta(seconds=repeat_within_s)
+            )
+    found: list[tuple[DuplicateCandidate, Incident]] = []
+    if location is not None:
+        by_id = {i.id: i for i in open_incidents}
+        facts = CallFacts(location, now, complaint_code, complaint, accuracy_m)
+        candidates = likely_duplicates(
+            facts,
+            [
+                OpenIncident(
+                    i.id, CallFacts(i.location, i.received_at, i.complaint_code, i.complaint)
+                )
+                for i in open_incidents
+            ],
+            now=now,
+            within_m=within_m,
+            within_s=within_s,
+            related=load_protocol().related_pairs(),
+        )
+        found = [(d, by_id[d.incident_id]) for d in candidates]
+    return IntakeCheck(found, earlier)

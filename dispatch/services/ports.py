@@ -188,6 +188,21 @@ class IdempotencyRepository(Protocol):
     ) -> bool: ...
 
 
+class CallRepository(Protocol):
+    async def add(
+        self,
+        *,
+        incident_id: int,
+        at: datetime,
+        actor: str,
+        number: str | None,
+        complaint: str,
+        linked: bool,
+    ) -> None: ...
+
+    async def from_number(self, number: str, since: datetime) -> list[tuple[int, datetime]]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: state changes and the events they recorded commit together or not at all."""
 
@@ -197,6 +212,7 @@ class UnitOfWork(Protocol):
     tracks: TrackRepository
     client_cursors: ClientCursorRepository
     idempotency: IdempotencyRepository
+    calls: CallRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
 

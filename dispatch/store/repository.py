@@ -17,7 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dispatch.domain.errors import NotFound
 from dispatch.domain.geo import Location
-from dispatch.domain.model import FINAL, Capability, Incident, IncidentStatus, Unit, UnitStatus
+from dispatch.domain.model import (
+    FINAL,
+    Caller,
+    Capability,
+    Incident,
+    IncidentStatus,
+    Unit,
+    UnitStatus,
+)
 from dispatch.services.ports import RoadRoute
 from dispatch.store import tables as t
 from dispatch.store.geo import line, location_from, lon_lat, point
@@ -78,6 +86,16 @@ def _incident_query() -> Select[Any]:
         t.incidents.c.cancelled_at,
         t.incidents.c.cancel_reason,
         t.incidents.c.address_verified,
+        t.incidents.c.complaint_code,
+        t.incidents.c.determinant,
+        t.incidents.c.determinant_code,
+        t.incidents.c.protocol_version,
+        t.incidents.c.needs,
+        t.incidents.c.hospital_capability,
+        t.incidents.c.caller_number,
+        t.incidents.c.caller_accuracy_m,
+        t.incidents.c.caller_crs,
+        *lon_lat(t.incidents.c.caller_location, "caller"),
         unit_ids.label("unit_ids"),
         *lon_lat(t.incidents.c.location, "location"),
     )
@@ -105,6 +123,17 @@ def incident_from_row(row: Any) -> Incident:
         cancelled_at=row.cancelled_at,
         cancel_reason=row.cancel_reason,
         address_verified=row.address_verified,
+        complaint_code=row.complaint_code,
+        determinant=row.determinant,
+        determinant_code=row.determinant_code,
+        protocol_version=row.protocol_version,
+        needs=frozenset(row.needs or ()),
+        hospital_capability=row.hospital_capability,
+        caller=None
+        if row.caller_crs is None
+        else Caller(
+            row.caller_number, location_from(row, "caller"), row.caller_accuracy_m, row.caller_crs
+        ),
     )
 
 
@@ -230,6 +259,16 @@ class SqlIncidentRepository:
             "cancelled_at": incident.cancelled_at,
             "cancel_reason": incident.cancel_reason,
             "address_verified": incident.address_verified,
+            "complaint_code": incident.complaint_code,
+            "determinant": incident.determinant,
+            "determinant_code": incident.determinant_code,
+            "protocol_version": incident.protocol_version,
+            "needs": sorted(incident.needs),
+            "hospital_capability": incident.hospital_capability,
+            "caller_number": None if incident.caller is None else incident.caller.number,
+            "caller_location": point(None if incident.caller is None else incident.caller.location),
+            "caller_accuracy_m": None if incident.caller is None else incident.caller.accuracy_m,
+            "caller_crs": None if incident.caller is None else incident.caller.crs,
         }
 
 
@@ -341,3 +380,40 @@ class SqlIdempotencyRepository:
             .on_conflict_do_nothing(index_elements=[t.idempotency_keys.c.key])
         )
         return bool((await self._conn.execute(stmt.returning(t.idempotency_keys.c.key))).first())
+
+
+class SqlCallRepository:
+    """Every call received, so later calls from the same phone can be recognised."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(
+        self,
+        *,
+        incident_id: int,
+        at: datetime,
+        actor: str,
+        number: str | None,
+        complaint: str,
+        linked: bool,
+    ) -> None:
+        await self._conn.execute(
+            insert(t.calls).values(
+                incident_id=incident_id,
+                received_at=at,
+                actor=actor,
+                caller_number=number,
+                complaint=complaint,
+                linked=linked,
+            )
+        )
+
+    async def from_number(self, number: str, since: datetime) -> list[tuple[int, datetime]]:
+        """(incident id, call time) of calls from ``number`` since ``since``, newest first."""
+        rows = await self._conn.execute(
+            select(t.calls.c.incident_id, t.calls.c.received_at)
+            .where(t.calls.c.caller_number == number, t.calls.c.received_at >= since)
+            .order_by(t.calls.c.received_at.desc())
+        )
+        return [(r.incident_id, r.received_at) for r in rows]

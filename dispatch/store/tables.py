@@ -24,7 +24,7 @@ from sqlalchemy import (
     Text,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 metadata = MetaData()
 
@@ -80,6 +80,16 @@ incidents = Table(
     Column("cancelled_at", TZ),
     Column("cancel_reason", Text),
     Column("address_verified", Boolean, nullable=False, server_default="false"),
+    Column("complaint_code", String(60)),
+    Column("determinant", String(2)),
+    Column("determinant_code", String(80)),
+    Column("protocol_version", String(20)),
+    Column("needs", ARRAY(String(20)), nullable=False, server_default="{}"),
+    Column("hospital_capability", String(30)),
+    Column("caller_number", String(40)),
+    Column("caller_location", _point()),
+    Column("caller_accuracy_m", Float),
+    Column("caller_crs", String(10)),
     Index("ix_incidents_location", "location", postgresql_using="gist"),
     Index("ix_incidents_open", "status", postgresql_where="status NOT IN ('closed', 'cancelled')"),
 )
@@ -113,6 +123,21 @@ assignments = Table(
     Column("distance_m", Float),
     Column("route", _line()),
     Column("acknowledged_at", TZ),
+)
+
+#: Every call received: the first one of an incident and any later ones linked to it. Repeat
+#: callers are found here by number.
+calls = Table(
+    "calls",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("incident_id", BigInteger, ForeignKey("incidents.id"), nullable=False, index=True),
+    Column("received_at", TZ, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("caller_number", String(40)),
+    Column("complaint", Text, nullable=False),
+    Column("linked", Boolean, nullable=False, server_default="false"),
+    Index("ix_calls_number_time", "caller_number", "received_at"),
 )
 
 #: Every accepted GPS fix, for replaying a unit's movements in incident review.

@@ -20,6 +20,7 @@ from dispatch.services.ports import EventRecord
 from dispatch.store import tables as t
 from dispatch.store.repository import (
     SqlAssignmentRepository,
+    SqlCallRepository,
     SqlClientCursorRepository,
     SqlIdempotencyRepository,
     SqlIncidentRepository,
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
     tracks: SqlTrackRepository
     client_cursors: SqlClientCursorRepository
     idempotency: SqlIdempotencyRepository
+    calls: SqlCallRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -53,6 +55,7 @@ class SqlUnitOfWork:
         self.tracks = SqlTrackRepository(self._conn)
         self.client_cursors = SqlClientCursorRepository(self._conn)
         self.idempotency = SqlIdempotencyRepository(self._conn)
+        self.calls = SqlCallRepository(self._conn)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -11,9 +11,16 @@ from fastapi import APIRouter, Header, Query, Response
 from dispatch.api.auth import Principal, Role
 from dispatch.api.deps import AnyUser, ContainerDep, Dispatcher, ServiceDeps
 from dispatch.api.problems import Problem
-from dispatch.api.schemas import AssignIn, CallIn, CancelIn, NoteIn, ReassignIn
+from dispatch.api.schemas import (
+    AssignIn,
+    CallIn,
+    CancelIn,
+    LinkCallIn,
+    NoteIn,
+    ReassignIn,
+    TriageIn,
+)
 from dispatch.domain import commands as cmd
-from dispatch.domain.geo import Location
 from dispatch.domain.views import assignment_view, incident_view, unit_view
 from dispatch.services import handlers
 from dispatch.store import views
@@ -30,7 +37,7 @@ async def create_call(
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
 ) -> dict[str, Any]:
     """Log a call. Send an ``Idempotency-Key`` header so a retry never creates a second call."""
-    location = None if body.location is None else Location.from_lonlat(body.location)
+    location = body.wgs84_location()
     key = None
     if idempotency_key is not None:
         canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True)
@@ -45,6 +52,9 @@ async def create_call(
             complaint=body.complaint,
             priority=body.priority,
             idempotency=key,
+            complaint_code=body.complaint_code,
+            answers=body.answers,
+            caller=None if body.caller is None else body.caller.to_caller(),
         ),
         deps,
     )
@@ -172,3 +182,37 @@ async def reassign(
         deps,
     )
     return assignment_view(done.unit, done.incident, done.route)
+
+
+@router.post("/{incident_id}/triage")
+async def triage(
+    incident_id: int, body: TriageIn, user: Dispatcher, deps: ServiceDeps
+) -> dict[str, Any]:
+    """Triage again as the caller answers more questions (priority follows the protocol)."""
+    incident = await handlers.triage_incident(
+        cmd.TriageIncident(
+            actor=user.username,
+            incident_id=incident_id,
+            complaint_code=body.complaint_code,
+            answers=body.answers,
+        ),
+        deps,
+    )
+    return incident_view(incident)
+
+
+@router.post("/{incident_id}/calls", status_code=201)
+async def link_call(
+    incident_id: int, body: LinkCallIn, user: Dispatcher, deps: ServiceDeps
+) -> dict[str, Any]:
+    """Link a further call (a duplicate) to this incident instead of creating a new one."""
+    incident = await handlers.link_call(
+        cmd.LinkCall(
+            actor=user.username,
+            incident_id=incident_id,
+            complaint=body.complaint,
+            caller=None if body.caller is None else body.caller.to_caller(),
+        ),
+        deps,
+    )
+    return incident_view(incident)

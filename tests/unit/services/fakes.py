@@ -66,6 +66,7 @@ class Store:
     assignments: list[dict[str, Any]] = field(default_factory=list)
     log: list[EventRecord] = field(default_factory=list)
     cursors: dict[tuple[int, str], int] = field(default_factory=dict)
+    calls: list[dict[str, Any]] = field(default_factory=list)
     keys: dict[str, tuple[str, int, dict[str, Any]]] = field(default_factory=dict)
 
 
@@ -99,6 +100,18 @@ class _Repo:
         return max(self.rows, default=0) + 1
 
 
+class _Calls:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(self, **row: Any) -> None:
+        self.store.calls.append(row)
+
+    async def from_number(self, number: str, since: datetime) -> list[tuple[int, datetime]]:
+        found = [c for c in self.store.calls if c["number"] == number and c["at"] >= since]
+        return [(c["incident_id"], c["at"]) for c in reversed(found)]
+
+
 class FakeUnitOfWork:
     """Changes become visible in the store only on commit, like a transaction.
 
@@ -110,6 +123,7 @@ class FakeUnitOfWork:
         self.units = _Repo(store.units, "unit")
         self.incidents = _Repo(store.incidents, "incident")
         self.assignments = self.tracks = self.client_cursors = self.idempotency = self
+        self.calls = _Calls(store)
         self._pending: list[dict[str, Any]] = []
         self._cursors: dict[tuple[int, str], int] = {}
         self._keys: dict[str, tuple[str, int, dict[str, Any]]] = {}
