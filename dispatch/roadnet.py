@@ -5,6 +5,7 @@ The one place where routing's types and errors are translated into the dispatch 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from dispatch.domain.errors import OffRoad
@@ -53,6 +54,19 @@ class RoadsAdapter:
             r.distance_m,
             tuple(step.as_dict() for step in r.steps),
         )
+
+    def durations_from(
+        self, origin: Location, destinations: Sequence[Location]
+    ) -> list[float | None]:
+        if not destinations:
+            return []
+        try:
+            matrix = self.network.matrix(
+                [(origin.lon, origin.lat)], [(d.lon, d.lat) for d in destinations]
+            )
+        except OffRoadError as exc:
+            raise OffRoad(f"a point is {exc.distance_m:.0f} m from any road") from exc
+        return [None if not math.isfinite(v) else float(v) for v in matrix[:, 0]]
 
     def best(
         self, origins: Sequence[Location], destination: Location, k: int

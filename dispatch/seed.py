@@ -62,7 +62,19 @@ def plan_sites(
     if not hospitals:
         cx, cy = network.center
         hospitals.append(("Central Hospital (demo)", _on_road(network, cx, cy)))
+        corner = _on_road(network, west + 0.8 * (east - west), south + 0.15 * (north - south))
+        hospitals.append(("Harbour Hospital (demo)", corner))
     return _unique(stations), _unique(hospitals)
+
+
+#: Demo capabilities: OSM does not say what a hospital can treat. The demo's central hospital
+#: can treat everything; a second demo hospital only trauma and children; hospitals read from
+#: OSM get a general-hospital set. Real deployments set them (POST /hospitals/{id}/status).
+DEMO_CAPABILITIES = {
+    "Central Hospital (demo)": ["burns", "obstetric", "pci", "pediatric", "stroke", "trauma_1"],
+    "Harbour Hospital (demo)": ["pediatric", "trauma_2"],
+}
+GENERAL_HOSPITAL = ["obstetric", "pci", "pediatric", "stroke", "trauma_2"]
 
 
 def _unique(sites: list[tuple[str, Location]]) -> list[tuple[str, Location]]:
@@ -82,13 +94,30 @@ async def seed(engine: AsyncEngine, network: RoadNetwork, *, units: int = 12) ->
     stations, hospitals = plan_sites(network)
     now = datetime.now(UTC)
     async with engine.begin() as conn:
-        for table, sites in ((t.stations, stations), (t.hospitals, hospitals)):
-            for name, location in sites:
-                await conn.execute(
-                    insert(table)
-                    .values(name=name, location=point(location))
-                    .on_conflict_do_nothing(index_elements=["name"])
+        for name, location in stations:
+            await conn.execute(
+                insert(t.stations)
+                .values(name=name, location=point(location))
+                .on_conflict_do_nothing(index_elements=["name"])
+            )
+        for name, location in hospitals:
+            await conn.execute(
+                insert(t.hospitals)
+                .values(
+                    name=name,
+                    location=point(location),
+                    capabilities=DEMO_CAPABILITIES.get(name, GENERAL_HOSPITAL),
+                    ed_status="open",
+                    beds_available=6,
+                    status_at=now,
                 )
+                .on_conflict_do_nothing(index_elements=["name"])
+            )
+        hospital_ids = (
+            (await conn.execute(select(t.hospitals.c.id).order_by(t.hospitals.c.id)))
+            .scalars()
+            .all()
+        )
         rows = (
             await conn.execute(select(t.stations.c.id, t.stations.c.name).order_by(t.stations.c.id))
         ).all()
@@ -117,4 +146,10 @@ async def seed(engine: AsyncEngine, network: RoadNetwork, *, units: int = 12) ->
         login = crew_login(unit.call_sign)
         await upsert_user(engine, UserRecord(login, hash_password(login), "crew", unit.id))
         users.append((login, login, "crew"))
+    for hospital_id in hospital_ids:
+        login = f"hospital-{hospital_id}"
+        await upsert_user(
+            engine, UserRecord(login, hash_password(login), "hospital", None, hospital_id)
+        )
+        users.append((login, login, "hospital"))
     return SeedReport(len(stations), len(hospitals), len(fleet), users)

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from dispatch.api import problems
 from dispatch.api.deps import ContainerDep
-from dispatch.api.routes import auth, incidents, intake, maps, review, units, ws
+from dispatch.api.routes import auth, hospitals, incidents, intake, maps, review, units, ws
 from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings, get_settings
 
@@ -38,9 +38,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (auth, incidents, units, maps, review, intake):
+    for module in (auth, incidents, units, maps, review, intake, hospitals):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(ws.router)
+    app.include_router(hospitals.socket_router)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz(container: ContainerDep) -> dict[str, Any]:

@@ -18,6 +18,7 @@ class Role(StrEnum):
     DISPATCHER = "dispatcher"
     CREW = "crew"
     SUPERVISOR = "supervisor"
+    HOSPITAL = "hospital"  # an emergency department: its status, and patients coming to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +26,15 @@ class Principal:
     username: str
     role: Role
     unit_id: int | None
+    hospital_id: int | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {"username": self.username, "role": self.role.value, "unit_id": self.unit_id}
+        return {
+            "username": self.username,
+            "role": self.role.value,
+            "unit_id": self.unit_id,
+            "hospital_id": self.hospital_id,
+        }
 
 
 ALGORITHM = "HS256"
@@ -61,6 +68,7 @@ def issue_token(principal: Principal, *, secret: str, ttl_s: int) -> str:
         "sub": principal.username,
         "role": principal.role.value,
         "unit_id": principal.unit_id,
+        "hospital_id": principal.hospital_id,
         "iat": now,
         "exp": now + timedelta(seconds=ttl_s),
     }
@@ -71,6 +79,11 @@ def read_token(token: str, *, secret: str) -> Principal | None:
     """The principal a valid token names, or None for an invalid or expired one."""
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp"]})
-        return Principal(str(claims["sub"]), Role(claims["role"]), claims.get("unit_id"))
+        return Principal(
+            str(claims["sub"]),
+            Role(claims["role"]),
+            claims.get("unit_id"),
+            claims.get("hospital_id"),
+        )
     except (jwt.PyJWTError, KeyError, ValueError):
         return None

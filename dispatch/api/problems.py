@@ -47,6 +47,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "unknown-protocol-version": 422,
     "times-out-of-order": 409,
     "invalid-triage": 422,
+    "destination-refused": 409,
     "invalid-protocol": 500,
     "invalid-note": 422,
 }

@@ -109,3 +109,17 @@ class ReassignUnit(Command):
     from_unit_id: int
     to_unit_id: int
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateHospital(Command):
+    hospital_id: int
+    ed_status: str | None = None
+    beds_available: int | None = None
+    capabilities: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChooseDestination(Command):
+    unit_id: int
+    hospital_id: int

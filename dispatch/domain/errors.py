@@ -105,3 +105,8 @@ class DivertRefused(DomainError):
 class InvalidTriage(DomainError):
     code = "invalid-triage"
     title = "Triage incomplete"
+
+
+class DestinationRefused(DomainError):
+    code = "destination-refused"
+    title = "The hospital cannot be the destination"

@@ -159,3 +159,32 @@ class CallLinked(Event):
     @property
     def incident_id(self) -> int | None:
         return self.incident
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationChosen(Event):
+    """The receiving hospital of a unit's patient; the hospital sees the incident from now on."""
+
+    unit: int
+    incident: int
+    hospital: int
+    hospital_status: str
+
+    @property
+    def incident_id(self) -> int | None:
+        return self.incident
+
+    @property
+    def unit_id(self) -> int | None:
+        return self.unit
+
+
+@dataclass(frozen=True, slots=True)
+class HospitalStatusChanged(Event):
+    """A hospital updated its emergency department status or free beds."""
+
+    hospital: int
+    hospital_name: str
+    ed_status: str
+    beds_available: int
+    capabilities: tuple[str, ...]

@@ -14,6 +14,7 @@ from enum import StrEnum
 from dispatch.domain import events as ev
 from dispatch.domain.errors import (
     CancelRefused,
+    DestinationRefused,
     DivertRefused,
     DomainError,
     IllegalTransition,
@@ -24,6 +25,7 @@ from dispatch.domain.errors import (
     UnitNotCapable,
 )
 from dispatch.domain.geo import Location
+from dispatch.domain.hospitals import EdStatus, Hospital
 from dispatch.domain.triage import TriageResult
 
 
@@ -273,7 +275,37 @@ class Unit:
     incident_id: int | None = None
     order_id: int | None = None
     order_acknowledged_at: datetime | None = None
+    destination_hospital_id: int | None = None
     events: list[ev.Event] = field(default_factory=list, repr=False)
+
+    def choose_destination(self, hospital: Hospital, *, at: datetime) -> None:
+        """Name the receiving hospital (the crew or the dispatcher decides; we recommend).
+
+        A hospital that is closed cannot receive; one on diversion may, because the crew may
+        judge the patient cannot go further (it is recorded and visible).
+        """
+        if self.incident_id is None or self.status not in (
+            U.DISPATCHED,
+            U.EN_ROUTE,
+            U.ON_SCENE,
+            U.TRANSPORTING,
+        ):
+            raise DestinationRefused(
+                f"{self.call_sign} is {self.status.value}: a destination needs a patient on board "
+                "or about to be"
+            )
+        if hospital.ed_status is EdStatus.CLOSED:
+            raise DestinationRefused(f"{hospital.name} is closed to ambulances")
+        self.destination_hospital_id = hospital.id
+        self.events.append(
+            ev.DestinationChosen(
+                occurred_at=at,
+                unit=self.id,
+                incident=self.incident_id,
+                hospital=hospital.id,
+                hospital_status=hospital.ed_status.value,
+            )
+        )
 
     @property
     def awaiting_acknowledgement(self) -> bool:
@@ -302,6 +334,7 @@ class Unit:
         incident = self.incident_id
         self.status, self.status_at = U.AVAILABLE, at
         self.incident_id = self.order_id = self.order_acknowledged_at = None
+        self.destination_hospital_id = None
         self.events.append(
             ev.UnitStatusChanged(
                 occurred_at=at,
@@ -332,6 +365,7 @@ class Unit:
             self.incident_id = None
             self.order_id = None
             self.order_acknowledged_at = None
+            self.destination_hospital_id = None
         self.events.append(
             ev.UnitStatusChanged(
                 occurred_at=at,

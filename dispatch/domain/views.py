@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from dispatch.domain.hospitals import Hospital
 from dispatch.domain.model import Caller, Incident, Unit
 
 
@@ -29,6 +30,7 @@ def unit_view(unit: Unit) -> dict[str, Any]:
         "incident_id": unit.incident_id,
         "order_id": unit.order_id,
         "acknowledged_at": _iso(unit.order_acknowledged_at),
+        "destination_hospital_id": unit.destination_hospital_id,
     }
 
 
@@ -116,4 +118,15 @@ def incident_times(incident: Incident) -> dict[str, datetime]:
         stamp: getattr(incident, field)
         for field, stamp in NEMSIS_TIMES
         if getattr(incident, field) is not None
+    }
+
+
+def hospital_view(hospital: Hospital) -> dict[str, Any]:
+    return {
+        "id": hospital.id,
+        "name": hospital.name,
+        "location": hospital.location.as_lonlat(),
+        "capabilities": sorted(hospital.capabilities),
+        "ed_status": hospital.ed_status.value,
+        "beds_available": hospital.beds_available,
     }

@@ -71,9 +71,7 @@ class UnitState:
     @property
     def divertible(self) -> bool:
         return (
-            self.status in DIVERTIBLE
-            and self.incident_id is not None
-            and self.position is not None
+            self.status in DIVERTIBLE and self.incident_id is not None and self.position is not None
         )
 
 
@@ -138,9 +136,7 @@ def eligible(call: PendingCall, unit: UnitState) -> bool:
     return unit.capability in call.capabilities
 
 
-def eta_matrix(
-    pending: Sequence[PendingCall], units: Sequence[UnitState], eta: EtaProvider
-) -> F64:
+def eta_matrix(pending: Sequence[PendingCall], units: Sequence[UnitState], eta: EtaProvider) -> F64:
     """``[call, unit]`` road seconds with ineligible pairs (capability, no position) at ``inf``."""
     if not pending or not units:
         return np.full((len(pending), len(units)), np.inf)

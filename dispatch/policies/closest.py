@@ -58,9 +58,17 @@ class ClosestIdle:
                     eta_s,
                     self.name,
                     explanation=explain(
-                        unit=free[j], eta_s=eta_s, closest=free[j], closest_eta_s=eta_s,
-                        coverage=self.coverage, units=free, cover=cover, base=base, index=j,
-                        closest_index=j, reason="closest available unit",
+                        unit=free[j],
+                        eta_s=eta_s,
+                        closest=free[j],
+                        closest_eta_s=eta_s,
+                        coverage=self.coverage,
+                        units=free,
+                        cover=cover,
+                        base=base,
+                        index=j,
+                        closest_index=j,
+                        reason="closest available unit",
                     ),
                 )
             )

@@ -74,9 +74,7 @@ class CoverageModel:
             raise ValueError("one non-negative weight per zone, not all zero")
         self.weights = w / w.sum()
         if not self.names:
-            self.names = [
-                f"zone {i} [{z.lon:.4f}, {z.lat:.4f}]" for i, z in enumerate(self.zones)
-            ]
+            self.names = [f"zone {i} [{z.lon:.4f}, {z.lat:.4f}]" for i, z in enumerate(self.zones)]
 
     # -- building blocks ---------------------------------------------------------
 
@@ -96,8 +94,9 @@ class CoverageModel:
         busy = sum(1 for u in pool if not u.available) / len(pool)
         return float(np.clip(busy, self.q_min, self.q_max))
 
-    def _value(self, n_all: NDArray[np.int64], n_als: NDArray[np.int64], q_all: float,
-               q_als: float) -> tuple[float, float, float]:
+    def _value(
+        self, n_all: NDArray[np.int64], n_als: NDArray[np.int64], q_all: float, q_als: float
+    ) -> tuple[float, float, float]:
         e_all = float(self.weights @ (1.0 - q_all ** n_all.astype(np.float64)))
         e_als = float(self.weights @ (1.0 - q_als ** n_als.astype(np.float64)))
         total = self.als_weight + self.all_weight

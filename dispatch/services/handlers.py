@@ -5,6 +5,7 @@ Handlers never talk to HTTP or WebSockets; they return plain results the API lay
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +27,9 @@ from dispatch.domain.errors import (
     InvalidTriage,
     NotFound,
 )
+from dispatch.domain.events import HospitalStatusChanged
 from dispatch.domain.geo import Location
+from dispatch.domain.hospitals import DestinationOption, EdStatus, Hospital, rank_destinations
 from dispatch.domain.model import Incident, Unit, UnitStatus
 from dispatch.domain.triage import load_protocol
 from dispatch.domain.views import incident_view, position_view
@@ -466,3 +469,61 @@ async def check_intake(
         )
         found = [(d, by_id[d.incident_id]) for d in candidates]
     return IntakeCheck(found, earlier)
+
+
+async def update_hospital(c: cmd.UpdateHospital, deps: Deps) -> Hospital:
+    """A hospital reports its emergency department status, free beds or capabilities."""
+    async with deps.new_uow() as uow:
+        current = await uow.hospitals.get(c.hospital_id, lock=True)
+        updated = dataclasses.replace(
+            current,
+            ed_status=current.ed_status if c.ed_status is None else EdStatus(c.ed_status),
+            beds_available=(
+                current.beds_available if c.beds_available is None else c.beds_available
+            ),
+            capabilities=current.capabilities if c.capabilities is None else c.capabilities,
+        )
+        now = deps.clock.now()
+        await uow.hospitals.save(updated, now)
+        uow.record(
+            HospitalStatusChanged(
+                occurred_at=now,
+                hospital=updated.id,
+                hospital_name=updated.name,
+                ed_status=updated.ed_status.value,
+                beds_available=updated.beds_available,
+                capabilities=tuple(sorted(updated.capabilities)),
+            )
+        )
+        await _commit(uow, c.actor, deps)
+    return updated
+
+
+async def recommend_destinations(
+    incident_id: int, deps: Deps
+) -> tuple[Incident, list[tuple[DestinationOption, Hospital]]]:
+    """Hospitals for this patient: by road time from the scene, with the capability the triage
+    asks for, skipping closed EDs and preferring open ones to those on diversion."""
+    async with deps.new_uow() as uow:
+        incident = await uow.incidents.get(incident_id)
+        hospitals = await uow.hospitals.list()
+    etas = deps.roads.durations_from(incident.location, [h.location for h in hospitals])
+    by_id = {h.id: h for h in hospitals}
+    options = rank_destinations(
+        hospitals,
+        {h.id: eta for h, eta in zip(hospitals, etas, strict=True)},
+        incident.hospital_capability,
+    )
+    return incident, [(o, by_id[o.hospital_id]) for o in options]
+
+
+async def choose_destination(c: cmd.ChooseDestination, deps: Deps) -> Unit:
+    async with deps.new_uow() as uow:
+        incident, unit, _ = await _lock_unit_with_incident(uow, c.unit_id)
+        hospital = await uow.hospitals.get(c.hospital_id)
+        unit.choose_destination(hospital, at=deps.clock.now())
+        await uow.units.save(unit)
+        if incident is not None:
+            await uow.incidents.save(incident)
+        await _commit(uow, c.actor, deps)
+    return unit

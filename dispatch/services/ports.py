@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from dispatch.domain.events import Event
 from dispatch.domain.geo import Location
+from dispatch.domain.hospitals import Hospital
 from dispatch.domain.model import Incident, Unit
 
 
@@ -89,6 +91,11 @@ class Roads(Protocol):
         """The ``k`` fastest origins (index into ``origins``, ETA), fastest first; stops early."""
 
     def route(self, origin: Location, destination: Location) -> RoadRoute: ...
+
+    def durations_from(
+        self, origin: Location, destinations: Sequence[Location]
+    ) -> list[float | None]:
+        """Road travel time from one point to each destination (None where unreachable)."""
 
 
 class Geocoder(Protocol):
@@ -203,6 +210,14 @@ class CallRepository(Protocol):
     async def from_number(self, number: str, since: datetime) -> list[tuple[int, datetime]]: ...
 
 
+class HospitalRepository(Protocol):
+    async def get(self, hospital_id: int, *, lock: bool = False) -> Hospital: ...
+
+    async def list(self) -> list[Hospital]: ...
+
+    async def save(self, hospital: Hospital, at: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: state changes and the events they recorded commit together or not at all."""
 
@@ -213,6 +228,9 @@ class UnitOfWork(Protocol):
     client_cursors: ClientCursorRepository
     idempotency: IdempotencyRepository
     calls: CallRepository
+    hospitals: HospitalRepository
+
+    def record(self, event: Event) -> None: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dispatch.domain.errors import NotFound
 from dispatch.domain.geo import Location
+from dispatch.domain.hospitals import EdStatus, Hospital
 from dispatch.domain.model import (
     FINAL,
     Caller,
@@ -43,6 +44,7 @@ def _unit_query() -> Select[Any]:
         t.units.c.position_at,
         t.units.c.order_id,
         t.units.c.order_acknowledged_at,
+        t.units.c.destination_hospital_id,
         *lon_lat(t.units.c.position, "position"),
     )
 
@@ -60,6 +62,7 @@ def unit_from_row(row: Any) -> Unit:
         incident_id=row.incident_id,
         order_id=row.order_id,
         order_acknowledged_at=row.order_acknowledged_at,
+        destination_hospital_id=row.destination_hospital_id,
     )
 
 
@@ -191,6 +194,7 @@ class SqlUnitRepository:
                 incident_id=unit.incident_id,
                 order_id=unit.order_id,
                 order_acknowledged_at=unit.order_acknowledged_at,
+                destination_hospital_id=unit.destination_hospital_id,
             )
         )
 
@@ -417,3 +421,58 @@ class SqlCallRepository:
             .order_by(t.calls.c.received_at.desc())
         )
         return [(r.incident_id, r.received_at) for r in rows]
+
+
+def hospital_from_row(row: Any) -> Hospital:
+    location = location_from(row, "location")
+    assert location is not None
+    return Hospital(
+        id=row.id,
+        name=row.name,
+        location=location,
+        capabilities=frozenset(row.capabilities or ()),
+        ed_status=EdStatus(row.ed_status),
+        beds_available=row.beds_available,
+    )
+
+
+class SqlHospitalRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    @staticmethod
+    def _query() -> Select[Any]:
+        h = t.hospitals.c
+        return select(
+            h.id,
+            h.name,
+            h.capabilities,
+            h.ed_status,
+            h.beds_available,
+            *lon_lat(h.location, "location"),
+        )
+
+    async def get(self, hospital_id: int, *, lock: bool = False) -> Hospital:
+        query = self._query().where(t.hospitals.c.id == hospital_id)
+        if lock:
+            query = query.with_for_update(of=t.hospitals)
+        row = (await self._conn.execute(query)).one_or_none()
+        if row is None:
+            raise NotFound(f"No hospital with id {hospital_id}")
+        return hospital_from_row(row)
+
+    async def list(self) -> list[Hospital]:
+        rows = await self._conn.execute(self._query().order_by(t.hospitals.c.name))
+        return [hospital_from_row(r) for r in rows]
+
+    async def save(self, hospital: Hospital, at: datetime) -> None:
+        await self._conn.execute(
+            update(t.hospitals)
+            .where(t.hospitals.c.id == hospital.id)
+            .values(
+                capabilities=sorted(hospital.capabilities),
+                ed_status=hospital.ed_status.value,
+                beds_available=hospital.beds_available,
+                status_at=at,
+            )
+        )

@@ -57,6 +57,10 @@ hospitals = Table(
     Column("id", Integer, primary_key=True),
     Column("name", String(200), nullable=False, unique=True),
     Column("location", _point(), nullable=False),
+    Column("capabilities", ARRAY(String(20)), nullable=False, server_default="{}"),
+    Column("ed_status", String(12), nullable=False, server_default="open"),
+    Column("beds_available", Integer, nullable=False, server_default="0"),
+    Column("status_at", TZ),
     Index("ix_hospitals_location", "location", postgresql_using="gist"),
 )
 
@@ -108,6 +112,7 @@ units = Table(
     Column("incident_id", BigInteger, ForeignKey("incidents.id")),
     Column("order_id", BigInteger),  # current assignment (dispatch order); no FK: avoids a cycle
     Column("order_acknowledged_at", TZ),
+    Column("destination_hospital_id", Integer, ForeignKey("hospitals.id")),
     Index("ix_units_position", "position", postgresql_using="gist"),
 )
 
@@ -198,5 +203,6 @@ users = Table(
     Column("password_hash", Text, nullable=False),
     Column("role", String(20), nullable=False),
     Column("unit_id", Integer, ForeignKey("units.id")),
+    Column("hospital_id", Integer, ForeignKey("hospitals.id")),
     Column("active", Boolean, nullable=False, server_default="true"),
 )

@@ -22,6 +22,7 @@ from dispatch.store.repository import (
     SqlAssignmentRepository,
     SqlCallRepository,
     SqlClientCursorRepository,
+    SqlHospitalRepository,
     SqlIdempotencyRepository,
     SqlIncidentRepository,
     SqlTrackRepository,
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
     client_cursors: SqlClientCursorRepository
     idempotency: SqlIdempotencyRepository
     calls: SqlCallRepository
+    hospitals: SqlHospitalRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -56,6 +58,8 @@ class SqlUnitOfWork:
         self.client_cursors = SqlClientCursorRepository(self._conn)
         self.idempotency = SqlIdempotencyRepository(self._conn)
         self.calls = SqlCallRepository(self._conn)
+        self.hospitals = SqlHospitalRepository(self._conn)
+        self._loose: list[Event] = []
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -102,9 +106,14 @@ class SqlUnitOfWork:
         await self._tx.commit()
         return records
 
+    def record(self, event: Event) -> None:
+        """An event about something that is not an aggregate here (e.g. a hospital's status)."""
+        self._loose.append(event)
+
     def _collect(self) -> list[Event]:
         """Events of every aggregate touched, units before incidents, in the order recorded."""
-        pending: list[Event] = []
+        pending: list[Event] = list(self._loose)
+        self._loose.clear()
         aggregates: list[Unit | Incident] = [
             *self.units.seen.values(),
             *self.incidents.seen.values(),

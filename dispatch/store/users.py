@@ -17,6 +17,7 @@ class UserRecord:
     password_hash: str
     role: str
     unit_id: int | None
+    hospital_id: int | None = None
 
 
 async def get_user(engine: AsyncEngine, username: str) -> UserRecord | None:
@@ -25,7 +26,7 @@ async def get_user(engine: AsyncEngine, username: str) -> UserRecord | None:
         row = (await conn.execute(query)).one_or_none()
     if row is None:
         return None
-    return UserRecord(row.username, row.password_hash, row.role, row.unit_id)
+    return UserRecord(row.username, row.password_hash, row.role, row.unit_id, row.hospital_id)
 
 
 async def upsert_user(engine: AsyncEngine, user: UserRecord) -> None:
@@ -34,6 +35,7 @@ async def upsert_user(engine: AsyncEngine, user: UserRecord) -> None:
         "password_hash": user.password_hash,
         "role": user.role,
         "unit_id": user.unit_id,
+        "hospital_id": user.hospital_id,
     }
     stmt = insert(t.users).values(**values)
     stmt = stmt.on_conflict_do_update(index_elements=[t.users.c.username], set_=values)

@@ -22,9 +22,7 @@ _COLUMNS = [
     sa.Column("determinant", sa.String(2)),
     sa.Column("determinant_code", sa.String(80)),
     sa.Column("protocol_version", sa.String(20)),
-    sa.Column(
-        "needs", postgresql.ARRAY(sa.String(20)), nullable=False, server_default="{}"
-    ),
+    sa.Column("needs", postgresql.ARRAY(sa.String(20)), nullable=False, server_default="{}"),
     sa.Column("hospital_capability", sa.String(30)),
     sa.Column("caller_number", sa.String(40)),
     sa.Column(

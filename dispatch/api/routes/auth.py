@@ -28,7 +28,7 @@ async def login(
             headers={"WWW-Authenticate": "Bearer"},
         )
     assert user is not None
-    principal = Principal(user.username, Role(user.role), user.unit_id)
+    principal = Principal(user.username, Role(user.role), user.unit_id, user.hospital_id)
     settings = container.settings
     token = issue_token(principal, secret=settings.signing_key(), ttl_s=settings.token_ttl_s)
     return {"access_token": token, "token_type": "bearer", **principal.as_dict()}

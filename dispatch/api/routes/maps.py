@@ -123,11 +123,3 @@ async def stations(_: AnyUser, container: ContainerDep) -> list[dict[str, Any]]:
         {"id": s.id, "name": s.name, "location": s.location.as_lonlat()}
         for s in await views.sites(container.engine, tables.stations)
     ]
-
-
-@router.get("/hospitals")
-async def hospitals(_: AnyUser, container: ContainerDep) -> list[dict[str, Any]]:
-    return [
-        {"id": s.id, "name": s.name, "location": s.location.as_lonlat()}
-        for s in await views.sites(container.engine, tables.hospitals)
-    ]

@@ -31,7 +31,7 @@ router = APIRouter()
 CONSOLE_ROLES = {Role.DISPATCHER, Role.SUPERVISOR}
 
 
-class _Sender:
+class Sender:
     """Serialises sends from the event pump and the request loop onto one socket."""
 
     def __init__(self, ws: WebSocket) -> None:
@@ -58,7 +58,7 @@ async def console(ws: WebSocket, token: str | None = None, since: int | None = N
         await ws.close(code=status.WS_1008_POLICY_VIOLATION, reason="since must be >= 0")
         return
     await ws.accept()
-    send = _Sender(ws)
+    send = Sender(ws)
     conn = container.hub.connect()  # before reading, so nothing committed later is missed
     pump: asyncio.Task[None] | None = None
     try:
@@ -94,7 +94,7 @@ async def console(ws: WebSocket, token: str | None = None, since: int | None = N
                 await pump
 
 
-async def _pump(conn: Connection, send: _Sender, ws: WebSocket) -> None:
+async def _pump(conn: Connection, send: Sender, ws: WebSocket) -> None:
     while True:
         item = await conn.queue.get()
         if isinstance(item, Resync):
@@ -110,8 +110,8 @@ async def _pump(conn: Connection, send: _Sender, ws: WebSocket) -> None:
         conn.last_seq = item.seq
 
 
-async def _requests(ws: WebSocket, send: _Sender) -> None:
-    async for message in _messages(ws, send):
+async def _requests(ws: WebSocket, send: Sender) -> None:
+    async for message in messages(ws, send):
         if message["type"] == "ping":
             await send({"type": "pong"})
         else:
@@ -124,7 +124,7 @@ async def _requests(ws: WebSocket, send: _Sender) -> None:
             )
 
 
-async def _messages(ws: WebSocket, send: _Sender) -> AsyncIterator[dict[str, Any]]:
+async def messages(ws: WebSocket, send: Sender) -> AsyncIterator[dict[str, Any]]:
     """Well-formed client messages; malformed frames are answered with an error and skipped."""
     while True:
         frame = await ws.receive()
@@ -175,7 +175,7 @@ async def crew(ws: WebSocket, token: str | None = None) -> None:
         await ws.close(code=status.WS_1008_POLICY_VIOLATION, reason="crew token required")
         return
     await ws.accept()
-    send = _Sender(ws)
+    send = Sender(ws)
     state = _CrewState(unit_id=principal.unit_id)
     conn = container.hub.connect(wants=state.wants, positions=False)
     tasks: list[asyncio.Task[None]] = []
@@ -218,7 +218,7 @@ def _assignment(container: Container, unit: Unit, incident: Incident) -> dict[st
 
 
 async def _crew_pump(
-    conn: Connection, state: _CrewState, send: _Sender, ws: WebSocket, container: Container
+    conn: Connection, state: _CrewState, send: Sender, ws: WebSocket, container: Container
 ) -> None:
     while True:
         item = await conn.queue.get()
@@ -247,7 +247,7 @@ async def _crew_pump(
             state.pending_order = None
 
 
-async def _resend_orders(state: _CrewState, send: _Sender, every_s: float) -> None:
+async def _resend_orders(state: _CrewState, send: Sender, every_s: float) -> None:
     """An order nobody confirmed is sent again every 10 s (the radio operator's "how copy?")."""
     while True:
         await asyncio.sleep(every_s)
@@ -256,9 +256,9 @@ async def _resend_orders(state: _CrewState, send: _Sender, every_s: float) -> No
 
 
 async def _crew_requests(
-    ws: WebSocket, send: _Sender, state: _CrewState, actor: str, container: Container
+    ws: WebSocket, send: Sender, state: _CrewState, actor: str, container: Container
 ) -> None:
-    async for message in _messages(ws, send):
+    async for message in messages(ws, send):
         if message["type"] == "ping":
             await send({"type": "pong"})
         elif message["type"] == "ack":
