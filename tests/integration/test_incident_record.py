@@ -108,6 +108,9 @@ async def test_notes_and_the_timeline_record_who_did_what_and_when(
 
     r = await http.get(f"/api/v1/incidents/{incident['id']}/timeline", headers=dispatcher)
     assert r.status_code == 200, r.text
+    nemsis_rows = r.json()["nemsis"]
+    assert [row["element"] for row in nemsis_rows] == ["eTimes.01", "eTimes.03", "eTimes.05"]
+    assert nemsis_rows[0]["since_call_s"] == 0 and not any(row["flagged"] for row in nemsis_rows)
     events = r.json()["events"]
     names = [e["name"] for e in events]
     assert names == [

@@ -21,7 +21,8 @@ from dispatch.api.schemas import (
     TriageIn,
 )
 from dispatch.domain import commands as cmd
-from dispatch.domain.views import assignment_view, incident_view, unit_view
+from dispatch.domain import nemsis
+from dispatch.domain.views import assignment_view, incident_times, incident_view, unit_view
 from dispatch.services import handlers
 from dispatch.store import views
 
@@ -144,6 +145,17 @@ async def timeline(
     events = await views.incident_events(container.engine, incident_id)
     return {
         "incident": incident_view(incident),
+        "nemsis": [
+            {
+                "element": row.element.number,
+                "name": row.element.name,
+                "label": {"en": row.element.label.en, "zh": row.element.label.zh},
+                "at": row.at.isoformat(),
+                "since_call_s": row.since_call_s,
+                "flagged": None if row.flagged is None else row.flagged.value,
+            }
+            for row in nemsis.timeline(incident_times(incident))
+        ],
         "events": [
             {
                 "seq": e.seq,
