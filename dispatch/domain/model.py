@@ -41,6 +41,7 @@ class UnitStatus(StrEnum):
     ON_SCENE = "on_scene"
     TRANSPORTING = "transporting"
     AT_HOSPITAL = "at_hospital"
+    RETURNING = "returning"  # cleared, driving back to quarters: may take a new call
     OUT_OF_SERVICE = "out_of_service"
 
 
@@ -66,11 +67,15 @@ UNIT_TRANSITIONS: dict[UnitStatus, frozenset[UnitStatus]] = {
     U.AVAILABLE: frozenset({U.OUT_OF_SERVICE}),
     U.DISPATCHED: frozenset({U.EN_ROUTE}),
     U.EN_ROUTE: frozenset({U.ON_SCENE}),
-    U.ON_SCENE: frozenset({U.TRANSPORTING, U.AVAILABLE}),
+    U.ON_SCENE: frozenset({U.TRANSPORTING, U.AVAILABLE, U.RETURNING}),
     U.TRANSPORTING: frozenset({U.AT_HOSPITAL}),
-    U.AT_HOSPITAL: frozenset({U.AVAILABLE}),
+    U.AT_HOSPITAL: frozenset({U.AVAILABLE, U.RETURNING}),
+    U.RETURNING: frozenset({U.AVAILABLE, U.OUT_OF_SERVICE}),
     U.OUT_OF_SERVICE: frozenset({U.AVAILABLE}),
 }
+
+#: Units that may take a new call: in quarters / on the road (available) or driving home.
+DISPATCHABLE = frozenset({U.AVAILABLE, U.RETURNING})
 
 #: The stage of an incident that a unit working it stands for.
 _STAGE_OF_UNIT: dict[UnitStatus, IncidentStatus] = {
@@ -276,7 +281,21 @@ class Unit:
     order_id: int | None = None
     order_acknowledged_at: datetime | None = None
     destination_hospital_id: int | None = None
+    home: Location | None = None  # its station
     events: list[ev.Event] = field(default_factory=list, repr=False)
+
+    #: A unit this close to its station counts as in quarters (a station yard is not a point).
+    IN_QUARTERS_M = 150.0
+
+    @property
+    def in_quarters(self) -> bool:
+        """Available at its station, as opposed to available on the road (after a call)."""
+        return (
+            self.status is U.AVAILABLE
+            and self.home is not None
+            and self.position is not None
+            and self.position.distance_m(self.home) <= self.IN_QUARTERS_M
+        )
 
     def choose_destination(self, hospital: Hospital, *, at: datetime) -> None:
         """Name the receiving hospital (the crew or the dispatcher decides; we recommend).
@@ -361,7 +380,7 @@ class Unit:
         self.status = new
         self.status_at = at
         incident = self.incident_id
-        if new is U.AVAILABLE:
+        if new in DISPATCHABLE:  # the crew cleared its call
             self.incident_id = None
             self.order_id = None
             self.order_acknowledged_at = None
@@ -383,7 +402,7 @@ def assign(unit: Unit, incident: Incident, *, order_id: int, at: datetime) -> No
 
     An incident may take several units (e.g. two ambulances and a supervisor) while it is open.
     """
-    if unit.status is not UnitStatus.AVAILABLE:
+    if unit.status not in DISPATCHABLE:
         raise UnitNotAvailable(f"Unit {unit.call_sign} is {unit.status.value}, not available")
     if unit.capability not in incident.required_capabilities():
         raise UnitNotCapable(

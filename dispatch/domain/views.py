@@ -31,6 +31,7 @@ def unit_view(unit: Unit) -> dict[str, Any]:
         "order_id": unit.order_id,
         "acknowledged_at": _iso(unit.order_acknowledged_at),
         "destination_hospital_id": unit.destination_hospital_id,
+        "in_quarters": unit.in_quarters,
     }
 
 

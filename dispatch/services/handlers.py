@@ -30,7 +30,7 @@ from dispatch.domain.errors import (
 from dispatch.domain.events import HospitalStatusChanged
 from dispatch.domain.geo import Location
 from dispatch.domain.hospitals import DestinationOption, EdStatus, Hospital, rank_destinations
-from dispatch.domain.model import Incident, Unit, UnitStatus
+from dispatch.domain.model import Incident, Unit
 from dispatch.domain.triage import load_protocol
 from dispatch.domain.views import incident_view, position_view
 from dispatch.services.ports import (
@@ -187,11 +187,11 @@ async def recommend(incident_id: int, limit: int, deps: Deps) -> list[Recommenda
     async with deps.new_uow() as uow:
         incident = await uow.incidents.get(incident_id)
         units = await uow.units.list()
-    needs = model.required_capabilities(incident.priority)
+    needs = incident.required_capabilities()
     candidates = [
         u
         for u in units
-        if u.status is UnitStatus.AVAILABLE and u.capability in needs and u.position is not None
+        if u.status in model.DISPATCHABLE and u.capability in needs and u.position is not None
     ]
     positions = [u.position for u in candidates if u.position is not None]
     ranked = []

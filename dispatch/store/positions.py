@@ -55,10 +55,12 @@ _BATCH_SQL = text(
 
 _UNITS_SQL = text(
     """
-    SELECT id, call_sign, capability, status, status_at, station_id, incident_id, position_at,
-           order_id, order_acknowledged_at, destination_hospital_id,
-           ST_X(position) AS position_lon, ST_Y(position) AS position_lat
-    FROM units WHERE id = ANY(CAST(:ids AS integer[]))
+    SELECT u.id, u.call_sign, u.capability, u.status, u.status_at, u.station_id, u.incident_id,
+           u.position_at, u.order_id, u.order_acknowledged_at, u.destination_hospital_id,
+           ST_X(u.position) AS position_lon, ST_Y(u.position) AS position_lat,
+           ST_X(s.location) AS home_lon, ST_Y(s.location) AS home_lat
+    FROM units AS u LEFT JOIN stations AS s ON s.id = u.station_id
+    WHERE u.id = ANY(CAST(:ids AS integer[]))
     """
 )
 

@@ -46,7 +46,8 @@ def _unit_query() -> Select[Any]:
         t.units.c.order_acknowledged_at,
         t.units.c.destination_hospital_id,
         *lon_lat(t.units.c.position, "position"),
-    )
+        *lon_lat(t.stations.c.location, "home"),
+    ).outerjoin(t.stations, t.stations.c.id == t.units.c.station_id)
 
 
 def unit_from_row(row: Any) -> Unit:
@@ -63,6 +64,7 @@ def unit_from_row(row: Any) -> Unit:
         order_id=row.order_id,
         order_acknowledged_at=row.order_acknowledged_at,
         destination_hospital_id=row.destination_hospital_id,
+        home=location_from(row, "home"),
     )
 
 

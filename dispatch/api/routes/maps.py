@@ -10,7 +10,7 @@ from pydantic import Field
 from dispatch.api.deps import AnyUser, ContainerDep, ServiceDeps
 from dispatch.api.problems import Problem
 from dispatch.domain.geo import Location
-from dispatch.domain.model import UnitStatus
+from dispatch.domain.model import DISPATCHABLE
 from dispatch.store import tables, views
 
 router = APIRouter(tags=["map"])
@@ -65,7 +65,7 @@ async def coverage(
     sources = [
         (u.position.lon, u.position.lat)
         for u in units
-        if u.status is UnitStatus.AVAILABLE and u.position is not None
+        if u.status in DISPATCHABLE and u.position is not None
     ]
     seconds = sorted(m * 60 for m in (minutes or [8.0, 12.0]))
     features: list[dict[str, Any]] = []

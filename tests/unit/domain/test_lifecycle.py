@@ -242,3 +242,26 @@ def test_reassign_swaps_the_unit_and_frees_the_first() -> None:
     assert incident.status is IncidentStatus.DISPATCHED and incident.unit_ids == [1, 2]
     released = slow.events[-1]
     assert released.name == "UnitStatusChanged" and "replaced by A02" in released.reason  # type: ignore[attr-defined]
+
+
+def test_a_returning_unit_has_cleared_its_call_and_may_take_the_next() -> None:
+    first, unit = a_call(priority=3, id=1), a_unit()
+    assign(unit, first, order_id=1, at=T0)
+    for status in ("en_route", "on_scene", "transporting", "at_hospital", "returning"):
+        change_unit_status(unit, first, [], UnitStatus(status), at=T0 + timedelta(minutes=5))
+    assert first.status is IncidentStatus.CLOSED and unit.incident_id is None
+    second = a_call(priority=1, id=2)
+    assign(unit, second, order_id=2, at=T0 + timedelta(minutes=6))
+    assert unit.status is UnitStatus.DISPATCHED and unit.incident_id == second.id
+
+
+def test_in_quarters_means_available_at_its_own_station() -> None:
+    unit = a_unit()
+    unit.home = Location(24.95, 60.16)
+    assert unit.in_quarters, "same point as the station"
+    unit.position = Location(24.951, 60.1605)  # about 80 m away: the station yard
+    assert unit.in_quarters
+    unit.position = Location(24.96, 60.16)  # about 550 m away: on the road
+    assert not unit.in_quarters
+    unit.position, unit.status = unit.home, UnitStatus.RETURNING
+    assert not unit.in_quarters, "returning is on the road by definition"
