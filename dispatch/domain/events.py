@@ -22,20 +22,20 @@ class Event:
 
     @property
     def incident_id(self) -> int | None:
-        return None
+        """The incident it is about: an event names it in its ``incident`` field."""
+        value = getattr(self, "incident", None)
+        return value if isinstance(value, int) else None
 
     @property
     def unit_id(self) -> int | None:
-        return None
+        """The unit it is about: an event names it in its ``unit`` field."""
+        value = getattr(self, "unit", None)
+        return value if isinstance(value, int) else None
 
 
 @dataclass(frozen=True, slots=True)
 class CallReceived(Event):
     incident: int
-
-    @property
-    def incident_id(self) -> int | None:
-        return self.incident
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +43,6 @@ class UnitAssigned(Event):
     incident: int
     unit: int
     order_id: int
-
-    @property
-    def incident_id(self) -> int | None:
-        return self.incident
-
-    @property
-    def unit_id(self) -> int | None:
-        return self.unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,22 +53,10 @@ class UnitStatusChanged(Event):
     incident: int | None
     reason: str | None = None  # set when a dispatcher, not the crew, changed it
 
-    @property
-    def incident_id(self) -> int | None:
-        return self.incident
-
-    @property
-    def unit_id(self) -> int | None:
-        return self.unit
-
 
 @dataclass(frozen=True, slots=True)
 class IncidentClosed(Event):
     incident: int
-
-    @property
-    def incident_id(self) -> int | None:
-        return self.incident
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,23 +67,11 @@ class OrderAcknowledged(Event):
     incident: int | None
     order_id: int
 
-    @property
-    def incident_id(self) -> int | None:
-        return self.incident
-
-    @property
-    def unit_id(self) -> int | None:
-        return self.unit
-
 
 @dataclass(frozen=True, slots=True)
 class IncidentCancelled(Event):
     incident: int
     reason: str
-
-    @property
-    def incident_id(self) -> int | None:
-        return self.incident
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +79,6 @@ class NoteAdded(Event):
     incident: int
     text: str
     author: str
-
-    @property
-    def incident_id(self) -> int | None:
-        return self.incident
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,14 +90,6 @@ class UnitDiverted(Event):
     to_incident: int
     reason: str
 
-    @property
-    def incident_id(self) -> int | None:
-        return self.incident
-
-    @property
-    def unit_id(self) -> int | None:
-        return self.unit
-
 
 @dataclass(frozen=True, slots=True)
 class IncidentTriaged(Event):
@@ -142,10 +98,6 @@ class IncidentTriaged(Event):
     determinant_code: str
     priority: int
     protocol_version: str
-
-    @property
-    def incident_id(self) -> int | None:
-        return self.incident
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,10 +108,6 @@ class CallLinked(Event):
     caller_number: str | None
     complaint: str
 
-    @property
-    def incident_id(self) -> int | None:
-        return self.incident
-
 
 @dataclass(frozen=True, slots=True)
 class DestinationChosen(Event):
@@ -169,14 +117,6 @@ class DestinationChosen(Event):
     incident: int
     hospital: int
     hospital_status: str
-
-    @property
-    def incident_id(self) -> int | None:
-        return self.incident
-
-    @property
-    def unit_id(self) -> int | None:
-        return self.unit
 
 
 @dataclass(frozen=True, slots=True)
