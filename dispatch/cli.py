@@ -131,8 +131,50 @@ def simulate(
     speedup: float = 1.0,
     seed: int = 1,
     duration: Annotated[float, typer.Option(help="Seconds; 0 runs until stopped")] = 0.0,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            help="Run the dispatch core in-process on a simulated clock instead of "
+            "driving a live server (policy experiments)"
+        ),
+    ] = False,
+    map_path: Annotated[Path | None, typer.Option("--map", help="Offline: OSM extract")] = None,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Offline: closest, coverage, joint, joint-coverage, optimised, "
+            "with +move-up, or per-priority:1=joint,2=coverage (repeatable)"
+        ),
+    ] = None,
+    units: Annotated[int | None, typer.Option(help="Offline: fleet size")] = None,
+    calls_per_day: Annotated[float | None, typer.Option(help="Offline: call rate")] = None,
+    calls_csv: Annotated[Path | None, typer.Option(help="Offline: historical calls CSV")] = None,
+    out: Annotated[Path | None, typer.Option(help="Offline: write the JSON result here")] = None,
+    plots: Annotated[Path | None, typer.Option(help="Offline: PNG plots folder")] = None,
 ) -> None:
-    """Live demo traffic: calls arrive, crews drive their routes and press status buttons."""
+    """Live demo traffic against a server, or (--offline) a simulated day of the real core."""
+    if offline:
+        import json
+
+        from dispatch.simulation import SimulationConfig, run_sync
+
+        result = run_sync(
+            SimulationConfig(
+                map_path=map_path or get_settings().map_dir,
+                policies=tuple(policy or ["closest"]),
+                seed=seed,
+                units=units,
+                calls_per_day=calls_per_day,
+                calls_csv=calls_csv,
+                duration_s=duration or 24 * 3600.0,
+                output=out,
+                plots=plots,
+            )
+        )
+        out_text = json.dumps(result, indent=2, default=str)
+        print(out_text if out is None else f"written to {out}")
+        return
+
     from dispatch.sim import SimConfig, run_simulation
 
     _logging()

@@ -51,27 +51,51 @@ F64 = NDArray[np.float64]
 
 #: Relative EMS demand by hour of day (local time), mean 1.
 _RAW_DAY = (
-    0.75, 0.65, 0.58, 0.52, 0.48, 0.48, 0.55, 0.70, 0.90, 1.10, 1.20, 1.25,
-    1.25, 1.22, 1.20, 1.18, 1.18, 1.17, 1.15, 1.10, 1.05, 0.98, 0.90, 0.82,
+    0.75,
+    0.65,
+    0.58,
+    0.52,
+    0.48,
+    0.48,
+    0.55,
+    0.70,
+    0.90,
+    1.10,
+    1.20,
+    1.25,
+    1.25,
+    1.22,
+    1.20,
+    1.18,
+    1.18,
+    1.17,
+    1.15,
+    1.10,
+    1.05,
+    0.98,
+    0.90,
+    0.82,
 )
 EMS_DAY: tuple[float, ...] = tuple(v * 24 / sum(_RAW_DAY) for v in _RAW_DAY)
 
 DEFAULT_MIX: Mapping[int, float] = MappingProxyType({1: 0.15, 2: 0.30, 3: 0.35, 4: 0.20})
 
 #: Demand weight per metre of road, by OSM highway class.
-ROAD_CLASS_WEIGHT: Mapping[str, float] = MappingProxyType({
-    "residential": 1.0,
-    "living_street": 1.0,
-    "pedestrian": 0.8,
-    "tertiary": 0.8,
-    "unclassified": 0.6,
-    "secondary": 0.6,
-    "primary": 0.5,
-    "road": 0.5,
-    "service": 0.3,
-    "trunk": 0.1,
-    "motorway": 0.03,
-})
+ROAD_CLASS_WEIGHT: Mapping[str, float] = MappingProxyType(
+    {
+        "residential": 1.0,
+        "living_street": 1.0,
+        "pedestrian": 0.8,
+        "tertiary": 0.8,
+        "unclassified": 0.6,
+        "secondary": 0.6,
+        "primary": 0.5,
+        "road": 0.5,
+        "service": 0.3,
+        "trunk": 0.1,
+        "motorway": 0.03,
+    }
+)
 _LINK_WEIGHT = 0.03
 _ADDRESS_WEIGHT_M = 30.0  # one address (building) weighs like 30 m of residential street
 
@@ -125,13 +149,10 @@ class DensityMap:
         x0, y0 = g.node_lon[s], g.node_lat[s]
         x1, y1 = g.node_lon[t], g.node_lat[t]
         length = g.edge_length_m[edges]
-        highway = np.array(
-            [_class_weight(h, class_weight) for h in g.highways], dtype=np.float64
-        )
+        highway = np.array([_class_weight(h, class_weight) for h in g.highways], dtype=np.float64)
         w = length * highway[g.edge_highway[edges]]
-        addresses = [
-            e for e in network.geocoder.entries if e.get("kind") == "address"  # type: ignore[attr-defined]
-        ]
+        entries = network.geocoder.entries  # type: ignore[attr-defined]
+        addresses = [e for e in entries if e.get("kind") == "address"]
         ax = np.array([float(e["lon"]) for e in addresses], dtype=np.float64)
         ay = np.array([float(e["lat"]) for e in addresses], dtype=np.float64)
         x0, y0 = np.concatenate([x0, ax]), np.concatenate([y0, ay])
@@ -206,9 +227,7 @@ class SyntheticDemand:
         levels = sorted(self.priority_mix)
         shares = np.array([self.priority_mix[p] for p in levels])
         prios = rng.choice(levels, size=len(times), p=shares / shares.sum())
-        return [
-            CallSpec(t, loc, int(p)) for t, loc, p in zip(times, places, prios, strict=True)
-        ]
+        return [CallSpec(t, loc, int(p)) for t, loc, p in zip(times, places, prios, strict=True)]
 
 
 def _parse_time(text: str) -> datetime:
@@ -251,7 +270,6 @@ def load_calls_csv(path: Path | str, *, warmup_s: float = 0.0) -> tuple[datetime
     first = rows[0][0]
     start = datetime(first.year, first.month, first.day, tzinfo=UTC) - timedelta(seconds=warmup_s)
     calls = [
-        CallSpec((when - start).total_seconds(), loc, prio, real)
-        for when, loc, prio, real in rows
+        CallSpec((when - start).total_seconds(), loc, prio, real) for when, loc, prio, real in rows
     ]
     return start, calls

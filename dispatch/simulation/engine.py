@@ -237,13 +237,17 @@ class Simulation:
 
     async def _report(self, crew: Crew, where: Location) -> None:
         await handlers.report_position(
-            cmd.ReportPosition(actor=f"crew:{crew.call_sign}", unit_id=crew.unit_id, location=where),
+            cmd.ReportPosition(
+                actor=f"crew:{crew.call_sign}", unit_id=crew.unit_id, location=where
+            ),
             self.deps,
         )
 
     async def _status(self, crew: Crew, status: UnitStatus) -> None:
         await handlers.change_unit_status(
-            cmd.ChangeUnitStatus(actor=f"crew:{crew.call_sign}", unit_id=crew.unit_id, status=status),
+            cmd.ChangeUnitStatus(
+                actor=f"crew:{crew.call_sign}", unit_id=crew.unit_id, status=status
+            ),
             self.deps,
         )
 
@@ -255,9 +259,7 @@ class Simulation:
         if not pending:
             return False
         started = time.perf_counter()
-        decisions = self.policy.choose(
-            pending, self._snapshot(), self.travel.eta, self.clock.now()
-        )
+        decisions = self.policy.choose(pending, self._snapshot(), self.travel.eta, self.clock.now())
         self.solve_s.append(time.perf_counter() - started)
         applied = 0
         for decision in decisions:
@@ -345,7 +347,10 @@ class Simulation:
             crew.busy_since = None
         self._drive_home(crew)
         await self._dispatch_round()
-        if self.moveup is not None and self.store.units[crew.unit_id].status is UnitStatus.AVAILABLE:
+        if (
+            self.moveup is not None
+            and self.store.units[crew.unit_id].status is UnitStatus.AVAILABLE
+        ):
             await self._move_up()
 
     # -- events -----------------------------------------------------------------------

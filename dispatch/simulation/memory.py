@@ -233,9 +233,7 @@ class MemoryUnitOfWork:
 
 def _payload(event: Any) -> dict[str, Any]:
     data = {
-        f.name: getattr(event, f.name)
-        for f in dataclasses.fields(event)
-        if f.name != "occurred_at"
+        f.name: getattr(event, f.name) for f in dataclasses.fields(event) if f.name != "occurred_at"
     }
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
 
@@ -307,9 +305,7 @@ class _Calls:
     async def from_number(self, number: str, since: datetime) -> list[tuple[int, datetime]]:
         rows = [*self._uow.store.calls, *self._uow._calls]
         return [
-            (r["incident_id"], r["at"])
-            for r in rows
-            if r["number"] == number and r["at"] >= since
+            (r["incident_id"], r["at"]) for r in rows if r["number"] == number and r["at"] >= since
         ]
 
 
@@ -397,7 +393,7 @@ class TravelRoads:
 
     def etas(self, origins: Sequence[Location], destination: Location) -> list[RoadEta | None]:
         out: list[RoadEta | None] = []
-        for o, t in zip(origins, self._times(origins, destination), strict=True):
+        for _o, t in zip(origins, self._times(origins, destination), strict=True):
             out.append(None if t == float("inf") else RoadEta(float(t), float(t) * self._speed))
         return out
 

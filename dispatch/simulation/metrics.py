@@ -22,9 +22,7 @@ def _r(x: float | None, digits: int = 1) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), digits)
 
 
-def response_stats(
-    values: Sequence[float | None], target_s: float | None
-) -> dict[str, Any]:
+def response_stats(values: Sequence[float | None], target_s: float | None) -> dict[str, Any]:
     """Mean, median, p90 and share within target of response times (None = never reached)."""
     reached = np.array([v for v in values if v is not None], dtype=np.float64)
     total = len(values)
@@ -53,7 +51,10 @@ def busy_fraction(
 
 
 def hourly_utilisation(
-    intervals: Sequence[tuple[float, float]], units: int, start: float, end: float,
+    intervals: Sequence[tuple[float, float]],
+    units: int,
+    start: float,
+    end: float,
     bin_s: float = 3600.0,
 ) -> list[float]:
     edges = np.arange(start, end, bin_s)

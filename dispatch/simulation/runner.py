@@ -132,7 +132,9 @@ def load_network(map_path: Path | str, cache_dir: Path | str) -> Any:
     return RoadNetwork.load(target)
 
 
-def _sites(path: Path | str | None) -> tuple[list[tuple[str, Location]], list[tuple[str, Location]]]:
+def _sites(
+    path: Path | str | None,
+) -> tuple[list[tuple[str, Location]], list[tuple[str, Location]]]:
     """Optional JSON ``{"stations": [{"name", "location": [lon, lat]}], "hospitals": [...]}``."""
     if path is None:
         return [], []
@@ -182,8 +184,10 @@ class World:
             station_sites=stations,
             hospital_sites=hospitals,
         )
-        for site in [*scenario.stations, *scenario.hospitals]:
-            eta.search(site.location, pin=True)
+        for place in [s.location for s in scenario.stations] + [
+            h.location for h in scenario.hospitals
+        ]:
+            eta.search(place, pin=True)
         zone_times = NetworkZoneTimes(network, scenario.zones, speed_factor=config.speed_factor)
         coverage = CoverageModel(
             scenario.zones,
@@ -191,8 +195,9 @@ class World:
             zone_times,
             threshold_s=coverage_threshold(config),
         )
-        return cls(RoadTravel(eta), density, scenario, coverage, config,
-                   time.perf_counter() - started)
+        return cls(
+            RoadTravel(eta), density, scenario, coverage, config, time.perf_counter() - started
+        )
 
     @classmethod
     def build(cls, config: SimulationConfig) -> World:
@@ -215,9 +220,7 @@ def call_stream(world: World, seed: int) -> tuple[datetime, list[tuple[CallSpec,
         start, specs = load_calls_csv(config.calls_csv, warmup_s=config.warmup_s)
     else:
         start = config.start - timedelta(seconds=config.warmup_s)
-        demand = SyntheticDemand(
-            world.density, config.call_rate, priority_mix=config.priority_mix
-        )
+        demand = SyntheticDemand(world.density, config.call_rate, priority_mix=config.priority_mix)
         specs = demand.generate(rng_demand, start, config.warmup_s + config.duration_s)
     return start, [(s, draw(config.service, s.priority, rng_service)) for s in specs]
 

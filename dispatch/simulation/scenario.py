@@ -64,9 +64,7 @@ class Scenario:
 
 def _xy(points: Sequence[Location]) -> F64:
     lat0 = math.radians(sum(p.lat for p in points) / len(points))
-    out: F64 = np.array(
-        [[p.lon * 111_195.0 * math.cos(lat0), p.lat * 111_195.0] for p in points]
-    )
+    out: F64 = np.array([[p.lon * 111_195.0 * math.cos(lat0), p.lat * 111_195.0] for p in points])
     return out
 
 
@@ -124,7 +122,9 @@ def build_scenario(
     if not site_list:
         count = stations or max(1, math.ceil(units / 2))
         centres, _ = kmeans(xy, count, rng)
-        site_list = [(f"Station S{i + 1:02d}", points[j]) for i, j in enumerate(_medoids(xy, centres))]
+        site_list = [
+            (f"Station S{i + 1:02d}", points[j]) for i, j in enumerate(_medoids(xy, centres))
+        ]
         notes.append(f"{len(site_list)} stations sited at demand k-means centres (no map stations)")
     station_objs = [
         Station(i + 1, name, loc, station_capacity) for i, (name, loc) in enumerate(site_list)
@@ -134,10 +134,10 @@ def build_scenario(
     if not hosp_list:
         count = hospitals or max(1, min(8, units // 10))
         centres, _ = kmeans(xy, count, rng)
-        hosp_list = [
-            (f"Hospital H{i + 1}", points[j]) for i, j in enumerate(_medoids(xy, centres))
-        ]
-        notes.append(f"{len(hosp_list)} hospitals sited at demand k-means centres (none on the map)")
+        hosp_list = [(f"Hospital H{i + 1}", points[j]) for i, j in enumerate(_medoids(xy, centres))]
+        notes.append(
+            f"{len(hosp_list)} hospitals sited at demand k-means centres (none on the map)"
+        )
     hospital_objs = [Hospital(i + 1, name, loc) for i, (name, loc) in enumerate(hosp_list)]
 
     # Demand nearest to each station decides its share of the fleet.
@@ -145,8 +145,10 @@ def build_scenario(
     pxy = _xy([s.location for s in station_objs] + points)[len(station_objs) :]
     nearest = np.argmin(((pxy[:, None, :] - sxy[None, :, :]) ** 2).sum(axis=2), axis=1)
     share = np.bincount(nearest, minlength=len(station_objs)) / len(points)
-    counts = np.ones(len(station_objs), dtype=np.int64) if units >= len(station_objs) else (
-        np.zeros(len(station_objs), dtype=np.int64)
+    counts = (
+        np.ones(len(station_objs), dtype=np.int64)
+        if units >= len(station_objs)
+        else (np.zeros(len(station_objs), dtype=np.int64))
     )
     remaining = units - int(counts.sum())
     ideal = share * units - counts

@@ -79,8 +79,9 @@ class Distribution:
         return max(0.0, float(value))
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.a:g}" + (f",{self.b:g}" if self.kind in
-                                             ("uniform", "lognormal", "gamma") else "")
+        return f"{self.kind}:{self.a:g}" + (
+            f",{self.b:g}" if self.kind in ("uniform", "lognormal", "gamma") else ""
+        )
 
 
 def _d(spec: str) -> Distribution:

@@ -30,7 +30,8 @@ class Trip(Protocol):
 
 
 class TravelModel(Protocol):
-    eta: EtaProvider
+    @property
+    def eta(self) -> EtaProvider: ...
 
     def trip(self, origin: Location, destination: Location) -> Trip: ...
 
@@ -80,7 +81,7 @@ class RoadTrip:
         try:
             pieces = self.travel.leg(self.origin, self.destination)
         except (NoRouteError, OffRoadError):
-            pieces = []
+            pieces = ()
         g = self.travel.network.graph
         tt = self.travel.network.engine.travel_time_s
         total = sum((b - a) * float(tt[e]) for e, a, b in pieces) or 1.0
