@@ -13,7 +13,9 @@ from dispatch.bus.redis import RedisEventBus
 from dispatch.clock import SystemClock
 from dispatch.config import Settings
 from dispatch.hub.hub import Hub
+from dispatch.policies.roadeta import NetworkEta
 from dispatch.roadnet import GeocoderAdapter, RoadsAdapter
+from dispatch.services.advice import Advisor
 from dispatch.services.handlers import Deps
 from dispatch.services.ports import EventRecord
 from dispatch.store import views
@@ -31,6 +33,7 @@ class Container:
     deps: Deps
     hub: Hub
     positions: PositionWriter
+    advisor: Advisor
 
     _roads_geojson: bytes | None = None
 
@@ -45,6 +48,7 @@ class Container:
     async def aclose(self) -> None:
         await self.hub.stop()
         await self.positions.stop()
+        self.advisor.guard.close()
         await self.bus.aclose()
         await self.engine.dispose()
 
@@ -90,4 +94,5 @@ async def bootstrap(settings: Settings) -> Container:
         position_pushes_per_s=settings.position_pushes_per_s,
     )
     await hub.start()
-    return Container(settings, engine, bus, network, deps, hub, positions)
+    advisor = Advisor(NetworkEta(network))
+    return Container(settings, engine, bus, network, deps, hub, positions, advisor)

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dispatch.domain.geo import Location
-from dispatch.domain.model import Capability, UnitStatus, required_capabilities
+from dispatch.domain.model import DISPATCHABLE, Capability, UnitStatus, required_capabilities
 
 F64 = NDArray[np.float64]
 
@@ -66,7 +66,7 @@ class UnitState:
 
     @property
     def available(self) -> bool:
-        return self.status is UnitStatus.AVAILABLE and self.position is not None
+        return self.status in DISPATCHABLE and self.position is not None
 
     @property
     def divertible(self) -> bool:

@@ -121,3 +121,32 @@ async def test_coverage_layer_from_available_units(
         422,
         "validation-error",
     )
+
+
+async def test_optimiser_advice_for_pending_calls_next_to_the_closest_unit(
+    http: httpx.AsyncClient, reset_fleet: None
+) -> None:
+    dispatcher = await login(http, "dispatcher")
+    made = []
+    for spot, priority in ((19, 1), (20, 3)):
+        r = await http.post(
+            "/api/v1/incidents",
+            headers=dispatcher,
+            json={
+                "location": await a_point_on_a_road(http, spot),
+                "complaint": "test",
+                "priority": priority,
+            },
+        )
+        made.append(r.json())
+    r = await http.get("/api/v1/advice", headers=dispatcher)
+    assert r.status_code == 200, r.text
+    plan = {d["incident_id"]: d for d in r.json()["decisions"]}
+    assert {i["id"] for i in made} <= set(plan)
+    units = {u["id"]: u for u in (await http.get("/api/v1/units", headers=dispatcher)).json()}
+    p1 = plan[made[0]["id"]]
+    assert units[p1["unit_id"]]["capability"] == "ALS", "priority 1 gets ALS"
+    assert p1["eta_s"] >= 0 and p1["closest"]["eta_s"] <= p1["eta_s"] + 1e-6
+    assert len({d["unit_id"] for d in plan.values()}) == len(plan), "one unit per call"
+    crew = await login(http, "crew-a01")
+    assert_problem(await http.get("/api/v1/advice", headers=crew), 403, "forbidden")

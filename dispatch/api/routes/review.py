@@ -184,3 +184,14 @@ async def config(_: AnyUser, container: ContainerDep) -> dict[str, Any]:
         "position_interval_s": settings.expected_position_interval_s,
         "stale_after_s": 3 * settings.expected_position_interval_s,
     }
+
+
+@router.get("/advice", tags=["advice"])
+async def advice(
+    _: Annotated[Any, require(Role.DISPATCHER, Role.SUPERVISOR)],
+    deps: ServiceDeps,
+    container: ContainerDep,
+) -> dict[str, Any]:
+    """The optimiser's joint plan for every pending call, each next to the closest unit, with
+    why; it falls back to closest-idle when the solver fails or runs over its time limit."""
+    return {"decisions": await container.advisor.advise(deps)}

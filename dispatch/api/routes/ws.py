@@ -39,8 +39,12 @@ class Sender:
         self._lock = asyncio.Lock()
 
     async def __call__(self, message: dict[str, Any]) -> None:
+        await self.text(json.dumps(message, separators=(",", ":")))
+
+    async def text(self, encoded: str) -> None:
+        """Send a message already encoded (a positions push is encoded once for all sockets)."""
         async with self._lock:
-            await self._ws.send_text(json.dumps(message, separators=(",", ":")))
+            await self._ws.send_text(encoded)
 
 
 @router.websocket("/ws/console")
@@ -102,7 +106,7 @@ async def _pump(conn: Connection, send: Sender, ws: WebSocket) -> None:
             await ws.close(code=4000, reason="resync")
             return
         if isinstance(item, Positions):
-            await send(item.message)
+            await send.text(item.text or json.dumps(item.message, separators=(",", ":")))
             continue
         if item.seq <= conn.last_seq:
             continue
