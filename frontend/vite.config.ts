@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig, type Plugin } from "vite";
 
-// Two pages: the dispatcher console (index.html -> dist/index.html, served at "/") and the crew
+// Three pages: the dispatcher console (index.html -> dist/index.html, served at "/"), the crew
 // app (crew/index.html -> dist/crew/index.html, served at "/crew/"; FastAPI's StaticFiles(html=True)
-// redirects "/crew" there). Shared code lands in common chunks under "/assets/".
+// redirects "/crew" there) and the supervisors' incident review (review/index.html -> "/review/"). Shared code lands in common chunks under "/assets/".
 // `npm run dev` proxies the API and WebSocket to a local backend.
 const backend = process.env.GOLDENHOUR_BACKEND ?? "http://127.0.0.1:8000";
 const root = fileURLToPath(new URL(".", import.meta.url));
@@ -66,6 +66,7 @@ export default defineConfig({
       input: {
         console: `${root}index.html`,
         crew: `${root}crew/index.html`,
+        review: `${root}review/index.html`,
       },
       output: {
         // Serve MapLibre's worker module as .js so any static server sends a JavaScript MIME type.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,6 +27,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.container = await bootstrap(settings)
+        # The map, geocoder and caches are long-lived: keep them out of every GC pass, which
+        # otherwise shows up as 100-200 ms pauses in the p99 of a busy server.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

@@ -39,14 +39,31 @@ class RedisEventBus:
             url, socket_timeout=1.0, socket_connect_timeout=1.0, health_check_interval=10
         )
         self._down_until = 0.0
+        self._positions_out: list[dict[str, Any]] = []
+        self._flushes: set[asyncio.Task[None]] = set()
 
     async def publish(self, records: Sequence[EventRecord]) -> None:
         """Best effort: a failure is logged, never raised: the events are already committed."""
         await self._send([(self.channel, encode(r)) for r in records])
 
     async def publish_positions(self, units: Sequence[dict[str, Any]]) -> None:
-        if units:
-            await self._send([(self.positions_channel, json.dumps(list(units)))])
+        """Coalesced: positions offered in one turn of the event loop go out as one message.
+
+        A group commit of GPS fixes answers hundreds of requests at once; publishing each of
+        them separately was a Redis round trip per fix. Returns without waiting for the send.
+        """
+        if not units:
+            return
+        if not self._positions_out:
+            task = asyncio.get_running_loop().create_task(self._flush_positions())
+            self._flushes.add(task)
+            task.add_done_callback(self._flushes.discard)
+        self._positions_out.extend(units)
+
+    async def _flush_positions(self) -> None:
+        await asyncio.sleep(0)  # let the other requests answered in this turn add theirs
+        units, self._positions_out = self._positions_out, []
+        await self._send([(self.positions_channel, json.dumps(units))])
 
     async def _send(self, messages: list[tuple[str, str]]) -> None:
         if not messages or time.monotonic() < self._down_until:
@@ -103,4 +120,6 @@ class RedisEventBus:
             return False
 
     async def aclose(self) -> None:
+        for task in list(self._flushes):
+            task.cancel()
         await self._redis.aclose()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -39,9 +40,14 @@ RESYNC = Resync()
 
 @dataclass(frozen=True, slots=True)
 class Positions:
-    """A coalesced batch of unit positions for consoles (no sequence number: latest wins)."""
+    """A coalesced batch of unit positions for consoles (no sequence number: latest wins).
+
+    ``text`` is the message JSON-encoded once for all consoles, not once per socket (100
+    consoles x 10 pushes a second x the whole moving fleet adds up).
+    """
 
     message: dict[str, Any]
+    text: str = ""
 
 
 @dataclass(eq=False)
@@ -179,8 +185,11 @@ class Hub:
             if not self._pending_positions:
                 continue
             units, self._pending_positions = list(self._pending_positions.values()), {}
-            batch = Positions(
-                {"type": "positions", "server_time": datetime.now(UTC).isoformat(), "units": units}
-            )
+            message = {
+                "type": "positions",
+                "server_time": datetime.now(UTC).isoformat(),
+                "units": units,
+            }
+            batch = Positions(message, json.dumps(message, separators=(",", ":")))
             for conn in self._connections:
                 conn.offer(batch)

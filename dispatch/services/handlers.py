@@ -26,6 +26,7 @@ from dispatch.domain.errors import (
     InvalidLocation,
     InvalidTriage,
     NotFound,
+    UnitNotAvailable,
 )
 from dispatch.domain.events import HospitalStatusChanged
 from dispatch.domain.geo import Location
@@ -209,9 +210,13 @@ async def assign_unit(c: cmd.AssignUnit, deps: Deps) -> Dispatched:
     Locks are always taken incident first, then unit, in every handler, so they cannot deadlock.
     """
     async with deps.new_uow() as uow:
+        peek = await uow.units.get(c.unit_id)
+        if peek.status not in model.DISPATCHABLE:
+            # Fail fast without queueing on the row lock: someone else already has it.
+            raise UnitNotAvailable(f"Unit {peek.call_sign} is {peek.status.value}, not available")
+        order_id = await uow.assignments.next_id()
         incident = await uow.incidents.get(c.incident_id, lock=True)
         unit = await uow.units.get(c.unit_id, lock=True)
-        order_id = await uow.assignments.next_id()
         model.assign(unit, incident, order_id=order_id, at=deps.clock.now())
         route = await _record_order(uow, deps, c.actor, order_id, unit, incident)
         await _commit(uow, c.actor, deps)

@@ -44,11 +44,15 @@ _BATCH_SQL = text(
     ), latest AS (
         SELECT DISTINCT ON (unit_id) unit_id, lon, lat, reported_at
         FROM incoming ORDER BY unit_id, reported_at DESC
+    ), locked AS (
+        -- Lock in id order: two app processes writing overlapping batches cannot deadlock.
+        SELECT id FROM units WHERE id IN (SELECT unit_id FROM latest) ORDER BY id FOR UPDATE
     )
     UPDATE units AS u
     SET position = ST_SetSRID(ST_MakePoint(l.lon, l.lat), 4326), position_at = l.reported_at
     FROM latest AS l
-    WHERE u.id = l.unit_id AND (u.position_at IS NULL OR u.position_at < l.reported_at)
+    WHERE u.id = l.unit_id AND u.id IN (SELECT id FROM locked)
+      AND (u.position_at IS NULL OR u.position_at < l.reported_at)
     RETURNING u.id
     """
 )

@@ -14,6 +14,12 @@ import type {
   Recommendation,
   Session,
   Unit,
+  ConsoleConfig,
+  Coverage,
+  Kpis,
+  ReviewFilter,
+  Timeline,
+  Tracks,
 } from "./types";
 
 export const API_BASE = "/api/v1";
@@ -159,6 +165,65 @@ export const ackOrder = (unitId: number, orderId: number) =>
   request<AckResult>("POST", `/units/${unitId}/orders/${orderId}/ack`);
 export const geocode = (q: string, limit = 5) =>
   request<GeocodeCandidate[]>("GET", `/geocode?q=${encodeURIComponent(q)}&limit=${limit}`);
+
+// ---- issue 6: config, coverage, incident actions, review ----
+
+export const config = () => request<ConsoleConfig>("GET", "/config");
+export const coverage = (minutes: number[] = [8, 12]) =>
+  request<Coverage>("GET", `/coverage?${minutes.map((m) => `minutes=${m}`).join("&")}`);
+export const cancelIncident = (incidentId: number, reason: string) =>
+  request<Incident>("POST", `/incidents/${incidentId}/cancel`, { reason });
+export const addNote = (incidentId: number, text: string) =>
+  request<{ incident_id: number; author: string; text: string }>("POST", `/incidents/${incidentId}/notes`, { text });
+export const divert = (unitId: number, toIncidentId: number, reason: string) =>
+  request<Assignment>("POST", `/units/${unitId}/divert`, { to_incident_id: toIncidentId, reason });
+export const reassign = (incidentId: number, fromUnitId: number, toUnitId: number, reason: string) =>
+  request<Assignment>("POST", `/incidents/${incidentId}/reassign`, { from_unit_id: fromUnitId, to_unit_id: toUnitId, reason });
+export const timeline = (incidentId: number) => request<Timeline>("GET", `/incidents/${incidentId}/timeline`);
+export const tracks = (incidentId: number) => request<Tracks>("GET", `/incidents/${incidentId}/tracks`);
+
+/** Query string of a review filter (repeated `priority` / `status` parameters). */
+export function reviewQuery(f: ReviewFilter, kind: "search" | "kpis" | "csv"): string {
+  const q = new URLSearchParams();
+  if (f.from) q.set("from", f.from);
+  if (f.to) q.set("to", f.to);
+  if (f.bbox) q.set("bbox", f.bbox.map((v) => v.toFixed(6)).join(","));
+  if (kind !== "kpis") {
+    for (const p of f.priorities ?? []) q.append("priority", String(p));
+    for (const s of f.statuses ?? []) q.append("status", s);
+  }
+  if (kind === "kpis" && f.area) q.set("area", f.area);
+  if (kind === "search" && f.limit) q.set("limit", String(f.limit));
+  const text = q.toString();
+  return text ? `?${text}` : "";
+}
+
+export const reviewIncidents = (f: ReviewFilter) => request<Incident[]>("GET", `/review/incidents${reviewQuery(f, "search")}`);
+export const reviewKpis = (f: ReviewFilter) => request<Kpis>("GET", `/review/kpis${reviewQuery(f, "kpis")}`);
+
+/** The CSV export as a Blob (fetched with the bearer token, so it cannot be a plain link). */
+export async function reviewCsv(f: ReviewFilter): Promise<Blob> {
+  const headers: Record<string, string> = { Accept: "text/csv, application/problem+json" };
+  const tok = token();
+  if (tok) headers["Authorization"] = `Bearer ${tok}`;
+  let res: Response;
+  try {
+    res = await fetch(`${API_BASE}/review/incidents.csv${reviewQuery(f, "csv")}`, { headers, cache: "no-store" });
+  } catch (e) {
+    throw new ApiError(0, { title: "Network error", detail: e instanceof Error ? e.message : String(e) });
+  }
+  if (!res.ok) {
+    let problem: Problem = { status: res.status, title: res.statusText };
+    try {
+      problem = (await res.json()) as Problem;
+    } catch {
+      /* not JSON */
+    }
+    if (res.status === 401 && tok) onUnauthorized();
+    throw new ApiError(res.status, problem);
+  }
+  return res.blob();
+}
 
 function socketUrl(path: string, params: URLSearchParams): string {
   const proto = window.location.protocol === "https:" ? "wss:" : "ws:";

@@ -157,6 +157,8 @@ export class BaseMap {
       center: [0, 0],
       zoom: 1,
       attributionControl: false,
+      // No symbol fade-in: every fade frame is a full repaint, and markers here are data, not decoration.
+      fadeDuration: 0,
       dragRotate: false,
       pitchWithRotate: false,
       maxPitch: 0,

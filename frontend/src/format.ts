@@ -34,3 +34,16 @@ export function km(metres: number): string {
 export function lonLat(p: [number, number]): string {
   return `${p[0].toFixed(5)},${p[1].toFixed(5)}`;
 }
+
+/** Local date and time as YYYY-MM-DD HH:MM:SS (24-hour). */
+export function dateTime(iso: string | null | Date): string {
+  if (!iso) return "";
+  const d = iso instanceof Date ? iso : new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock(d)}`;
+}
+
+/** A Date as the value of an <input type="datetime-local"> (local time, minutes). */
+export function toLocalInput(d: Date): string {
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}

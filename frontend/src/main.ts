@@ -8,15 +8,18 @@ import { langToggle } from "./langtoggle";
 import { DispatchMap } from "./map";
 import { mountP1Alert } from "./panels/alert";
 import { mountHeader, type Header } from "./panels/header";
+import { mountCoverage } from "./panels/coverage";
+import { dialogOpen } from "./panels/dialog";
 import { mountHelp } from "./panels/help";
 import { mountIncidents } from "./panels/incidents";
 import { mountLogin } from "./panels/login";
 import { mountMessage, showError, showMessage } from "./panels/message";
 import { mountNewCall } from "./panels/newcall";
+import { mountQueue } from "./panels/queue";
 import { mountRecommendations } from "./panels/recommendations";
 import { mountUnits } from "./panels/units";
 import { installShortcuts } from "./shortcuts";
-import { isMuted, setMuted, unlockAudio } from "./sound";
+import { beep, isMuted, setMuted, unlockAudio } from "./sound";
 import { store } from "./state";
 import type { Assignment, LonLat, Session, Unit } from "./types";
 import { ConsoleSocket } from "./ws";
@@ -75,6 +78,17 @@ function startConsole(session: Session): void {
   ui.header.setUser(`${session.username} · ${S.roles[session.role] ?? session.role}`);
   ui.map.resize();
   ui.socket.start();
+  loadConfig();
+}
+
+/** Response targets and alert thresholds; retried until the server answers. */
+function loadConfig(attempt = 0): void {
+  api
+    .config()
+    .then((c) => store.setConfig(c))
+    .catch(() => {
+      if (api.loadSession()) window.setTimeout(() => loadConfig(attempt + 1), Math.min(30_000, 2000 * 2 ** attempt));
+    });
 }
 
 function buildConsole(): Console {
@@ -113,6 +127,7 @@ function buildConsole(): Console {
     },
     located: (loc: LonLat) => map.flyTo(loc, 15),
   });
+  const queue = mountQueue(byId("panel-queue"), selectIncident);
   const incidents = mountIncidents(byId("panel-incidents"), selectIncident);
   const recs = mountRecommendations(byId("panel-recs"), {
     assigned: (a: Assignment) => {
@@ -123,12 +138,49 @@ function buildConsole(): Console {
     preview: (route) => map.setPreview(route),
   });
   const units = mountUnits(byId("panel-units"), focusUnit);
+  const coverage = mountCoverage(byId("map-overlay"), map);
 
-  // Map follows the store.
+  // Map follows the store. Positions-only changes redraw the unit layer (one setData per frame)
+  // and move the few HTML labels; the tables do not re-render for them.
+  const flags = { isStale: (u: Unit) => store.isStale(u), isUnacked: (u: Unit) => store.isUnacked(u) };
+  const emphasis = () => new Set(store.selectedIncidentId !== null ? (store.incidents.get(store.selectedIncidentId)?.unit_ids ?? []) : []);
+  // Every unit layer update repaints the whole map canvas (costly without a GPU), so updates are
+  // spaced: GPS-only changes at most every POSITIONS_MIN_MS (units report about once a second, so
+  // nothing is lost), status changes at most every STATUS_MIN_MS; a selection draws at once. The
+  // tables follow the store immediately.
+  const POSITIONS_MIN_MS = 1000;
+  const STATUS_MIN_MS = 300;
+  let drawnAt = 0;
+  let deferred: number | undefined;
+  let dueAt = Infinity;
+  let fullPending = false;
+  const moved = new Set<number>();
+  const drawUnits = () => {
+    window.clearTimeout(deferred);
+    deferred = undefined;
+    dueAt = Infinity;
+    drawnAt = performance.now();
+    map.syncUnits(store.units.values(), flags, emphasis(), fullPending ? null : moved);
+    if (store.routes.size > 0) map.setRoutes(store.routes.values(), store.units);
+    fullPending = false;
+    moved.clear();
+  };
+  const scheduleUnits = (minGapMs: number) => {
+    const due = drawnAt + minGapMs;
+    if (due <= performance.now()) return drawUnits();
+    if (due >= dueAt) return;
+    window.clearTimeout(deferred);
+    dueAt = due;
+    deferred = window.setTimeout(drawUnits, due - performance.now());
+  };
   store.subscribe((changes) => {
-    if (changes.has("units")) map.syncUnits(store.units.values());
+    for (const id of store.moved) moved.add(id);
+    if (changes.has("units") || changes.has("incidents") || changes.has("selection") || changes.has("config")) fullPending = true;
+    if (changes.has("selection") || changes.has("config")) drawUnits();
+    else if (changes.has("units") || changes.has("incidents")) scheduleUnits(STATUS_MIN_MS);
+    else if (changes.has("positions")) scheduleUnits(POSITIONS_MIN_MS);
+    if (changes.has("routes")) map.setRoutes(store.routes.values(), store.units);
     if (changes.has("incidents") || changes.has("selection")) map.syncIncidents(store.incidents.values(), store.selectedIncidentId);
-    if (changes.has("routes") || (changes.has("units") && store.routes.size > 0)) map.setRoutes(store.routes.values(), store.units);
     if (changes.has("callLocation")) map.setCallPin(store.callLocation);
   });
 
@@ -141,26 +193,28 @@ function buildConsole(): Console {
       if (u) syncRoute(u, fetched);
     }
     if (store.selectedIncidentId !== null) recs.scheduleReload(1500);
+    coverage.unitsChanged();
   });
 
   const socket = new ConsoleSocket({
     snapshot: (msg) => {
+      store.setServerTime(msg.server_time);
       store.reset(msg.units, msg.incidents);
       store.flush();
     },
     event: (msg) => {
+      const orderId = msg.data["order_id"];
+      if (msg.name === "UnitAssigned" && typeof orderId === "number") store.orderTimes.set(orderId, Date.parse(msg.occurred_at));
       if (msg.data.unit) store.upsertUnit(msg.data.unit);
       if (msg.data.incident) store.upsertIncident(msg.data.incident);
       if (msg.name === "CallReceived" && msg.data.incident?.priority === 1) p1.show(msg.data.incident);
+      recs.detail.event(msg);
     },
     positions: (msg) => {
-      // Telemetry outside the event stream: apply a position only if it is newer than the one shown.
-      for (const p of msg.units) {
-        const u = store.units.get(p.id);
-        if (!u || !p.position) continue;
-        if (u.position_at && p.position_at && Date.parse(p.position_at) <= Date.parse(u.position_at)) continue;
-        store.upsertUnit({ ...u, position: p.position, position_at: p.position_at });
-      }
+      // Telemetry outside the event stream: apply a position only if it is newer than the one shown
+      // (store.applyPositions); the map redraws once per animation frame.
+      store.setServerTime(msg.server_time);
+      store.applyPositions(msg.units);
     },
     state: (s) => header.setConnection(s),
     error: (detail) => showMessage(t("wsError", { detail }), "error"),
@@ -196,13 +250,36 @@ function buildConsole(): Console {
       help: () => help.open(),
       toggleMute: () => setMuted(!isMuted()),
     },
-    () => !consoleRoot.hidden && !help.isOpen,
+    () => !consoleRoot.hidden && !help.isOpen && !dialogOpen(),
   );
 
+  // Once a second: clocks, countdowns, time in status, stale / not-acknowledged flags. When the set
+  // of flagged units changes, the map redraws them; a newly unacknowledged order sounds the alert.
+  let flagKey = "";
   window.setInterval(() => {
     header.tick();
+    queue.tick();
     incidents.tick();
     units.tick();
+    const now = store.serverNow();
+    let key = "";
+    for (const u of store.units.values()) {
+      if (store.isStale(u, now)) key += `s${u.id},`;
+      if (store.isUnacked(u, now)) key += `u${u.id},`;
+    }
+    if (key !== flagKey) {
+      flagKey = key;
+      map.syncUnits(store.units.values(), flags, emphasis(), null);
+    }
+    const unacked = units.takeNewUnacked();
+    if (unacked.length > 0) {
+      // Same tone machinery as the P1 alert (silent when muted); the board records what happened.
+      const played = beep([[660, 200], [660, 200], [990, 300]]);
+      const board = byId("panel-units");
+      board.dataset["unackedAlerts"] = String(Number(board.dataset["unackedAlerts"] ?? "0") + 1);
+      board.dataset["alertSound"] = String(played);
+      board.title = t("unackedAlert", { units: unacked.map((u) => u.call_sign).join(", ") });
+    }
   }, 1000);
 
   return { header, map, socket, reloadRecs: recs.reload, scheduleRecs: recs.scheduleReload };

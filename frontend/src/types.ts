@@ -18,7 +18,11 @@ export type IncidentStatus =
   | "on_scene"
   | "transporting"
   | "at_hospital"
-  | "closed";
+  | "closed"
+  | "cancelled";
+
+/** Final incident statuses: the incident leaves the open list. */
+export const FINAL_STATUSES: ReadonlySet<string> = new Set(["closed", "cancelled"]);
 
 export interface Unit {
   id: number;
@@ -30,6 +34,9 @@ export interface Unit {
   position_at: string | null;
   station_id: number | null;
   incident_id: number | null;
+  /** The current dispatch order (assignment id) and when its crew acknowledged it (issue 5+). */
+  order_id?: number | null;
+  acknowledged_at?: string | null;
 }
 
 export interface Incident {
@@ -48,6 +55,10 @@ export interface Incident {
   transporting_at: string | null;
   at_hospital_at: string | null;
   closed_at: string | null;
+  cancelled_at?: string | null;
+  cancel_reason?: string | null;
+  /** False when the location came from a map click or an approximate geocoder match. */
+  address_verified?: boolean;
 }
 
 export interface LineString {
@@ -199,3 +210,101 @@ export interface CrewAckedMsg {
 }
 
 export type CrewServerMsg = CrewSnapshotMsg | CrewOrderMsg | EventMsg | ErrorMsg | PongMsg | CrewAckedMsg | ResyncMsg;
+
+// Console configuration (GET /config).
+export interface ResponseTarget {
+  seconds: number;
+  fraction: number;
+}
+
+export interface ConsoleConfig {
+  protocol_version?: string;
+  response_targets: Record<string, Record<string, ResponseTarget>>;
+  order_resend_s: number;
+  ack_alert_after_s: number;
+  position_interval_s?: number;
+  stale_after_s: number;
+}
+
+// Coverage (GET /coverage).
+export interface CoverageProps {
+  minutes: number;
+  seconds: number;
+  road_share: number | null;
+  [k: string]: unknown;
+}
+
+export interface Coverage {
+  type: "FeatureCollection";
+  features: GeoJSON.Feature<GeoJSON.Polygon | GeoJSON.MultiPolygon, CoverageProps>[];
+  available_units: number;
+}
+
+// Incident timeline (GET /incidents/{id}/timeline).
+export interface TimelineEvent {
+  seq: number;
+  name: string;
+  occurred_at: string;
+  actor: string | null;
+  unit_id?: number;
+  status?: string;
+  previous?: string;
+  reason?: string | null;
+  text?: string;
+  author?: string;
+  order_id?: number;
+  to_incident?: number;
+  [k: string]: unknown;
+}
+
+export interface Timeline {
+  incident: Incident;
+  events: TimelineEvent[];
+}
+
+// Unit tracks (GET /incidents/{id}/tracks).
+export interface TrackProps {
+  unit_id: number;
+  call_sign: string;
+  times: string[];
+}
+
+export interface Tracks {
+  type: "FeatureCollection";
+  features: GeoJSON.Feature<GeoJSON.LineString, TrackProps>[];
+}
+
+// Review KPIs (GET /review/kpis).
+export interface PriorityKpi {
+  priority: number;
+  incidents: number;
+  reached: number;
+  cancelled: number;
+  target_s: number;
+  target_fraction: number;
+  within_target: number;
+  within_target_share: number | null;
+  response_median_s: number | null;
+  response_p90_s: number | null;
+  call_to_dispatch_median_s: number | null;
+  call_to_dispatch_p90_s: number | null;
+  dispatch_to_departure_median_s: number | null;
+  dispatch_to_departure_p90_s: number | null;
+}
+
+export interface Kpis {
+  area: string;
+  protocol_version: string;
+  priorities: PriorityKpi[];
+}
+
+/** Search filter shared by /review/incidents, /review/kpis and /review/incidents.csv. */
+export interface ReviewFilter {
+  from?: string | null;
+  to?: string | null;
+  priorities?: number[];
+  statuses?: string[];
+  bbox?: [number, number, number, number] | null;
+  area?: "urban" | "rural";
+  limit?: number;
+}

@@ -3,6 +3,7 @@
 // handshake refusals (expired token, or an endpoint the server does not offer yet).
 // `ConsoleSocket` adds the console protocol: snapshot + seq-numbered events, `?since=` resume.
 import { consoleSocketUrl } from "./api";
+import { measure } from "./perf";
 import type { EventMsg, PositionsMsg, ServerMsg, SnapshotMsg } from "./types";
 
 export type ConnectionState = "connected" | "reconnecting";
@@ -29,6 +30,8 @@ export abstract class ReconnectingSocket<M extends { type: string }> {
   private lastHeard = 0;
   private state: ConnectionState = "reconnecting";
   private readonly opt: Required<SocketOptions>;
+  /** User Timing name for the handling of each message (parse + handlers), or null. */
+  protected measureName: string | null = null;
 
   constructor(
     private readonly base: BaseHandlers,
@@ -115,6 +118,7 @@ export abstract class ReconnectingSocket<M extends { type: string }> {
     ws.onmessage = (ev: MessageEvent) => {
       if (this.ws !== ws) return;
       this.lastHeard = Date.now();
+      const t0 = performance.now();
       let msg: M;
       try {
         msg = JSON.parse(String(ev.data)) as M;
@@ -122,6 +126,7 @@ export abstract class ReconnectingSocket<M extends { type: string }> {
         return;
       }
       if (msg && typeof msg.type === "string") this.handle(ws, msg);
+      if (this.measureName) measure(this.measureName, t0);
     };
 
     ws.onclose = (ev: CloseEvent) => {
@@ -189,6 +194,7 @@ export class ConsoleSocket extends ReconnectingSocket<ServerMsg> {
 
   constructor(private readonly h: SocketHandlers) {
     super(h);
+    this.measureName = "gh:ws-batch";
   }
 
   get seq(): number | null {

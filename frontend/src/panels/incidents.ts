@@ -4,6 +4,7 @@ import { clock, since } from "../format";
 import { S, statusLabel, t } from "../i18n";
 import { store } from "../state";
 import type { Incident } from "../types";
+import { VisibleRows } from "../visible";
 
 interface Row {
   tr: HTMLTableRowElement;
@@ -37,9 +38,15 @@ export function mountIncidents(root: HTMLElement, onSelect: (id: number) => void
     ),
     tbody,
   );
-  root.append(h("h2", {}, S.incidents, " ", count), h("div", { class: "scroll" }, table, empty));
+  const scroller = h("div", { class: "scroll" }, table, empty);
+  root.append(h("h2", {}, S.incidents, " ", count), scroller);
 
   const rows = new Map<number, Row>();
+  const byTr = new Map<Element, Row>();
+  const seen = new VisibleRows<HTMLTableRowElement>(scroller, (tr) => {
+    const r = byTr.get(tr);
+    if (r) setText(r.elapsed, since(r.receivedAt, store.serverNow()));
+  });
 
   const makeRow = (i: Incident): Row => {
     const cells = {
@@ -78,7 +85,7 @@ export function mountIncidents(root: HTMLElement, onSelect: (id: number) => void
     r.status.className = `badge st-${i.status}`;
     const addr = i.address || S.unknownAddress;
     setText(r.address, i.complaint ? `${addr} · ${i.complaint}` : addr);
-    const signs = i.unit_ids.map((id) => store.units.get(id)?.call_sign ?? `#${id}`);
+    const signs = store.currentUnits(i).map((id) => store.units.get(id)?.call_sign ?? `#${id}`);
     setText(r.units, signs.length ? `${S.assignedUnits}: ${signs.join(", ")}` : `${S.received} ${clock(i.received_at)}`);
     r.receivedAt = i.received_at;
     r.tr.classList.toggle("selected", store.selectedIncidentId === i.id);
@@ -93,6 +100,8 @@ export function mountIncidents(root: HTMLElement, onSelect: (id: number) => void
       if (!keep.has(id)) {
         r.tr.remove();
         rows.delete(id);
+        byTr.delete(r.tr);
+        seen.unobserve(r.tr);
       }
     }
     let prev: HTMLTableRowElement | null = null;
@@ -101,6 +110,8 @@ export function mountIncidents(root: HTMLElement, onSelect: (id: number) => void
       if (!r) {
         r = makeRow(i);
         rows.set(i.id, r);
+        byTr.set(r.tr, r);
+        seen.observe(r.tr);
       }
       fill(r, i);
       const want: ChildNode | null = prev ? prev.nextSibling : tbody.firstChild;
@@ -113,8 +124,8 @@ export function mountIncidents(root: HTMLElement, onSelect: (id: number) => void
   };
 
   const tick = () => {
-    const now = Date.now();
-    for (const r of rows.values()) setText(r.elapsed, since(r.receivedAt, now));
+    const now = store.serverNow();
+    for (const r of rows.values()) if (seen.isVisible(r.tr)) setText(r.elapsed, since(r.receivedAt, now));
   };
 
   store.subscribe((changes) => {

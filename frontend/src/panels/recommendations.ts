@@ -5,6 +5,7 @@ import { clock, duration, km } from "../format";
 import { S, statusLabel, t } from "../i18n";
 import { store } from "../state";
 import type { Assignment, LineString, Recommendation } from "../types";
+import { mountIncidentDetail, type IncidentDetail } from "./detail";
 import { showError, showMessage } from "./message";
 
 export interface RecommendationCallbacks {
@@ -12,10 +13,27 @@ export interface RecommendationCallbacks {
   preview(route: LineString | null): void;
 }
 
+/**
+ * Why a unit ranks where it does, e.g. "fastest by road, 2:10, ALS" or "+0:40 vs fastest, 2:50,
+ * BLS, nearest": built here from the ETAs, distances and capabilities of the list.
+ */
+export function recommendationReason(r: Recommendation, list: Recommendation[], priority: number | null): string {
+  const best = Math.min(...list.map((x) => x.eta_s));
+  const nearest = Math.min(...list.map((x) => x.distance_m));
+  const parts: string[] = [];
+  if (r.eta_s <= best) parts.push(S.recFastest);
+  else parts.push(t("recSlower", { delta: duration(r.eta_s - best) }));
+  parts.push(duration(r.eta_s));
+  parts.push(r.unit.capability);
+  if (r.distance_m <= nearest && r.eta_s > best) parts.push(S.recNearest);
+  if (r.unit.capability === "ALS" && priority !== null && priority <= 2) parts.push(t("recAlsFor", { priority }));
+  return parts.join(", ");
+}
+
 export function mountRecommendations(
   root: HTMLElement,
   cb: RecommendationCallbacks,
-): { reload(): void; scheduleReload(delayMs: number): void; assignTop(): boolean } {
+): { reload(): void; scheduleReload(delayMs: number): void; assignTop(): boolean; detail: IncidentDetail } {
   const title = h("h2", {}, S.recommendations);
   const refresh = h("button", { type: "button", class: "btn small", title: S.refresh, "data-testid": "recommendations-refresh" }, "⟳");
   const close = h("button", { type: "button", class: "btn small ghost", title: S.close, "data-testid": "incident-close" }, "×");
@@ -41,7 +59,8 @@ export function mountRecommendations(
     tbody,
   );
   const placeholder = h("div", { class: "empty" }, S.selectIncident);
-  root.append(h("div", { class: "panel-title" }, title, h("span", { class: "spacer" }), refresh, close), head, table, placeholder);
+  const detail = mountIncidentDetail({ assigned: (a) => cb.assigned(a), reloadRecs: () => reload() });
+  root.append(h("div", { class: "panel-title" }, title, h("span", { class: "spacer" }), refresh, close), head, detail.root, table, placeholder);
 
   let requestNo = 0;
   let shownFor: number | null = null;
@@ -59,7 +78,7 @@ export function mountRecommendations(
       return;
     }
     head.hidden = false;
-    const signs = inc.unit_ids.map((u) => store.units.get(u)?.call_sign ?? `#${u}`);
+    const signs = store.currentUnits(inc).map((u) => store.units.get(u)?.call_sign ?? `#${u}`);
     const key = JSON.stringify([inc, signs]);
     if (key === headKey) return;
     headKey = key;
@@ -90,17 +109,25 @@ export function mountRecommendations(
       tbody.append(h("tr", {}, h("td", { colspan: 6, class: "empty" }, S.noRecommendations)));
       return;
     }
+    const inc = store.incidents.get(incidentId);
+    const adding = inc !== undefined && store.currentUnits(inc).length > 0;
     for (const r of list) {
       const btn = h(
         "button",
-        { type: "button", class: "btn primary small", "data-testid": `assign-${r.unit.id}` },
-        S.assign,
+        { type: "button", class: "btn primary small", "data-testid": `assign-${r.unit.id}`, title: adding ? S.addUnitTitle : S.assign },
+        adding ? S.addUnit : S.assign,
       );
+      const reason = recommendationReason(r, list, inc?.priority ?? null);
       const tr = h(
         "tr",
         { "data-testid": `recommendation-row-${r.unit.id}`, "data-unit-id": r.unit.id },
         h("td", { class: "num" }, String(r.rank)),
-        h("td", { class: "strong" }, r.unit.call_sign),
+        h(
+          "td",
+          {},
+          h("div", { class: "strong" }, r.unit.call_sign),
+          h("div", { class: "sub rec-reason", "data-testid": `recommendation-reason-${r.unit.id}` }, reason),
+        ),
         h("td", { class: "mono" }, r.unit.capability),
         h("td", { class: "num mono" }, duration(r.eta_s)),
         h("td", { class: "num mono" }, km(r.distance_m)),
@@ -129,7 +156,8 @@ export function mountRecommendations(
         if (e instanceof ApiError && e.status >= 400 && e.status < 500) reload();
         else {
           btn.disabled = false;
-          btn.textContent = S.assign;
+          const cur = store.incidents.get(incidentId);
+          btn.textContent = cur && store.currentUnits(cur).length > 0 ? S.addUnit : S.assign;
         }
       });
   };
@@ -193,5 +221,5 @@ export function mountRecommendations(
     return true;
   };
 
-  return { reload, scheduleReload, assignTop };
+  return { reload, scheduleReload, assignTop, detail };
 }
