@@ -161,7 +161,51 @@ def reporter_main(cfg: dict[str, Any], out: Any) -> None:
         stats = {"sent": 0, "errors": 0, "late": 0, "error_samples": []}
         rng = random.Random(cfg["seed"])
 
+        async def unit_ws(unit_id: int, token: str, home: list[float], port: int) -> None:
+            """The same reports over the crew socket; the answer confirms each stored fix."""
+            from websockets.asyncio.client import connect
+
+            nxt = t0 + rng.random() / cfg["hz"]
+            async with connect(
+                f"ws://127.0.0.1:{port}/ws/crew?token={token}",
+                open_timeout=30,
+                ping_timeout=None,
+                max_size=None,
+            ) as ws:
+                await ws.recv()  # snapshot
+                while True:
+                    now = time.time()
+                    if nxt > t_stop:
+                        return
+                    if nxt > now:
+                        await asyncio.sleep(nxt - now)
+                    elif now - nxt > 1 / cfg["hz"]:
+                        if t_start <= now <= t_end:
+                            stats["late"] += 1
+                        nxt = now
+                    sent = time.time()
+                    lon = home[0] + rng.uniform(-4e-4, 4e-4)
+                    lat = home[1] + rng.uniform(-2e-4, 2e-4)
+                    at = datetime.fromtimestamp(sent, UTC).isoformat()
+                    await ws.send(
+                        json.dumps({"type": "position", "position": [lon, lat], "reported_at": at})
+                    )
+                    while True:
+                        answer = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+                        if answer["type"] in ("position-stored", "error"):
+                            break
+                    if t_start <= sent <= t_end:
+                        if answer["type"] == "error":
+                            stats["errors"] += 1
+                        else:
+                            add(http_hist, time.time() - sent)
+                            stats["sent"] += 1
+                    nxt += 1 / cfg["hz"]
+
         async def unit(unit_id: int, token: str, home: list[float], port: int) -> None:
+            if cfg.get("transport") == "ws":
+                await unit_ws(unit_id, token, home, port)
+                return
             conn = RawHttp("127.0.0.1", port)
             path = f"/api/v1/units/{unit_id}/position"
             nxt = t0 + rng.random() / cfg["hz"]
@@ -546,7 +590,13 @@ def run_once(stack: Stack, args: argparse.Namespace, units: int, processes: int)
         ]
         n_rep = max(1, min(args.reporter_procs, len(unit_specs)))
         for k in range(n_rep):
-            cfg = {**times, "units": unit_specs[k::n_rep], "hz": args.hz, "seed": k}
+            cfg = {
+                **times,
+                "units": unit_specs[k::n_rep],
+                "hz": args.hz,
+                "seed": k,
+                "transport": args.transport,
+            }
             children.append(ctx.Process(target=reporter_main, args=(cfg, out), daemon=True))
         ws_urls = [
             f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/console?token={dispatcher}"
@@ -687,6 +737,12 @@ def main() -> None:
     ap.add_argument("--consoles", type=int, default=100)
     ap.add_argument("--calls-per-minute", type=float, default=100.0)
     ap.add_argument("--processes", type=int, default=1, help="app processes on one Redis")
+    ap.add_argument(
+        "--transport",
+        choices=("http", "ws"),
+        default="http",
+        help="units report by HTTP POST or over their crew WebSocket",
+    )
     ap.add_argument("--warmup", type=float, default=10.0)
     ap.add_argument("--duration", type=float, default=30.0, help="measurement window, s")
     ap.add_argument("--drain", type=float, default=5.0)

@@ -12,7 +12,7 @@ import pytest
 import websockets
 
 from tests.conftest import ServerProcess
-from tests.support import a_point_on_a_road, assert_problem, login, token_of
+from tests.support import ConsoleSocket, a_point_on_a_road, assert_problem, login, token_of
 
 
 async def _dispatch_a01(http: httpx.AsyncClient) -> tuple[dict, dict[str, str], dict[str, str]]:
@@ -226,3 +226,39 @@ async def test_a_console_too_far_behind_is_told_to_resync(
         assert first["type"] == "resync"
         with pytest.raises(websockets.ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 5)
+
+
+async def test_gps_over_the_crew_socket_reaches_the_console_and_bad_fixes_are_refused(
+    http: httpx.AsyncClient, server: ServerProcess, reset_fleet: None
+) -> None:
+    crew, dispatcher = await login(http, "crew-a10"), await login(http, "dispatcher")
+    units = {u["call_sign"]: u for u in (await http.get("/api/v1/units", headers=crew)).json()}
+    unit_id = units["A10"]["id"]
+    spot = await a_point_on_a_road(http, 23)
+    console = await ConsoleSocket.open(server.ws_url, token_of(dispatcher))
+    await console.wait_for(lambda m: m["type"] == "snapshot")
+    async with websockets.connect(f"{server.ws_url}/ws/crew?token={token_of(crew)}") as ws:
+        await _next(ws, "snapshot")
+        await ws.send(
+            json.dumps(
+                {"type": "position", "position": spot, "reported_at": datetime.now(UTC).isoformat()}
+            )
+        )
+        stored = await _next(ws, "position-stored")
+        assert stored["position"] == spot
+        for bad in (
+            {"type": "position", "position": [999, 1]},
+            {"type": "position", "position": "here"},
+            {"type": "position", "position": spot, "reported_at": "yesterday"},
+            {"type": "position", "position": spot, "reported_at": "2026-01-01T10:00:00"},
+        ):
+            await ws.send(json.dumps(bad))
+            error = await _next(ws, "error")
+            assert error["code"] in ("invalid-location", "invalid-message"), error
+        await ws.send(json.dumps({"type": "ping"}))
+        await _next(ws, "pong")
+    pushed = await console.wait_for(
+        lambda m: m["type"] == "positions" and any(u["id"] == unit_id for u in m["units"])
+    )
+    assert next(u for u in pushed["units"] if u["id"] == unit_id)["position"] == spot
+    await console.close()

@@ -11,6 +11,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
@@ -19,6 +20,7 @@ from dispatch.api.auth import Role, read_token
 from dispatch.bootstrap import Container
 from dispatch.domain import commands as cmd
 from dispatch.domain.errors import DomainError
+from dispatch.domain.geo import Location
 from dispatch.domain.model import Incident, Unit
 from dispatch.domain.views import assignment_view, unit_view
 from dispatch.hub.hub import Connection, Positions, Resync
@@ -265,6 +267,8 @@ async def _crew_requests(
     async for message in messages(ws, send):
         if message["type"] == "ping":
             await send({"type": "pong"})
+        elif message["type"] == "position":
+            await _crew_position(message, send, state, actor, container)
         elif message["type"] == "ack":
             order_id = message.get("order_id")
             if not isinstance(order_id, int) or isinstance(order_id, bool):
@@ -300,3 +304,36 @@ async def _crew_requests(
                     "detail": f"unknown message type {message['type']!r}",
                 }
             )
+
+
+async def _crew_position(
+    message: dict[str, Any], send: Sender, state: _CrewState, actor: str, container: Container
+) -> None:
+    """A GPS fix over the crew socket: the cheap path for a fleet reporting every second (no HTTP
+    request, no token check per fix). Answered once it is stored, so the device may drop it."""
+    try:
+        location = Location.from_lonlat(message.get("position") or [])
+        reported_at = None
+        if message.get("reported_at") is not None:
+            reported_at = datetime.fromisoformat(str(message["reported_at"]))
+            if reported_at.tzinfo is None:
+                raise ValueError("reported_at needs a UTC offset")
+        unit = await handlers.report_position(
+            cmd.ReportPosition(
+                actor=actor, unit_id=state.unit_id, location=location, reported_at=reported_at
+            ),
+            container.deps,
+        )
+    except DomainError as exc:
+        await send({"type": "error", "code": exc.code, "detail": exc.detail})
+        return
+    except (TypeError, ValueError) as exc:
+        await send({"type": "error", "code": "invalid-message", "detail": f"bad position: {exc}"})
+        return
+    await send(
+        {
+            "type": "position-stored",
+            "reported_at": message.get("reported_at"),
+            "position": None if unit.position is None else unit.position.as_lonlat(),
+        }
+    )
