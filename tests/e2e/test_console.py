@@ -53,3 +53,34 @@ async def test_dispatcher_creates_a_call_by_clicking_the_map_and_assigns_a_unit(
     assert r.status_code == 200, r.text
     await expect(status).to_have_text("en_route", timeout=10_000)
     await page.screenshot(path=str(artifacts / "console.png"))
+
+
+async def test_call_taker_types_an_address_picks_a_candidate_and_dispatches(
+    page: Page, server: ServerProcess, reset_fleet: None, artifacts: Path
+) -> None:
+    await page.goto(server.url)
+    await page.get_by_test_id("login-username").fill("dispatcher")
+    await page.get_by_test_id("login-password").fill("dispatcher")
+    await page.get_by_test_id("login-submit").click()
+    await expect(page.get_by_test_id("connection-status")).to_have_text("connected", timeout=15_000)
+
+    await page.get_by_test_id("call-address").fill("Erottajank")  # typing, not finished
+    await page.get_by_test_id("call-locate").click()
+    first = page.get_by_test_id("geocode-candidate-0")
+    await expect(first).to_contain_text("Erottajankatu", timeout=10_000)
+    await first.click()
+    await expect(page.get_by_test_id("call-location")).to_contain_text(",")
+    await page.get_by_test_id("call-complaint").fill("fall on stairs, hip pain")
+    await page.get_by_test_id("call-priority").select_option("3")
+    await page.get_by_test_id("call-submit").click()
+
+    assign = page.locator("[data-testid^='assign-']").first
+    await expect(assign).to_be_visible(timeout=15_000)
+    unit_id = int((await assign.get_attribute("data-testid") or "").removeprefix("assign-"))
+    await assign.click()
+    await expect(page.get_by_test_id(f"unit-status-{unit_id}")).to_have_text(
+        "dispatched", timeout=10_000
+    )
+    row = page.locator("[data-testid^='incident-row-']", has_text="Erottajankatu").first
+    await expect(row).to_be_visible()
+    await page.screenshot(path=str(artifacts / "console-typeahead.png"))
