@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     hub_poll_interval_s: float = 2.0
     position_pushes_per_s: float = 10.0  # at most this many position updates per unit to consoles
     max_catch_up_events: int = 10_000  # a console further behind takes a fresh snapshot
+    auto_dispatch_priorities: list[int] = []  # e.g. [1]: the optimiser assigns these at once
     order_resend_s: float = 10.0  # an unacknowledged dispatch order is pushed again this often
     expected_position_interval_s: float = 5.0  # crews report this often; 3x silence = stale
     frontend_dir: Path = Path(__file__).resolve().parent.parent / "frontend" / "dist"

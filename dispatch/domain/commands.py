@@ -123,3 +123,9 @@ class UpdateHospital(Command):
 class ChooseDestination(Command):
     unit_id: int
     hospital_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RelocateUnit(Command):
+    unit_id: int
+    station_id: int

@@ -128,3 +128,12 @@ class HospitalStatusChanged(Event):
     ed_status: str
     beds_available: int
     capabilities: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRelocated(Event):
+    """A move-up order: the unit is now posted at ``station`` (and drives there)."""
+
+    unit: int
+    station: int
+    from_station: int | None

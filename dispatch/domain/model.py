@@ -297,6 +297,21 @@ class Unit:
             and self.position.distance_m(self.home) <= self.IN_QUARTERS_M
         )
 
+    def relocate(self, station_id: int, *, at: datetime) -> None:
+        """Move-up: post an available unit at another station to cover a gap (it drives there)."""
+        if self.status not in DISPATCHABLE:
+            raise UnitNotAvailable(
+                f"{self.call_sign} is {self.status.value}; only a free unit can be moved up"
+            )
+        if station_id == self.station_id:
+            return
+        previous, self.station_id = self.station_id, station_id
+        self.events.append(
+            ev.UnitRelocated(
+                occurred_at=at, unit=self.id, station=station_id, from_station=previous
+            )
+        )
+
     def choose_destination(self, hospital: Hospital, *, at: datetime) -> None:
         """Name the receiving hospital (the crew or the dispatcher decides; we recommend).
 

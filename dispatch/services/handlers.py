@@ -532,3 +532,15 @@ async def choose_destination(c: cmd.ChooseDestination, deps: Deps) -> Unit:
             await uow.incidents.save(incident)
         await _commit(uow, c.actor, deps)
     return unit
+
+
+async def relocate_unit(c: cmd.RelocateUnit, deps: Deps) -> Unit:
+    """A move-up order from the dispatcher (often one the optimiser suggested)."""
+    async with deps.new_uow() as uow:
+        incident, unit, _ = await _lock_unit_with_incident(uow, c.unit_id)
+        if not await uow.stations_exist([c.station_id]):
+            raise NotFound(f"No station with id {c.station_id}")
+        unit.relocate(c.station_id, at=deps.clock.now())
+        await uow.units.save(unit)
+        await _commit(uow, c.actor, deps)
+    return unit

@@ -197,6 +197,7 @@ class SqlUnitRepository:
                 order_id=unit.order_id,
                 order_acknowledged_at=unit.order_acknowledged_at,
                 destination_hospital_id=unit.destination_hospital_id,
+                station_id=unit.station_id,
             )
         )
 

@@ -14,10 +14,12 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from dispatch.domain.events import Event
+from dispatch.domain.geo import Location
 from dispatch.domain.model import Incident, Unit
 from dispatch.domain.views import incident_view, unit_view
-from dispatch.services.ports import EventRecord
+from dispatch.services.ports import EventRecord, Site
 from dispatch.store import tables as t
+from dispatch.store.geo import lon_lat
 from dispatch.store.repository import (
     SqlAssignmentRepository,
     SqlCallRepository,
@@ -105,6 +107,22 @@ class SqlUnitOfWork:
             ]
         await self._tx.commit()
         return records
+
+    async def list_stations(self) -> list[Site]:
+        assert self._conn is not None
+        rows = await self._conn.execute(
+            select(
+                t.stations.c.id, t.stations.c.name, *lon_lat(t.stations.c.location, "location")
+            ).order_by(t.stations.c.id)
+        )
+        return [Site(r.id, r.name, Location(r.location_lon, r.location_lat)) for r in rows]
+
+    async def stations_exist(self, station_ids: list[int]) -> bool:
+        assert self._conn is not None
+        found = await self._conn.execute(
+            select(func.count()).select_from(t.stations).where(t.stations.c.id.in_(station_ids))
+        )
+        return int(found.scalar_one()) == len(set(station_ids))
 
     def record(self, event: Event) -> None:
         """An event about something that is not an aggregate here (e.g. a hospital's status)."""

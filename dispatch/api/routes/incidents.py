@@ -24,6 +24,7 @@ from dispatch.domain import commands as cmd
 from dispatch.domain import nemsis
 from dispatch.domain.views import assignment_view, incident_times, incident_view, unit_view
 from dispatch.services import handlers
+from dispatch.services.advice import auto_dispatch
 from dispatch.store import views
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
@@ -34,6 +35,7 @@ async def create_call(
     body: CallIn,
     user: Dispatcher,
     deps: ServiceDeps,
+    container: ContainerDep,
     response: Response,
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
 ) -> dict[str, Any]:
@@ -61,6 +63,8 @@ async def create_call(
     )
     if answer.replayed:
         response.headers["Idempotent-Replayed"] = "true"
+    elif answer.incident["priority"] in container.settings.auto_dispatch_priorities:
+        await auto_dispatch(answer.incident["id"], container.advisor, deps)
     return answer.incident
 
 

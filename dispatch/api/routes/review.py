@@ -9,14 +9,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from dispatch.api.auth import Role
 from dispatch.api.deps import AnyUser, ContainerDep, ServiceDeps, require
 from dispatch.api.problems import Problem
+from dispatch.domain import commands as cmd
 from dispatch.domain import nemsis
 from dispatch.domain.triage import load_protocol
-from dispatch.domain.views import NEMSIS_TIMES, incident_times, incident_view
+from dispatch.domain.views import NEMSIS_TIMES, incident_times, incident_view, unit_view
+from dispatch.services import handlers
 from dispatch.store import reports
 
 router = APIRouter(tags=["review"])
@@ -195,3 +197,32 @@ async def advice(
     """The optimiser's joint plan for every pending call, each next to the closest unit, with
     why; it falls back to closest-idle when the solver fails or runs over its time limit."""
     return {"decisions": await container.advisor.advise(deps)}
+
+
+class RelocateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    station_id: int
+
+
+@router.get("/moveups", tags=["advice"])
+async def moveups(
+    _: Annotated[Any, require(Role.DISPATCHER, Role.SUPERVISOR)],
+    deps: ServiceDeps,
+    container: ContainerDep,
+) -> dict[str, Any]:
+    """Move-up suggestions: post a free unit elsewhere to close a coverage gap (one click each)."""
+    return {"moves": await container.moveups.suggest(deps)}
+
+
+@router.post("/units/{unit_id}/relocate", tags=["advice"])
+async def relocate(
+    unit_id: int,
+    body: RelocateIn,
+    user: Annotated[Any, require(Role.DISPATCHER, Role.SUPERVISOR)],
+    deps: ServiceDeps,
+) -> dict[str, Any]:
+    """A move-up order: the unit is posted at another station and drives there."""
+    unit = await handlers.relocate_unit(
+        cmd.RelocateUnit(actor=user.username, unit_id=unit_id, station_id=body.station_id), deps
+    )
+    return unit_view(unit)
