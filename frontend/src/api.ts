@@ -2,6 +2,7 @@
 // the RFC 9457 problem, so callers can show `detail` and branch on `code`.
 import type {
   AckResult,
+  AdviceDecision,
   Assignment,
   CrewAssignment,
   GeocodeCandidate,
@@ -137,6 +138,7 @@ export function login(username: string, password: string): Promise<Session> {
 export const me = () => request<Omit<Session, "access_token" | "token_type">>("GET", "/auth/me");
 export const mapInfo = () => request<MapInfo>("GET", "/map", undefined, false);
 export const roadsUrl = () => new URL(`${API_BASE}/map/roads`, window.location.href).href;
+export const advice = () => request<{ decisions: AdviceDecision[] }>("GET", "/advice");
 export const hospitals = () => request<Place[]>("GET", "/hospitals");
 export const stations = () => request<Place[]>("GET", "/stations");
 export const units = () => request<Unit[]>("GET", "/units");

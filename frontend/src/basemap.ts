@@ -1,6 +1,9 @@
 // The offline basemap shared by the console and the crew app: a MapLibre style drawn only from
 // our own data (roads GeoJSON from the API, route/preview layers), no glyphs, sprites or tiles,
-// and MapLibre's worker bundled under /assets/. Labels are HTML markers (see map.css).
+// and MapLibre's worker bundled under /assets/. Labels are HTML markers (see map.css), except the
+// street names: each distinct name is drawn once on a canvas with the system font and registered
+// as an image (`street:<name>`) on `styleimagemissing`, so a line-placed symbol layer can show it
+// without any glyph server.
 import * as maplibregl from "maplibre-gl";
 import type { ExpressionSpecification, GeoJSONSource, StyleSpecification } from "maplibre-gl";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
@@ -53,6 +56,48 @@ const roadColor = byClassColor([
 ]);
 const sortKey = byClass([8, 7, 6, 5, 4, 3, 1, 2]);
 
+const STREET_PREFIX = "street:";
+const STREET_LABEL_MINZOOM = 15;
+
+/** A street name drawn with the system font: white text, dark halo, at the device pixel ratio. */
+function streetLabel(name: string, ratio: number): ImageData | null {
+  const fontPx = 12;
+  const halo = 2.5;
+  const font = `600 ${fontPx * ratio}px system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", "Microsoft YaHei", sans-serif`;
+  const canvas = document.createElement("canvas");
+  let ctx = canvas.getContext("2d");
+  if (!ctx) return null;
+  ctx.font = font;
+  const textW = Math.ceil(ctx.measureText(name).width);
+  const pad = Math.ceil(halo * ratio) + 1;
+  canvas.width = Math.max(1, textW + 2 * pad);
+  canvas.height = Math.ceil((fontPx + 2 * halo + 3) * ratio);
+  ctx = canvas.getContext("2d");
+  if (!ctx) return null;
+  ctx.font = font; // resizing the canvas resets the context state
+  ctx.textBaseline = "middle";
+  ctx.textAlign = "left";
+  ctx.lineJoin = "round";
+  ctx.lineWidth = 2 * halo * ratio;
+  ctx.strokeStyle = "rgba(13, 17, 24, 0.92)";
+  const y = canvas.height / 2;
+  ctx.strokeText(name, pad, y);
+  ctx.fillStyle = "#ffffff";
+  ctx.fillText(name, pad, y);
+  return ctx.getImageData(0, 0, canvas.width, canvas.height);
+}
+
+/** Draws `street:<name>` images on demand (MapLibre asks for each one the first time it is needed). */
+function installStreetLabels(map: maplibregl.Map): void {
+  const ratio = Math.min(3, Math.max(1, window.devicePixelRatio || 1));
+  map.on("styleimagemissing", (e: { id: string }) => {
+    if (!e.id.startsWith(STREET_PREFIX) || map.hasImage(e.id)) return;
+    const name = e.id.slice(STREET_PREFIX.length);
+    const img = name ? streetLabel(name, ratio) : null;
+    if (img) map.addImage(e.id, img, { pixelRatio: ratio });
+  });
+}
+
 function style(): StyleSpecification {
   return {
     version: 8,
@@ -91,6 +136,22 @@ function style(): StyleSpecification {
         filter: ["!", ["in", hw, ["literal", PATHS]]],
         layout: { "line-cap": "round", "line-join": "round", "line-sort-key": sortKey },
         paint: { "line-color": roadColor, "line-width": roadWidth },
+      },
+      {
+        id: "street-names",
+        type: "symbol",
+        source: "roads",
+        minzoom: STREET_LABEL_MINZOOM,
+        filter: ["all", ["has", "name"], ["!=", ["to-string", ["get", "name"]], ""]],
+        layout: {
+          "symbol-placement": "line",
+          "symbol-spacing": 300,
+          "icon-image": ["concat", STREET_PREFIX, ["to-string", ["get", "name"]]],
+          "icon-rotation-alignment": "map",
+          "icon-keep-upright": true,
+          "icon-padding": 4,
+          "symbol-sort-key": ["-", 10, sortKey],
+        },
       },
       {
         id: "preview",
@@ -164,6 +225,7 @@ export class BaseMap {
       maxPitch: 0,
     });
     this.map.touchZoomRotate.disableRotation();
+    installStreetLabels(this.map);
     if (options.controls !== false) {
       this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
       this.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");

@@ -43,7 +43,27 @@ export function dateTime(iso: string | null | Date): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock(d)}`;
 }
 
-/** A Date as the value of an <input type="datetime-local"> (local time, minutes). */
-export function toLocalInput(d: Date): string {
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+/** A Date as the text of a 24-hour date-time field: `YYYY-MM-DD HH:MM` (local time). */
+export function toLocalText(d: Date): string {
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
+
+/** The `pattern` of a 24-hour date-time text field (a space or a `T` between date and time). */
+export const LOCAL_TEXT_PATTERN = "\\s*\\d{4}-\\d{1,2}-\\d{1,2}[T ]\\d{1,2}:\\d{2}\\s*";
+
+/**
+ * `YYYY-MM-DD HH:MM` or `YYYY-MM-DDTHH:MM` (24-hour, local time) as a Date; `null` for an empty
+ * field, `"invalid"` for anything else (including impossible dates like 2024-02-30 or 24:00).
+ */
+export function parseLocalText(v: string): Date | null | "invalid" {
+  const s = v.trim();
+  if (!s) return null;
+  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{2})$/.exec(s);
+  if (!m) return "invalid";
+  const [y, mo, d, hh, mm] = m.slice(1).map(Number) as [number, number, number, number, number];
+  if (hh > 23 || mm > 59) return "invalid";
+  const date = new Date(y, mo - 1, d, hh, mm);
+  if (date.getFullYear() !== y || date.getMonth() !== mo - 1 || date.getDate() !== d) return "invalid";
+  return date;
+}
+

@@ -74,6 +74,24 @@ export interface Recommendation {
   route: LineString | null;
 }
 
+/** One decision of the optimiser (GET /advice), for a pending incident. */
+export interface AdviceDecision {
+  incident_id: number;
+  unit_id: number;
+  eta_s: number;
+  policy: string;
+  divert_from: number | null;
+  explanation: {
+    fallback?: string | null;
+    reason?: string;
+    unit?: string;
+    closest_unit?: string | null;
+    zone_protected?: { name?: string | null } | null;
+    [key: string]: unknown;
+  } | null;
+  closest: { unit_id: number; eta_s: number } | null;
+}
+
 export interface Assignment {
   incident: Incident;
   unit: Unit;

@@ -1,10 +1,10 @@
 // Selected incident + ranked unit recommendations with one-click Assign.
-import { ApiError, assign, recommendations } from "../api";
+import { advice, ApiError, assign, recommendations } from "../api";
 import { h } from "../dom";
 import { clock, duration, km } from "../format";
 import { S, statusLabel, t } from "../i18n";
 import { store } from "../state";
-import type { Assignment, LineString, Recommendation } from "../types";
+import type { AdviceDecision, Assignment, LineString, Recommendation } from "../types";
 import { mountIncidentDetail, type IncidentDetail } from "./detail";
 import { showError, showMessage } from "./message";
 
@@ -28,6 +28,24 @@ export function recommendationReason(r: Recommendation, list: Recommendation[], 
   if (r.distance_m <= nearest && r.eta_s > best) parts.push(S.recNearest);
   if (r.unit.capability === "ALS" && priority !== null && priority <= 2) parts.push(t("recAlsFor", { priority }));
   return parts.join(", ");
+}
+
+/** Advice is fetched at most this often (selection changes and incident/unit events are throttled). */
+const ADVICE_MIN_INTERVAL_MS = 2000;
+
+/** A short reason for the optimiser's pick, from its explanation (translated). */
+export function adviceReason(d: AdviceDecision): string {
+  const ex = d.explanation ?? {};
+  if (ex.fallback) return S.adviceFallback;
+  if (d.divert_from !== null && d.divert_from !== undefined) return S.adviceDivert;
+  if (d.closest && d.closest.unit_id === d.unit_id) return S.adviceClosest;
+  const parts: string[] = [];
+  const chosen = store.units.get(d.unit_id);
+  const closest = d.closest ? store.units.get(d.closest.unit_id) : undefined;
+  if (closest?.capability === "ALS" && chosen && chosen.capability !== "ALS") parts.push(S.adviceKeepsAls);
+  const zone = ex.zone_protected?.name;
+  if (zone) parts.push(t("adviceProtects", { zone }));
+  return parts.length ? parts.join(", ") : S.adviceJoint;
 }
 
 export function mountRecommendations(
@@ -60,7 +78,8 @@ export function mountRecommendations(
   );
   const placeholder = h("div", { class: "empty" }, S.selectIncident);
   const detail = mountIncidentDetail({ assigned: (a) => cb.assigned(a), reloadRecs: () => reload() });
-  root.append(h("div", { class: "panel-title" }, title, h("span", { class: "spacer" }), refresh, close), head, detail.root, table, placeholder);
+  const adviceLine = h("div", { class: "advice-line", "data-testid": "advice", hidden: true, title: S.adviceTitle });
+  root.append(h("div", { class: "panel-title" }, title, h("span", { class: "spacer" }), refresh, close), head, detail.root, adviceLine, table, placeholder);
 
   let requestNo = 0;
   let shownFor: number | null = null;
@@ -135,26 +154,29 @@ export function mountRecommendations(
       );
       tr.addEventListener("mouseenter", () => cb.preview(r.route));
       tr.addEventListener("mouseleave", () => cb.preview(null));
-      btn.addEventListener("click", () => doAssign(incidentId, r, btn));
+      btn.addEventListener("click", () => doAssign(incidentId, r.unit.id, btn));
       tbody.append(tr);
     }
   };
 
-  const doAssign = (incidentId: number, r: Recommendation, btn: HTMLButtonElement) => {
+  const doAssign = (incidentId: number, unitId: number, btn: HTMLButtonElement) => {
     btn.disabled = true;
     btn.textContent = S.assigning;
-    assign(incidentId, r.unit.id)
+    assign(incidentId, unitId)
       .then((a) => {
         cb.preview(null);
         cb.assigned(a);
         showMessage(t("unitAssigned", { unit: a.unit.call_sign, number: a.incident.number }), "info");
         reload();
+        scheduleAdvice();
       })
       .catch((e: unknown) => {
         showError(e);
         // 409 unit-not-available and friends: the list is stale, fetch a fresh one.
-        if (e instanceof ApiError && e.status >= 400 && e.status < 500) reload();
-        else {
+        if (e instanceof ApiError && e.status >= 400 && e.status < 500) {
+          reload();
+          scheduleAdvice();
+        } else {
           btn.disabled = false;
           const cur = store.incidents.get(incidentId);
           btn.textContent = cur && store.currentUnits(cur).length > 0 ? S.addUnit : S.assign;
@@ -204,14 +226,97 @@ export function mountRecommendations(
     timer = window.setTimeout(reload, delayMs);
   };
 
-  refresh.addEventListener("click", reload);
+  // ---- optimiser advice (GET /advice: the joint plan for all pending calls) ----
+  let decisions = new Map<number, AdviceDecision>();
+  let adviceTimer: number | undefined;
+  let adviceReqNo = 0;
+  let lastAdviceAt = -Infinity;
+  let adviceKey = "";
+
+  const selectedPending = (): number | null => {
+    const id = store.selectedIncidentId;
+    const inc = id !== null ? store.incidents.get(id) : undefined;
+    return inc && inc.status === "pending" ? inc.id : null;
+  };
+
+  const renderAdvice = () => {
+    const id = selectedPending();
+    const d = id !== null ? decisions.get(id) : undefined;
+    if (id === null || !d) {
+      adviceKey = "";
+      adviceLine.hidden = true;
+      adviceLine.replaceChildren();
+      return;
+    }
+    const sign = store.units.get(d.unit_id)?.call_sign ?? d.explanation?.unit ?? `#${d.unit_id}`;
+    const reason = adviceReason(d);
+    const isClosest = d.closest !== null && d.closest.unit_id === d.unit_id;
+    const key = JSON.stringify([id, d.unit_id, sign, Math.round(d.eta_s), reason, isClosest]);
+    adviceLine.hidden = false;
+    if (key === adviceKey) return;
+    adviceKey = key;
+    const btn = h("button", { type: "button", class: "btn primary small", "data-testid": "advice-assign", "data-unit-id": d.unit_id }, S.assign);
+    btn.addEventListener("click", () => doAssign(id, d.unit_id, btn));
+    adviceLine.dataset["unitId"] = String(d.unit_id);
+    adviceLine.dataset["incidentId"] = String(id);
+    adviceLine.replaceChildren(
+      h(
+        "div",
+        { class: "advice-text" },
+        h("span", { class: "advice-label" }, `${S.advice}: `),
+        h("span", { class: "strong" }, sign),
+        ", ",
+        h("span", { class: "mono" }, duration(d.eta_s)),
+        ` — ${reason}`,
+        isClosest ? h("span", { class: "badge advice-closest", "data-testid": "advice-closest", title: S.adviceIsClosestTitle }, S.adviceIsClosest) : null,
+      ),
+      btn,
+    );
+  };
+
+  const fetchAdvice = () => {
+    adviceTimer = undefined;
+    if (selectedPending() === null) {
+      renderAdvice();
+      return;
+    }
+    lastAdviceAt = Date.now();
+    const mine = ++adviceReqNo;
+    advice()
+      .then((res) => {
+        if (mine !== adviceReqNo) return;
+        decisions = new Map(res.decisions.map((d) => [d.incident_id, d]));
+        renderAdvice();
+      })
+      .catch(() => {
+        // Advice is a hint: on failure the ranked list still works, so just hide the line.
+        if (mine !== adviceReqNo) return;
+        decisions = new Map();
+        renderAdvice();
+      });
+  };
+
+  /** Fetch advice soon, but at most once every ADVICE_MIN_INTERVAL_MS. */
+  const scheduleAdvice = () => {
+    renderAdvice();
+    if (selectedPending() === null || adviceTimer !== undefined) return;
+    const wait = Math.max(0, lastAdviceAt + ADVICE_MIN_INTERVAL_MS - Date.now());
+    adviceTimer = window.setTimeout(fetchAdvice, wait);
+  };
+
+  refresh.addEventListener("click", () => {
+    reload();
+    scheduleAdvice();
+  });
   close.addEventListener("click", () => store.select(null));
 
   store.subscribe((changes) => {
     if (changes.has("selection")) reload();
     else if (changes.has("incidents") || changes.has("units")) renderHead();
+    if (changes.has("selection") || changes.has("incidents") || changes.has("units")) scheduleAdvice();
   });
   reload();
+  scheduleAdvice();
   /** Click the first enabled Assign button (keyboard shortcut A); false when there is none. */
   const assignTop = (): boolean => {
     if (store.selectedIncidentId === null || table.hidden) return false;

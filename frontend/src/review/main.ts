@@ -6,7 +6,7 @@ import "./review.css";
 
 import * as api from "../api";
 import { byId, h, setText } from "../dom";
-import { clock, dateTime, duration, toLocalInput } from "../format";
+import { clock, dateTime, duration, LOCAL_TEXT_PATTERN, parseLocalText, toLocalText } from "../format";
 import { S, statusLabel, t } from "../i18n";
 import { langToggle } from "../langtoggle";
 import { mountLogin } from "../panels/login";
@@ -75,9 +75,32 @@ function build() {
   );
 
   // ---- search form ----
-  const from = h("input", { type: "datetime-local", id: "review-from", "data-testid": "review-from" });
-  const to = h("input", { type: "datetime-local", id: "review-to", "data-testid": "review-to" });
-  from.value = toLocalInput(new Date(Date.now() - 24 * 3600_000));
+  // 24-hour text fields (datetime-local follows the OS locale, which may be 12-hour): they accept
+  // `YYYY-MM-DD HH:MM` or `YYYY-MM-DDTHH:MM` in local time and show the former.
+  const timeField = (id: string) => {
+    const el = h("input", {
+      type: "text",
+      id,
+      "data-testid": id,
+      class: "mono datetime",
+      inputmode: "numeric",
+      autocomplete: "off",
+      spellcheck: "false",
+      placeholder: "YYYY-MM-DD HH:MM",
+      pattern: LOCAL_TEXT_PATTERN,
+      title: S.reviewTimeFormat,
+      size: 16,
+      maxlength: 20,
+    });
+    el.addEventListener("change", () => {
+      const d = parseLocalText(el.value);
+      if (d instanceof Date) el.value = toLocalText(d);
+    });
+    return el;
+  };
+  const from = timeField("review-from");
+  const to = timeField("review-to");
+  from.value = toLocalText(new Date(Date.now() - 24 * 3600_000));
   const prios = [1, 2, 3, 4].map((p) =>
     h("input", { type: "checkbox", value: p, checked: true, "data-testid": `review-priority-${p}`, id: `review-priority-${p}` }),
   );
@@ -217,13 +240,22 @@ function build() {
       bboxInput.focus();
       return null;
     }
-    const iso = (v: string) => (v ? new Date(v).toISOString() : null);
+    const times: (string | null)[] = [];
+    for (const el of [from, to]) {
+      const d = parseLocalText(el.value);
+      if (d === "invalid") {
+        showMessage(S.reviewTimeInvalid, "error");
+        el.focus();
+        return null;
+      }
+      times.push(d ? d.toISOString() : null);
+    }
     const priorities = prios.filter((x) => x.checked).map((x) => Number(x.value));
     const picked = statusBoxes.filter((x) => x.checked).map((x) => x.value);
     const statuses = picked.length === statusBoxes.length ? [] : picked.flatMap((s) => (s === "open" ? OPEN_STATUSES : [s]));
     return {
-      from: iso(from.value),
-      to: iso(to.value),
+      from: times[0] ?? null,
+      to: times[1] ?? null,
       priorities: priorities.length === 4 ? [] : priorities,
       statuses,
       bbox: b,
