@@ -18,6 +18,7 @@ import type {
   ConsoleConfig,
   Coverage,
   Kpis,
+  MoveUp,
   ReviewFilter,
   Timeline,
   Tracks,
@@ -181,6 +182,9 @@ export const divert = (unitId: number, toIncidentId: number, reason: string) =>
   request<Assignment>("POST", `/units/${unitId}/divert`, { to_incident_id: toIncidentId, reason });
 export const reassign = (incidentId: number, fromUnitId: number, toUnitId: number, reason: string) =>
   request<Assignment>("POST", `/incidents/${incidentId}/reassign`, { from_unit_id: fromUnitId, to_unit_id: toUnitId, reason });
+export const moveups = () => request<{ moves: MoveUp[] }>("GET", "/moveups");
+export const relocate = (unitId: number, stationId: number) =>
+  request<Unit>("POST", `/units/${unitId}/relocate`, { station_id: stationId });
 export const timeline = (incidentId: number) => request<Timeline>("GET", `/incidents/${incidentId}/timeline`);
 export const tracks = (incidentId: number) => request<Tracks>("GET", `/incidents/${incidentId}/tracks`);
 

@@ -14,6 +14,7 @@ import { mountHelp } from "./panels/help";
 import { mountIncidents } from "./panels/incidents";
 import { mountLogin } from "./panels/login";
 import { mountMessage, showError, showMessage } from "./panels/message";
+import { mountMoveUps, type MoveUps } from "./panels/moveups";
 import { mountNewCall } from "./panels/newcall";
 import { mountQueue } from "./panels/queue";
 import { mountRecommendations } from "./panels/recommendations";
@@ -38,6 +39,7 @@ interface Console {
   socket: ConsoleSocket;
   reloadRecs(): void;
   scheduleRecs(ms: number): void;
+  moveups: MoveUps;
 }
 let ui: Console | null = null;
 
@@ -78,6 +80,7 @@ function startConsole(session: Session): void {
   ui.header.setUser(`${session.username} · ${S.roles[session.role] ?? session.role}`);
   ui.map.resize();
   ui.socket.start();
+  ui.moveups.reload();
   loadConfig();
 }
 
@@ -139,6 +142,7 @@ function buildConsole(): Console {
   });
   const units = mountUnits(byId("panel-units"), focusUnit);
   const coverage = mountCoverage(byId("map-overlay"), map);
+  const moveups = mountMoveUps(byId("panel-moveups"), (u) => store.upsertUnit(u));
 
   // Map follows the store. Positions-only changes redraw the unit layer (one setData per frame)
   // and move the few HTML labels; the tables do not re-render for them.
@@ -194,6 +198,7 @@ function buildConsole(): Console {
     }
     if (store.selectedIncidentId !== null) recs.scheduleReload(1500);
     coverage.unitsChanged();
+    moveups.unitsChanged();
   });
 
   const socket = new ConsoleSocket({
@@ -282,7 +287,7 @@ function buildConsole(): Console {
     }
   }, 1000);
 
-  return { header, map, socket, reloadRecs: recs.reload, scheduleRecs: recs.scheduleReload };
+  return { header, map, socket, reloadRecs: recs.reload, scheduleRecs: recs.scheduleReload, moveups };
 }
 
 const ROUTED: ReadonlySet<string> = new Set(["dispatched", "en_route"]);

@@ -326,3 +326,21 @@ export interface ReviewFilter {
   area?: "urban" | "rural";
   limit?: number;
 }
+
+/** One move-up suggestion (GET /moveups): post a free unit at another station. */
+export interface MoveUp {
+  unit_id: number;
+  station_id: number;
+  travel_s: number;
+  explanation?: {
+    unit?: string;
+    from_station?: string;
+    to_station?: string;
+    travel_s?: number;
+    coverage_before?: number;
+    coverage_after?: number;
+    zone_protected?: { name?: string } | null;
+    solver?: string;
+    [k: string]: unknown;
+  } | null;
+}
