@@ -8,7 +8,7 @@ import httpx
 from playwright.async_api import Page, expect
 
 from tests.conftest import ServerProcess
-from tests.support import login
+from tests.support import a_point_on_a_road, login
 
 
 async def test_dispatcher_creates_a_call_by_clicking_the_map_and_assigns_a_unit(
@@ -84,3 +84,36 @@ async def test_call_taker_types_an_address_picks_a_candidate_and_dispatches(
     row = page.locator("[data-testid^='incident-row-']", has_text="Erottajankatu").first
     await expect(row).to_be_visible()
     await page.screenshot(path=str(artifacts / "console-typeahead.png"))
+
+
+async def test_optimiser_hint_assigns_in_one_click_and_move_ups_are_shown(
+    page: Page, server: ServerProcess, http: httpx.AsyncClient, reset_fleet: None
+) -> None:
+    dispatcher = await login(http, "dispatcher")
+    r = await http.post(
+        "/api/v1/incidents",
+        headers=dispatcher,
+        json={
+            "location": await a_point_on_a_road(http, 26),
+            "complaint": "stroke signs",
+            "priority": 2,
+        },
+    )
+    incident = r.json()
+    await page.goto(server.url)
+    await page.get_by_test_id("login-username").fill("dispatcher")
+    await page.get_by_test_id("login-password").fill("dispatcher")
+    await page.get_by_test_id("login-submit").click()
+    await expect(page.get_by_test_id("connection-status")).to_have_text("connected", timeout=15_000)
+    await expect(page.get_by_test_id("moveups")).to_be_visible(timeout=10_000)
+
+    await page.get_by_test_id(f"incident-row-{incident['id']}").click()
+    hint = page.get_by_test_id("advice")
+    await expect(hint).to_be_visible(timeout=10_000)
+    unit_id = int(await hint.get_attribute("data-unit-id") or "0")
+    await page.get_by_test_id("advice-assign").click()
+    await expect(page.get_by_test_id(f"unit-status-{unit_id}")).to_have_text(
+        "dispatched", timeout=10_000
+    )
+    now = (await http.get(f"/api/v1/incidents/{incident['id']}", headers=dispatcher)).json()
+    assert now["unit_ids"] == [unit_id]
