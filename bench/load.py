@@ -444,9 +444,9 @@ class Stack:
         if units <= self.seeded:
             return
         import dispatch.seed as seeding
-        from dispatch.api.auth import hash_password
         from dispatch.bootstrap import make_engine
         from dispatch.config import Settings
+        from dispatch.passwords import hash_password
         from routing import RoadNetwork
 
         one_hash = hash_password(secrets.token_hex(8))  # the bench mints tokens; nobody logs in

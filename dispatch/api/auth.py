@@ -1,4 +1,4 @@
-"""Logins and tokens: OAuth2 password flow, Argon2 hashes, short-lived JWTs carrying the role.
+"""Tokens: short-lived JWTs carrying the role (passwords are in ``dispatch.passwords``).
 
 A crew token is bound to one unit; routes check the binding, so a crew can only move its own unit.
 """
@@ -8,10 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from functools import lru_cache
 
 import jwt
-from pwdlib import PasswordHash
 
 
 class Role(StrEnum):
@@ -38,28 +36,6 @@ class Principal:
 
 
 ALGORITHM = "HS256"
-
-
-@lru_cache(maxsize=1)
-def hasher() -> PasswordHash:
-    return PasswordHash.recommended()
-
-
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return hasher().hash("dummy password used to equalise timing")
-
-
-def hash_password(password: str) -> str:
-    return hasher().hash(password)
-
-
-def verify_password(password: str, password_hash: str | None) -> bool:
-    """Always spends one Argon2 verification, so unknown users cannot be told apart by timing."""
-    if password_hash is None:
-        hasher().verify(password, _dummy_hash())
-        return False
-    return hasher().verify(password, password_hash)
 
 
 def issue_token(principal: Principal, *, secret: str, ttl_s: int) -> str:

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
-from dispatch.api.auth import Principal, Role, issue_token, verify_password
+from dispatch.api.auth import Principal, Role, issue_token
 from dispatch.api.deps import AnyUser, ContainerDep
 from dispatch.api.problems import Problem
+from dispatch.passwords import verify_password
 from dispatch.store.users import get_user
 
 router = APIRouter(prefix="/auth", tags=["auth"])
