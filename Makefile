@@ -12,7 +12,7 @@ CALLS_PER_MINUTE ?= 1.5
 SPEEDUP ?= 3
 FRONTEND_SRC := $(shell find frontend -path frontend/node_modules -prune -o -path frontend/dist -prune -o -type f -print 2>/dev/null)
 
-.PHONY: help demo test chaos setup python frontend services db map seed serve simulate lint bench clean
+.PHONY: help demo test chaos flaky-check setup python frontend services db map seed serve simulate lint bench clean
 
 help:
 	@echo "make demo   - set up everything and run the live system at http://$(HOST):$(PORT)"
@@ -69,6 +69,10 @@ test: setup services
 # The fault tests also run in `make test` (60 race rounds); this runs the full 1,000.
 chaos: python services
 	$(ENV) CHAOS_RACE_ROUNDS=$(or $(CHAOS_RACE_ROUNDS),1000) $(PY) -m pytest -m chaos tests/chaos $(PYTEST_ARGS)
+
+# The fault and browser tests RUNS times in a row (default 10) with one core kept busy by a hog.
+flaky-check: setup services
+	$(ENV) $(PY) scripts/flaky_check.py --runs $(or $(RUNS),10)
 
 lint: python
 	$(VENV)/bin/ruff check dispatch routing tests

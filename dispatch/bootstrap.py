@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -61,12 +62,18 @@ class Container:
 
 
 def make_engine(settings: Settings) -> AsyncEngine:
+    """The connection pool; every connection names its process (``goldenhour:<pid>``) so an
+    operator (or a fault test) can tell in ``pg_stat_activity`` which app process is waiting."""
     return create_async_engine(
         settings.async_database_url,
         pool_size=10,
         max_overflow=20,
         pool_pre_ping=True,
-        connect_args={"timeout": 5, "command_timeout": 30},
+        connect_args={
+            "timeout": 5,
+            "command_timeout": 30,
+            "server_settings": {"application_name": f"goldenhour:{os.getpid()}"},
+        },
     )
 
 

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from fastapi.staticfiles import StaticFiles
 
-from dispatch.api import problems
+from dispatch.api import metrics, problems
 from dispatch.api.deps import ContainerDep
 from dispatch.api.routes import auth, hospitals, incidents, intake, maps, review, units, ws
 from dispatch.bootstrap import bootstrap
@@ -58,6 +58,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "redis": await container.bus.ping(),
             "map": container.network.name,
         }
+
+    registry = metrics.registry_for(lambda: app.state.container.hub.stats)
+
+    @app.get("/metrics", tags=["ops"], response_class=Response)
+    async def prometheus_metrics() -> Response:
+        """Counters for monitoring (Prometheus text format); no personal or incident data."""
+        return Response(metrics.render(registry), media_type=metrics.CONTENT_TYPE)
 
     if settings.frontend_dir.is_dir():
         app.mount("/", StaticFiles(directory=settings.frontend_dir, html=True), name="console")

@@ -74,6 +74,22 @@ class Connection:
             self.queue.put_nowait(RESYNC)
 
 
+@dataclass
+class HubStats:
+    """What the hub has heard and emitted since it started (exported at ``/metrics``).
+
+    ``bus_*`` count every message heard from Redis, whether or not it was new, so a test or an
+    operator can see that push works without timing anything; ``emitted_*`` say where each event
+    the consoles received came from.
+    """
+
+    bus_events: int = 0
+    bus_positions: int = 0
+    emitted_from_bus: int = 0
+    emitted_from_log: int = 0
+    polled_positions: int = 0
+
+
 class Hub:
     def __init__(
         self,
@@ -96,6 +112,7 @@ class Hub:
         self._tasks: list[asyncio.Task[None]] = []
         self._pending_positions: dict[int, dict[str, Any]] = {}
         self._positions_heard = 0.0  # monotonic time of the last position message from Redis
+        self.stats = HubStats()
 
     @property
     def seq(self) -> int:
@@ -132,14 +149,17 @@ class Hub:
                 return
             if record.seq > self._seq + 1:
                 for missing in await self._read_after(self._seq, record.seq):
-                    self._emit(missing)
-            self._emit(record)
+                    if self._emit(missing):
+                        self.stats.emitted_from_log += 1
+            if self._emit(record):
+                self.stats.emitted_from_bus += 1
 
     async def catch_up(self) -> None:
         """Emit whatever the log holds beyond the cursor (lost publishes, Redis outages)."""
         async with self._lock:
             for record in await self._read_after(self._seq, None):
-                self._emit(record)
+                if self._emit(record):
+                    self.stats.emitted_from_log += 1
 
     def take_positions(self, units: list[dict[str, Any]]) -> None:
         """Keep the newest position per unit until the next push."""
@@ -148,20 +168,23 @@ class Hub:
             if held is None or (unit["position_at"] or "") >= (held["position_at"] or ""):
                 self._pending_positions[unit["id"]] = unit
 
-    def _emit(self, record: EventRecord) -> None:
+    def _emit(self, record: EventRecord) -> bool:
         if record.seq <= self._seq:
-            return
+            return False
         self._seq = record.seq
         for conn in self._connections:
             conn.offer(record)
+        return True
 
     async def _listen(self) -> None:
         async for kind, payload in self._subscribe():
             try:
                 if kind == "positions":
+                    self.stats.bus_positions += 1
                     self._positions_heard = time.monotonic()
                     self.take_positions(payload)
                 else:
+                    self.stats.bus_events += 1
                     await self.deliver(payload)
             except Exception:  # keep the hub alive; the poll will heal the gap
                 log.exception("hub failed to handle a %s message", kind)
@@ -174,7 +197,9 @@ class Hub:
                 await self.catch_up()
                 if time.monotonic() - self._positions_heard > 2 * self._poll_interval_s:
                     polled_at = datetime.now(UTC)
-                    self.take_positions(await self._read_positions(since))
+                    polled = await self._read_positions(since)
+                    self.stats.polled_positions += len(polled)
+                    self.take_positions(polled)
                     since = polled_at
             except Exception:
                 log.exception("hub poll of the database failed")

@@ -250,6 +250,10 @@ export class BaseMap {
       ],
       { padding: 24, animate: false },
     );
+    // A condition tests (and people) can wait for: the map shows the region and has settled.
+    const container = this.map.getContainer();
+    delete container.dataset["mapReady"];
+    this.map.once("idle", () => (container.dataset["mapReady"] = "true"));
     this.map.setMaxBounds([
       [w - (e - w), s - (n - s)],
       [e + (e - w), n + (n - s)],

@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -323,7 +323,15 @@ RETRYABLE_STATUS = {502, 503, 504}
 
 @dataclass
 class Ledger:
-    """Everything the clients saw: acknowledged writes and every non-success answer."""
+    """Everything the clients saw: acknowledged writes and every non-success answer.
+
+    Transport errors are sorted by what they prove. ``refused``: the connection could not be made,
+    so nothing was sent (a process was down). ``interrupted``: the request went to a process that
+    was killed after it was sent and before its answer came: the fault really cut a request in
+    flight, the case the test exists for. ``stale``: sent after that kill on a pooled keep-alive
+    connection to the dead process (it never reached a live server). ``other``: none of these
+    (no kill explains it; the Redis and PostgreSQL tests require zero).
+    """
 
     calls: dict[str, int] = field(default_factory=dict)  # idempotency key -> incident id
     assignments: dict[int, int] = field(default_factory=dict)  # incident id -> unit id
@@ -332,12 +340,27 @@ class Ledger:
     positions: dict[int, tuple[str, list[float]]] = field(default_factory=dict)  # newest acked
     answers: dict[int, int] = field(default_factory=dict)  # status code -> count
     bad: list[str] = field(default_factory=list)  # answers breaking the contract
-    transport_errors: int = 0
-    interrupted: int = 0  # requests that were sent but whose answer never came (in flight)
+    kills: list[tuple[str, float]] = field(default_factory=list)  # (base url, monotonic time)
+    transport_errors: int = 0  # all of the four below
+    refused: int = 0
+    interrupted: int = 0
+    stale: int = 0
+    other: int = 0
     problems_503: int = 0
 
     def count(self, status: int) -> None:
         self.answers[status] = self.answers.get(status, 0) + 1
+
+    def transport_error(self, url: str, sent: float, exc: httpx.TransportError) -> None:
+        self.transport_errors += 1
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+            self.refused += 1
+        elif any(u == url and sent < at for u, at in self.kills):
+            self.interrupted += 1
+        elif any(u == url for u, _ in self.kills):
+            self.stale += 1
+        else:
+            self.other += 1
 
 
 class Client:
@@ -347,7 +370,9 @@ class Client:
         self._urls = urls
         self._i = offset
         self._http = httpx.AsyncClient(
-            timeout=httpx.Timeout(15.0, connect=2.0),
+            # longer than any fault holds a request (a request timed out by the client would
+            # count as neither interrupted nor answered)
+            timeout=httpx.Timeout(60.0, connect=2.0),
             limits=httpx.Limits(keepalive_expiry=2.0),  # before uvicorn drops idle ones (5 s)
         )
         self.ledger = ledger
@@ -370,13 +395,12 @@ class Client:
         deadline = time.monotonic() + deadline_s
         h = {"Authorization": f"Bearer {token}", **(headers or {})}
         while True:
-            url = self._urls[self._i % len(self._urls)] + path
+            base = self._urls[self._i % len(self._urls)]
+            sent = time.monotonic()
             try:
-                r = await self._http.request(method, url, json=json_body, headers=h)
+                r = await self._http.request(method, base + path, json=json_body, headers=h)
             except httpx.TransportError as exc:
-                self.ledger.transport_errors += 1
-                if not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-                    self.ledger.interrupted += 1
+                self.ledger.transport_error(base, sent, exc)
                 self._i += 1  # another process may be up
             else:
                 self.ledger.count(r.status_code)
@@ -757,12 +781,59 @@ DESKS = 4
 
 @dataclass
 class Scene:
-    """What a fault injector may look at while the load runs."""
+    """What a fault injector may look at and do while the load runs."""
 
     app: App
     consoles: list[ResumingConsole]
     tok: dict[str, str]
     points: list[list[float]]
+    ledger: Ledger
+
+    def kill9(self, i: int) -> None:
+        """kill -9 app process ``i``; requests sent to it before now count as interrupted."""
+        url = self.app.servers[i].url
+        self.app.kill9(i)
+        self.ledger.kills.append((url, time.monotonic()))
+
+    @contextlib.asynccontextmanager
+    async def requests_held_in(self, i: int, timeout: float = 60.0) -> AsyncIterator[int]:
+        """Hold the event log's write lock until at least one request is stuck in process ``i``.
+
+        Every write takes ``pg_advisory_xact_lock(EVENT_LOCK_KEY)`` before inserting its events,
+        so while the test holds that lock the next call, assignment or status change sent to the
+        process waits inside it: accepted, in the middle of its transaction, not answered. The
+        app names its connections ``goldenhour:<pid>``, so ``pg_stat_activity`` says which
+        process is waiting. Yields how many of its requests are stuck; the lock is released on
+        exit (after the caller has killed the process, say).
+        """
+        from dispatch.store.unit_of_work import EVENT_LOCK_KEY
+
+        proc = self.app.servers[i].proc
+        assert proc is not None, f"process {i} is not running"
+        name = f"goldenhour:{proc.pid}"
+        conn = await asyncpg.connect(self.app.database_url)
+        try:
+            tx = conn.transaction()
+            await tx.start()
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", EVENT_LOCK_KEY)
+            deadline = time.monotonic() + timeout
+            while True:
+                waiting = await conn.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 "
+                    "AND wait_event_type = 'Lock' AND wait_event = 'advisory'",
+                    name,
+                )
+                if waiting:
+                    break
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"no request of {name} waited for the log lock")
+                await asyncio.sleep(0.05)
+            try:
+                yield int(waiting)
+            finally:
+                await tx.rollback()
+        finally:
+            await conn.close()
 
 
 async def run_load_with_fault(
@@ -802,7 +873,7 @@ async def run_load_with_fault(
         tasks = [asyncio.create_task(d.run(stop)) for d in desks]
         tasks.append(asyncio.create_task(reporter.run(stop)))
         await asyncio.sleep(settle_s)
-        info = await fault(Scene(app, consoles, tok, points))
+        info = await fault(Scene(app, consoles, tok, points, ledger))
         await asyncio.sleep(settle_s)
         stop.set()
         await asyncio.wait_for(asyncio.gather(*tasks), 120)
@@ -826,7 +897,10 @@ async def run_load_with_fault(
             "statuses_acked": len(ledger.statuses),
             "positions_acked": reporter.sent,
             "transport_errors": ledger.transport_errors,
+            "refused": ledger.refused,
             "interrupted": ledger.interrupted,
+            "stale": ledger.stale,
+            "other": ledger.other,
             "problems_503": ledger.problems_503,
             "answers": ledger.answers,
             "console_reconnects": [c.reconnects for c in consoles],

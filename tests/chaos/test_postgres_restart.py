@@ -21,6 +21,7 @@ from tests.chaos.harness import (
     Scene,
     make_database,
     run_load_with_fault,
+    wait_until,
 )
 
 pytestmark = pytest.mark.chaos
@@ -48,13 +49,16 @@ async def test_postgres_restart_gives_503_then_nothing_lost_or_half_written(
     pg, url = private_pg
     app = launch(database_url=url, redis=private_redis, processes=processes)
 
-    async def fault(_: Scene) -> dict:
+    async def fault(scene: Scene) -> dict:
         await asyncio.to_thread(pg.stop, "fast")  # aborts open transactions, refuses new ones
         down = time.monotonic()
         await asyncio.sleep(4)
+        # down until the clients have met it (a slow machine may not have sent anything yet)
+        await wait_until(lambda: scene.ledger.problems_503 > 0, 60, "a 503 during the outage")
         await asyncio.to_thread(pg.start)
         return {"outage_s": round(time.monotonic() - down, 1)}
 
     stats = await run_load_with_fault(app, secret_key, fault, settle_s=3.0)
     print(f"\npostgres restart, {processes} process(es): {stats}")
     assert stats["problems_503"] > 0, "no request met the outage: the test proved nothing"
+    assert stats["other"] == 0 and stats["refused"] == 0, stats  # the app never went away

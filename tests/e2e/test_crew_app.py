@@ -17,7 +17,7 @@ async def _unit_status(http: httpx.AsyncClient, headers: dict[str, str], unit_id
     return str(next(u["status"] for u in units if u["id"] == unit_id))
 
 
-async def _eventually(check, expected: str, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+async def _eventually(check, expected: str, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     async with asyncio.timeout(timeout):
         while (value := await check()) != expected:
             await asyncio.sleep(0.2)
@@ -51,7 +51,7 @@ async def test_crew_confirms_works_the_call_and_survives_a_network_drop(
     await page.get_by_test_id("crew-login-username").fill("crew-a05")
     await page.get_by_test_id("crew-login-password").fill("crew-a05")
     await page.get_by_test_id("crew-login-submit").click()
-    await expect(page.get_by_test_id("crew-unit-status")).to_have_text("available", timeout=15_000)
+    await expect(page.get_by_test_id("crew-unit-status")).to_have_text("available", timeout=30_000)
 
     r = await http.post(
         "/api/v1/incidents",
@@ -71,7 +71,7 @@ async def test_crew_confirms_works_the_call_and_survives_a_network_drop(
     assert r.status_code == 201, r.text
 
     await expect(page.get_by_test_id("crew-incident-number")).to_have_text(
-        incident["number"], timeout=10_000
+        incident["number"], timeout=30_000
     )
     await expect(page.get_by_test_id("crew-unit-status")).to_have_text("dispatched")
     await page.get_by_test_id("crew-ack").click()
@@ -88,11 +88,11 @@ async def test_crew_confirms_works_the_call_and_survives_a_network_drop(
     await context.set_offline(True)
     await page.get_by_test_id("crew-status-on_scene").click()
     offline = page.get_by_test_id("crew-offline")
-    await expect(offline).to_have_attribute("data-count", "1", timeout=5_000)
+    await expect(offline).to_have_attribute("data-count", "1", timeout=30_000)
     assert await _unit_status(http, dispatcher, unit_id) == "en_route", "nothing reached us yet"
     await context.set_offline(False)
     await _eventually(lambda: _unit_status(http, dispatcher, unit_id), "on_scene")
-    await expect(offline).to_have_attribute("data-count", "0", timeout=10_000)
+    await expect(offline).to_have_attribute("data-count", "0", timeout=30_000)
 
     await page.get_by_test_id("crew-status-available").click()
     await _eventually(lambda: _unit_status(http, dispatcher, unit_id), "available")

@@ -53,7 +53,7 @@ async def test_supervisor_finds_a_call_reads_its_timeline_kpis_and_exports_csv(
     await page.goto(server.url + "/review/")
     await _log_in(page, "supervisor")
     await expect(page.get_by_test_id("review-form")).to_have_attribute(
-        "data-busy", "false", timeout=15_000
+        "data-busy", "false", timeout=30_000
     )
     now = datetime.now()
     await page.get_by_test_id("review-from").fill(
@@ -66,7 +66,7 @@ async def test_supervisor_finds_a_call_reads_its_timeline_kpis_and_exports_csv(
         await page.get_by_test_id(f"review-priority-{n}").uncheck()
     await page.get_by_test_id("review-search").click()
     row = page.get_by_test_id(f"review-row-{incident['id']}")
-    await expect(row).to_be_visible(timeout=10_000)
+    await expect(row).to_be_visible(timeout=30_000)
 
     await expect(page.get_by_test_id("kpi-row-2")).to_contain_text("90%")
     assert await page.get_by_test_id("kpi-chart").locator("svg").count() >= 1
@@ -97,10 +97,10 @@ async def test_console_resyncs_after_its_server_restarts_and_shows_what_happened
     await page.goto(front.url)
     await _log_in(page, "dispatcher")
     status = page.get_by_test_id("connection-status")
-    await expect(status).to_have_text("connected", timeout=15_000)
+    await expect(status).to_have_text("connected", timeout=30_000)
 
     front.stop()
-    await expect(status).to_have_text("reconnecting", timeout=15_000)
+    await expect(status).to_have_text("reconnecting", timeout=30_000)
     async with httpx.AsyncClient(base_url=other.url, timeout=15) as http:
         dispatcher = await login(http, "dispatcher")
         r = await http.post(
@@ -117,5 +117,5 @@ async def test_console_resyncs_after_its_server_restarts_and_shows_what_happened
         made = r.json()
     front.start()
     await expect(status).to_have_text("connected", timeout=30_000)
-    await expect(page.get_by_test_id(f"incident-row-{made['id']}")).to_be_visible(timeout=15_000)
+    await expect(page.get_by_test_id(f"incident-row-{made['id']}")).to_be_visible(timeout=30_000)
     await context.close()

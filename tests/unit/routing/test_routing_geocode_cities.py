@@ -4,7 +4,6 @@ spaces, English aliases, intersections, no house numbers)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -125,18 +124,6 @@ def test_reverse_matches_the_snapper(heidelberg: RoadNetwork) -> None:
             assert place.distance_m == pytest.approx(snap.distance_m, abs=0.5)
             checked += 1
     assert checked >= 10
-
-
-def test_latency_stays_low(heidelberg: RoadNetwork) -> None:
-    g = heidelberg.geocoder
-    labels = [e["label"] for e in g.entries if e["kind"] in ("street", "address")][:300]
-    queries = labels + [q.lower()[:-1] for q in labels] + ["Hauptstr. 5", "Bergheimer & Bismarck"]
-    times = []
-    for q in queries:
-        t0 = time.perf_counter()
-        g.search(q)
-        times.append(time.perf_counter() - t0)
-    assert float(np.percentile(times, 99)) < 0.05  # the bench target is 20 ms; CI is noisy
 
 
 # --------------------------------------------------------------------------- Shanghai
