@@ -64,6 +64,8 @@ demo: setup seed
 	  $(GH) simulate --base-url http://$(HOST):$(PORT) --calls-per-minute $(CALLS_PER_MINUTE) --speedup $(SPEEDUP)
 
 test: setup services
+	$(VENV)/bin/lint-imports
+	$(PY) scripts/openapi.py var/openapi.json && cd frontend && npm run --silent api-types:check
 	$(ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 # The fault tests also run in `make test` (60 race rounds); this runs the full 1,000.
@@ -75,6 +77,7 @@ flaky-check: setup services
 	$(ENV) $(PY) scripts/flaky_check.py --runs $(or $(RUNS),10)
 
 lint: python
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check dispatch routing tests
 	$(VENV)/bin/mypy dispatch routing
 

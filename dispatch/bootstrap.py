@@ -8,27 +8,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from dispatch.adapters.roads import (
+    GeocoderAdapter,
+    NetworkEta,
+    NetworkZoneTimes,
+    RoadNetwork,
+    RoadsAdapter,
+    load_network,
+)
 from dispatch.bus.redis import RedisEventBus
 from dispatch.clock import SystemClock
 from dispatch.config import Settings
-from dispatch.domain.geo import Location
 from dispatch.domain.triage import load_protocol
 from dispatch.hub.hub import Hub
 from dispatch.policies.coverage import CoverageModel
-from dispatch.policies.roadeta import NetworkEta, NetworkZoneTimes
-from dispatch.roadnet import GeocoderAdapter, RoadsAdapter
+from dispatch.policies.zones import demand_zones
 from dispatch.services.advice import Advisor, MoveUpAdvisor
 from dispatch.services.handlers import Deps
 from dispatch.services.ports import EventRecord
-from dispatch.simulation.demand import DensityMap
-from dispatch.simulation.scenario import kmeans
 from dispatch.store import views
 from dispatch.store.positions import PositionWriter
 from dispatch.store.unit_of_work import SqlUnitOfWork
-from routing import RoadNetwork
 
 
 @dataclass
@@ -79,7 +81,7 @@ def make_engine(settings: Settings) -> AsyncEngine:
 
 async def bootstrap(settings: Settings) -> Container:
     """Load the map, connect storage and messaging, start the hub."""
-    network = RoadNetwork.load(settings.map_dir)
+    network = load_network(settings.map_dir)
     engine = make_engine(settings)
     bus = RedisEventBus(settings.redis_url, channel=settings.redis_channel)
     positions = PositionWriter(engine)
@@ -117,14 +119,6 @@ async def bootstrap(settings: Settings) -> Container:
 def coverage_model(network: RoadNetwork, *, zones: int = 40, seed: int = 7) -> CoverageModel:
     """Demand zones for move-up advice: k-means of points drawn by road and address density,
     weighted by their share, covered within the priority-1 urban target (12 min)."""
-    rng = np.random.default_rng(seed)
-    points = DensityMap.from_network(network).sample(rng, 3000)
-    xy = np.array([[p.lon, p.lat] for p in points])
-    centres, label = kmeans(xy, zones, rng)
-    counts = np.bincount(label, minlength=len(centres)).astype(np.float64)
-    keep = counts > 0
-    sites = [Location(float(x), float(y)) for x, y in centres[keep]]
+    sites, weights = demand_zones(network, zones=zones, seed=seed)
     threshold = float(load_protocol().target(1).seconds)
-    return CoverageModel(
-        sites, counts[keep], NetworkZoneTimes(network, sites), threshold_s=threshold
-    )
+    return CoverageModel(sites, weights, NetworkZoneTimes(network, sites), threshold_s=threshold)

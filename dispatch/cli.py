@@ -50,8 +50,7 @@ def import_map(
     speed_factor: Annotated[float, typer.Option(help="Emergency-vehicle speed factor")] = 1.0,
 ) -> None:
     """Build the road graph, geocoder and POIs from an OSM extract (the old map stays on error)."""
-    import routing
-    from routing.errors import RoutingError
+    from dispatch.adapters import roads as routing
 
     target = out_dir or get_settings().map_dir
     label = place or (source or routing.default_map_path()).name
@@ -72,7 +71,7 @@ def import_map(
                     emergency_speed_factor=speed_factor,
                     progress=progress,
                 )
-        except RoutingError as exc:
+        except routing.RoutingError as exc:
             out.print(f"[red]import failed:[/red] {exc} (the previous map stays active)")
             raise typer.Exit(2) from exc
     out.print(
@@ -86,16 +85,16 @@ def import_map(
 @app.command()
 def seed(units: Annotated[int, typer.Option(min=1, max=500)] = 12) -> None:
     """Stations, hospitals, ambulances and logins for the imported map (idempotent)."""
+    from dispatch.adapters.roads import load_network
     from dispatch.bootstrap import make_engine
     from dispatch.seed import seed as run_seed
-    from routing import RoadNetwork
 
     settings = get_settings()
 
     async def go() -> None:
         engine = make_engine(settings)
         try:
-            report = await run_seed(engine, RoadNetwork.load(settings.map_dir), units=units)
+            report = await run_seed(engine, load_network(settings.map_dir), units=units)
         finally:
             await engine.dispose()
         out.print(f"{report.stations} stations, {report.hospitals} hospitals, {report.units} units")
@@ -175,10 +174,10 @@ def simulate(
         print(out_text if out is None else f"written to {out}")
         return
 
-    from dispatch.sim import SimConfig, run_simulation
+    from dispatch.demo import DemoConfig, run_demo
 
     _logging()
-    config = SimConfig(
+    config = DemoConfig(
         base_url=base_url,
         calls_per_minute=calls_per_minute,
         auto_dispatch_after_s=auto_dispatch_after or None,
@@ -187,7 +186,7 @@ def simulate(
         duration_s=duration or None,
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_simulation(config))
+        asyncio.run(run_demo(config))
 
 
 if __name__ == "__main__":

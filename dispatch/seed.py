@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dispatch.adapters.roads import RoadNetwork
 from dispatch.domain.geo import Location
 from dispatch.passwords import hash_password
 from dispatch.store import tables as t
 from dispatch.store.geo import point
 from dispatch.store.users import UserRecord, upsert_user
-from routing import RoadNetwork
 
 MIN_STATIONS = 4
 

@@ -5,7 +5,9 @@ import { defineConfig, type Plugin } from "vite";
 
 // Three pages: the dispatcher console (index.html -> dist/index.html, served at "/"), the crew
 // app (crew/index.html -> dist/crew/index.html, served at "/crew/"; FastAPI's StaticFiles(html=True)
-// redirects "/crew" there) and the supervisors' incident review (review/index.html -> "/review/"). Shared code lands in common chunks under "/assets/".
+// redirects "/crew" there) and the supervisors' incident review (review/index.html -> "/review/").
+// Sources: src/console/, src/crew/, src/review/ (one per page) and src/shared/ (used by more than one);
+// shared code lands in common chunks under "/assets/".
 // `npm run dev` proxies the API and WebSocket to a local backend.
 const backend = process.env.GOLDENHOUR_BACKEND ?? "http://127.0.0.1:8000";
 const root = fileURLToPath(new URL(".", import.meta.url));

@@ -1,4 +1,4 @@
-"""Golden Hour routing: offline road maps, snapping, ETAs, routes, geocoding, assignment.
+"""Golden Hour routing: offline road maps, snapping, ETAs, routes, isochrones, geocoding.
 
 A standalone library (it never imports ``dispatch``). Typical use::
 
@@ -22,7 +22,6 @@ from .eta import Eta
 from .geocode import Geocoder, Place
 from .isochrone import Coverage, Isochrone
 from .network import RoadNetwork
-from .optimize import assign
 from .osm import MapSummary, default_map_path, import_map, import_place
 from .pois import Poi
 from .profiles import RUSH_HOUR, SpeedProfile, TimeOfDayProfile, TimeWindow
@@ -50,7 +49,6 @@ __all__ = [
     "Step",
     "TimeOfDayProfile",
     "TimeWindow",
-    "assign",
     "default_map_path",
     "errors",
     "import_map",

@@ -141,7 +141,7 @@ def _read_aliases(osm: Any) -> dict[str, tuple[str, ...]]:
     for i, name in enumerate(frame["name"].tolist()):
         if not isinstance(name, str) or not name.strip():
             continue
-        extra = _tags(tags[i])
+        extra = osm_tags(tags[i])
         for column in ALIAS_TAGS:
             value = frame[column].iloc[i] if column in columns else extra.get(column)
             for alias in _split_values(value):
@@ -183,7 +183,7 @@ def _read_features(osm: Any) -> list[NamedFeature]:
         places = None
     if places is not None and len(places):
         for i in range(len(places)):
-            tags = _tags(places["tags"].iloc[i]) if "tags" in places.columns else {}
+            tags = osm_tags(places["tags"].iloc[i]) if "tags" in places.columns else {}
             raw = places["name"].iloc[i] if "name" in places.columns else tags.get("name")
             pt = places.geometry.iloc[i]
             if isinstance(raw, str) and raw.strip() and pt is not None and not pt.is_empty:
@@ -198,7 +198,8 @@ def _split_values(value: object) -> list[str]:
     return [v.strip() for v in value.split(";") if v.strip()]
 
 
-def _tags(value: object) -> dict[str, Any]:
+def osm_tags(value: object) -> dict[str, Any]:
+    """The tags of an OSM element as pyrosm hands them over: a dict, a JSON string or nothing."""
     if isinstance(value, dict):
         return value
     if isinstance(value, str) and value.startswith("{"):

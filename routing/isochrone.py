@@ -89,8 +89,9 @@ class Reach:
             if cost < entry.get(node, math.inf):
                 entry[node] = cost
 
-        for e, f, lock in zip(self.edge.tolist(), self.fraction.tolist(), self.locked.tolist(),
-                              strict=True):
+        for e, f, lock in zip(
+            self.edge.tolist(), self.fraction.tolist(), self.locked.tolist(), strict=True
+        ):
             enter(int(g.edge_target[e]), (1.0 - f) * float(tt[e]))
             twin = int(g.edge_twin[e])
             if twin >= 0 and not lock:
@@ -105,8 +106,9 @@ class Reach:
         g = self.engine.graph
         tt = self.engine.travel_time_s
         pieces = []
-        for e, f, lock in zip(self.edge.tolist(), self.fraction.tolist(), self.locked.tolist(),
-                              strict=True):
+        for e, f, lock in zip(
+            self.edge.tolist(), self.fraction.tolist(), self.locked.tolist(), strict=True
+        ):
             ways = [(e, f)]
             twin = int(g.edge_twin[e])
             if twin >= 0 and not lock:
@@ -186,8 +188,9 @@ class Reach:
         tw = np.where(has, twin, 0)
         best = np.minimum(best, np.where(has, d[g.edge_source[tw]] + (1.0 - f) * tt[tw], np.inf))
         best = np.minimum(best, np.where(f >= 1.0, d[g.edge_target[e]], np.inf))
-        for se, sf, lock in zip(self.edge.tolist(), self.fraction.tolist(),
-                                self.locked.tolist(), strict=True):
+        for se, sf, lock in zip(
+            self.edge.tolist(), self.fraction.tolist(), self.locked.tolist(), strict=True
+        ):
             ways = [(se, sf)]
             st = int(g.edge_twin[se])
             if st >= 0 and not lock:
@@ -211,8 +214,9 @@ class Reach:
         edges = np.flatnonzero(reach > 0)
         pieces = [(int(e), 0.0, float(reach[e])) for e in edges.tolist()]
         pieces += self._direct(seconds)
-        x, y = _sample_pieces(g.geom_offsets, g.geom_lon, g.geom_lat, projection, pieces,
-                              step=cell_m / 2.0)
+        x, y = _sample_pieces(
+            g.geom_offsets, g.geom_lon, g.geom_lat, projection, pieces, step=cell_m / 2.0
+        )
         if len(x) == 0:
             return {"type": "Polygon", "coordinates": []}
         geom = _raster_polygon(x, y, cell_m)
@@ -222,15 +226,11 @@ class Reach:
             lon, lat = projection.to_lonlat(xy[:, 0], xy[:, 1])
             return np.column_stack((np.round(lon, 6), np.round(lat, 6)))
 
-        out: dict[str, Any] = _listify(
-            shapely.geometry.mapping(shapely.transform(geom, to_lonlat))
-        )
+        out: dict[str, Any] = _listify(shapely.geometry.mapping(shapely.transform(geom, to_lonlat)))
         return out
 
 
-def reach_from(
-    engine: EtaEngine, sources: Placement, seconds: Sequence[float] | float
-) -> Reach:
+def reach_from(engine: EtaEngine, sources: Placement, seconds: Sequence[float] | float) -> Reach:
     """One bounded forward search from ``sources`` for the largest of ``seconds``."""
     values = [float(seconds)] if isinstance(seconds, int | float) else [float(s) for s in seconds]
     if not values or min(values) < 0 or not all(math.isfinite(s) for s in values):

@@ -94,9 +94,7 @@ class RoadNetwork:
     def with_speed_profile(self, profile: SpeedProfile | None) -> RoadNetwork:
         """The same map with another time-of-day profile (shares every array)."""
         base = self._variants.get((), self.engine)
-        return dataclasses.replace(
-            self, speed_profile=profile, engine=base, _variants={(): base}
-        )
+        return dataclasses.replace(self, speed_profile=profile, engine=base, _variants={(): base})
 
     def at(self, when: datetime) -> RoadNetwork:
         """This map with the speeds of ``when`` under :attr:`speed_profile`: a view
@@ -143,7 +141,10 @@ class RoadNetwork:
         or beyond ``cutoff_s``. ``headings`` (degrees, None where unknown) keep moving
         units on their direction of travel."""
         return self.engine.etas(
-            origins, destination, cutoff_s=cutoff_s, headings=headings,
+            origins,
+            destination,
+            cutoff_s=cutoff_s,
+            headings=headings,
             max_distance_m=max_distance_m,
         )
 
@@ -160,7 +161,11 @@ class RoadNetwork:
         """The ``k`` fastest origins as ``(index, Eta)``, fastest first (bounded search
         that stops once k origins are settled)."""
         return self.engine.best(
-            origins, destination, k, cutoff_s=cutoff_s, headings=headings,
+            origins,
+            destination,
+            k,
+            cutoff_s=cutoff_s,
+            headings=headings,
             max_distance_m=max_distance_m,
         )
 

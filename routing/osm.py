@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .cache import CACHE_FORMAT, META_FILE, replace_directory
 from .errors import MapImportError
-from .gazetteer import read_gazetteer_extras
+from .gazetteer import osm_tags, read_gazetteer_extras
 from .geocode import GEOCODER_FILE, AddressPoint, build_geocoder_entries
 from .graph import RoadGraph
 from .pois import PoiSet
@@ -167,9 +167,21 @@ def import_map(
 #: Highway classes an ambulance can drive (OSM XML has no network filter of its own).
 DRIVABLE_HIGHWAYS = frozenset(
     (
-        "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
-        "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified",
-        "residential", "living_street", "service", "road",
+        "motorway",
+        "motorway_link",
+        "trunk",
+        "trunk_link",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "residential",
+        "living_street",
+        "service",
+        "road",
     )
 )
 _NO_ACCESS = frozenset(("no", "private"))
@@ -230,11 +242,7 @@ def _read_xml_roads(source: Path, speed_factor: float) -> tuple[RoadGraph, list[
         raw = ox.graph_from_xml(source, simplify=False, retain_all=True)
     except Exception as exc:  # ParseError, ValueError, osmnx errors for empty data
         raise MapImportError(f"{source.name} is not a readable OSM XML file: {exc}") from exc
-    drop = [
-        (u, v, k)
-        for u, v, k, data in raw.edges(keys=True, data=True)
-        if not _drivable(data)
-    ]
+    drop = [(u, v, k) for u, v, k, data in raw.edges(keys=True, data=True) if not _drivable(data)]
     raw.remove_edges_from(drop)
     raw.remove_nodes_from([node for node, degree in raw.degree() if degree == 0])
     if raw.number_of_edges() == 0:
@@ -505,7 +513,7 @@ def _addresses_from_frame(frame: Any) -> list[AddressPoint]:
     city_col = frame["addr:city"] if "addr:city" in frame.columns else None
     reps = frame.geometry.representative_point()
     for i in range(len(frame)):
-        tags = _tags(frame["tags"].iloc[i]) if "tags" in frame.columns else {}
+        tags = osm_tags(frame["tags"].iloc[i]) if "tags" in frame.columns else {}
         street = _first_text(street_col.iloc[i]) if street_col is not None else None
         street = (
             street or _first_text(tags.get("addr:street")) or _first_text(tags.get("addr:place"))
@@ -524,15 +532,3 @@ def _addresses_from_frame(frame: Any) -> list[AddressPoint]:
                 )
             )
     return points
-
-
-def _tags(value: object) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, str) and value.startswith("{"):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            return {}
-        return parsed if isinstance(parsed, dict) else {}
-    return {}

@@ -208,8 +208,10 @@ def _steps(
         else:
             in_bearing = _bearing(graph, groups[i - 1][-1][0], at_start=False)
             maneuver, modifier = _turn(out_bearing - in_bearing)
-            location = (float(graph.node_lon[graph.edge_source[first_edge]]),
-                        float(graph.node_lat[graph.edge_source[first_edge]]))
+            location = (
+                float(graph.node_lon[graph.edge_source[first_edge]]),
+                float(graph.node_lat[graph.edge_source[first_edge]]),
+            )
         steps.append(Step(maneuver, modifier, name, distance, duration, location))
     steps.append(Step("arrive", "", "", 0.0, 0.0, (end[0], end[1])))
     return tuple(steps)

@@ -107,12 +107,15 @@ class Snapper:
         # Road direction at the point: the chord over +-1 m around it.
         behind = shapely.line_interpolate_point(lines, np.maximum(along - 1.0, 0.0))
         beyond = shapely.line_interpolate_point(lines, np.minimum(along + 1.0, lengths))
-        bearing = np.degrees(
-            np.arctan2(
-                shapely.get_x(beyond) - shapely.get_x(behind),
-                shapely.get_y(beyond) - shapely.get_y(behind),
+        bearing = (
+            np.degrees(
+                np.arctan2(
+                    shapely.get_x(beyond) - shapely.get_x(behind),
+                    shapely.get_y(beyond) - shapely.get_y(behind),
+                )
             )
-        ) % 360.0
+            % 360.0
+        )
         for j, i in enumerate(src.tolist()):
             out[int(finite[i])] = Snap(
                 lon=float(lon[j]),

@@ -23,8 +23,9 @@ HOG = "while True:\n    pass\n"
 
 
 def summary_line(output: str) -> str:
-    """pytest's last '=== N passed ... in Xs ===' line, without the equals signs."""
-    lines = [ln for ln in output.splitlines() if re.match(r"^=+ .* in [\d.]+s", ln)]
+    """pytest's closing 'N passed, M failed in Xs' line (with or without ``=`` around it)."""
+    pattern = r"^=* ?\d+ (passed|failed|error).* in [\d.]+s"
+    lines = [ln for ln in output.splitlines() if re.match(pattern, ln)]
     return lines[-1].strip("= ") if lines else "(no pytest summary: see the log)"
 
 

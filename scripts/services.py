@@ -69,11 +69,31 @@ def _start_local_postgres() -> str:
             for path in (VAR / "pg", run):
                 os.chown(path, uid, -1)
         if not (data / "PG_VERSION").exists():
-            _as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres",
-                          "--auth=trust", "-E", "UTF8"])
-        _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(VAR / "pg" / "log"),
-                      "-o", f"-p {LOCAL_PG_PORT} -k {run} -c listen_addresses=127.0.0.1",
-                      "-w", "start"])
+            _as_postgres(
+                [
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                ]
+            )
+        _as_postgres(
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(VAR / "pg" / "log"),
+                "-o",
+                f"-p {LOCAL_PG_PORT} -k {run} -c listen_addresses=127.0.0.1",
+                "-w",
+                "start",
+            ]
+        )
     return f"postgresql://postgres@127.0.0.1:{LOCAL_PG_PORT}/goldenhour"
 
 
@@ -81,7 +101,9 @@ def database_url() -> str:
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"]
     local = "postgresql://postgres@127.0.0.1:5432/goldenhour"
-    if _port_open("127.0.0.1", 5432) and asyncio.run(_pg_answers(local.rsplit("/", 1)[0] + "/postgres")):
+    if _port_open("127.0.0.1", 5432) and asyncio.run(
+        _pg_answers(local.rsplit("/", 1)[0] + "/postgres")
+    ):
         return local
     return _start_local_postgres()
 
@@ -96,10 +118,26 @@ def redis_url() -> str:
         if server is None:
             sys.exit("no redis-server: run scripts/system-deps.sh (apt redis-server)")
         (VAR / "redis").mkdir(parents=True, exist_ok=True)
-        subprocess.run([server, "--port", str(LOCAL_REDIS_PORT), "--bind", "127.0.0.1",
-                        "--daemonize", "yes", "--save", "", "--appendonly", "no",
-                        "--dir", str(VAR / "redis"), "--logfile", str(VAR / "redis" / "log")],
-                       check=True)
+        subprocess.run(
+            [
+                server,
+                "--port",
+                str(LOCAL_REDIS_PORT),
+                "--bind",
+                "127.0.0.1",
+                "--daemonize",
+                "yes",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(VAR / "redis"),
+                "--logfile",
+                str(VAR / "redis" / "log"),
+            ],
+            check=True,
+        )
         for _ in range(50):
             if _port_open("127.0.0.1", LOCAL_REDIS_PORT):
                 break

@@ -1,4 +1,4 @@
-"""The FastAPI application: routers under ``/api/v1``, the console socket, the built front end."""
+"""The FastAPI application: routers under ``/api/v1``, the sockets, ops, the built front end."""
 
 from __future__ import annotations
 
@@ -8,12 +8,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from dispatch.api import metrics, problems
-from dispatch.api.deps import ContainerDep
-from dispatch.api.routes import auth, hospitals, incidents, intake, maps, review, units, ws
+from dispatch.api.routes import (
+    advice,
+    auth,
+    config,
+    hospitals,
+    incidents,
+    intake,
+    maps,
+    ops,
+    review,
+    sockets,
+    units,
+)
+from dispatch.api.schemas.problems import problem_schemas
 from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings, get_settings
 
@@ -43,34 +55,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (auth, incidents, units, maps, review, intake, hospitals):
+    for module in (auth, incidents, units, hospitals, intake, maps, review, advice, config):
         app.include_router(module.router, prefix="/api/v1")
-    app.include_router(ws.router)
-    app.include_router(hospitals.socket_router)
-
-    @app.get("/healthz", tags=["ops"])
-    async def healthz(container: ContainerDep) -> dict[str, Any]:
-        from dispatch.store.views import last_seq
-
-        return {
-            "status": "ok",
-            "seq": await last_seq(container.engine),
-            "redis": await container.bus.ping(),
-            "map": container.network.name,
-        }
-
-    registry = metrics.registry_for(lambda: app.state.container.hub.stats)
-
-    @app.get("/metrics", tags=["ops"], response_class=Response)
-    async def prometheus_metrics() -> Response:
-        """Counters for monitoring (Prometheus text format); no personal or incident data."""
-        return Response(metrics.render(registry), media_type=metrics.CONTENT_TYPE)
+    app.include_router(sockets.router)
+    app.include_router(ops.router)
+    app.state.metrics = metrics.registry_for(lambda: app.state.container.hub.stats)
+    _document_problems(app)
 
     if settings.frontend_dir.is_dir():
         app.mount("/", StaticFiles(directory=settings.frontend_dir, html=True), name="console")
     else:
         log.warning("front end not built (%s missing): run `make frontend`", settings.frontend_dir)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Add the Problem schema, which every operation's error responses refer to, to the
+    generated document (FastAPI only collects schemas of models routes name directly)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()  # also cached as app.openapi_schema
+        document.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_factory() -> FastAPI:

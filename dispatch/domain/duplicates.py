@@ -23,7 +23,6 @@ caller *could* be that close. Score = 0.5 similarity + 0.3 nearness + 0.2 recenc
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -31,7 +30,6 @@ from datetime import datetime
 
 from dispatch.domain.geo import Location
 
-EARTH_RADIUS_M = 6_371_008.8  # IUGG mean radius
 RELATED_SIMILARITY = 0.6
 UNKNOWN_SIMILARITY = 0.5
 _STOP_WORDS = frozenset(
@@ -70,14 +68,6 @@ class DuplicateCandidate:
     age_s: float  # how long before ``now`` the incident was received
     similarity: float
     score: float
-
-
-def haversine_m(a: Location, b: Location) -> float:
-    """Great-circle distance in metres; ample for "within a few hundred metres" decisions."""
-    phi1, phi2 = math.radians(a.lat), math.radians(b.lat)
-    d_phi, d_lambda = phi2 - phi1, math.radians(b.lon - a.lon)
-    h = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
 def tokens(text: str) -> frozenset[str]:
@@ -129,7 +119,7 @@ def likely_duplicates(
         facts = incident.facts
         if facts.location is None:
             continue
-        distance = haversine_m(new_call.location, facts.location)
+        distance = new_call.location.distance_m(facts.location)
         effective = max(0.0, distance - slack - (facts.accuracy_m or 0.0))
         age = max(0.0, (now - facts.received_at).total_seconds())
         if effective > within_m or age > within_s:

@@ -7,6 +7,21 @@ from dataclasses import dataclass
 
 from dispatch.domain.errors import InvalidLocation
 
+EARTH_RADIUS_M = 6_371_008.8
+"""IUGG mean Earth radius; the same sphere most routing engines use for haversine."""
+
+
+def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in metres (haversine on the mean sphere): plenty for a city.
+
+    The one distance function of the dispatch package (``routing`` keeps its own vectorised
+    one, as it must not import ``dispatch``).
+    """
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
 
 @dataclass(frozen=True, slots=True)
 class Location:
@@ -32,8 +47,5 @@ class Location:
         return [self.lon, self.lat]
 
     def distance_m(self, other: Location) -> float:
-        """Great-circle distance (haversine, mean Earth radius): plenty for metres in a city."""
-        p1, p2 = math.radians(self.lat), math.radians(other.lat)
-        dp, dl = p2 - p1, math.radians(other.lon - self.lon)
-        h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-        return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
+        """Great-circle distance in metres (:func:`haversine_m`)."""
+        return haversine_m(self.lon, self.lat, other.lon, other.lat)

@@ -297,6 +297,14 @@ class Unit:
             and self.position.distance_m(self.home) <= self.IN_QUARTERS_M
         )
 
+    def accepts_fix(self, reported_at: datetime) -> bool:
+        """Whether a GPS fix taken at ``reported_at`` moves the unit: only if it is newer than
+        the position held. Fixes arrive out of order (a phone replays its queue after a dead
+        spot; two fixes race over two connections), and an older fix must never move a unit
+        back. One taken at the same instant is a replay of the one held. The PostgreSQL
+        position log applies the same rule in its batch statement (``store/positions.py``)."""
+        return self.position_at is None or reported_at > self.position_at
+
     def relocate(self, station_id: int, *, at: datetime) -> None:
         """Move-up: post an available unit at another station to cover a gap (it drives there)."""
         if self.status not in DISPATCHABLE:

@@ -5,18 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import numpy as np
-
-from dispatch.policies.base import (
-    Decision,
-    EtaProvider,
-    PendingCall,
-    UnitState,
-    eta_matrix,
-    queue_order,
-)
-from dispatch.policies.coverage import CoverageModel
-from dispatch.policies.explain import argmin_finite, explain
+from dispatch.policies.base import F64, Decision, EtaProvider, PendingCall, UnitState
+from dispatch.policies.coverage import Bools, CoverageModel
+from dispatch.policies.explain import argmin_finite
+from dispatch.policies.greedy import Pick, serve_in_queue_order
 
 
 class ClosestIdle:
@@ -35,51 +27,13 @@ class ClosestIdle:
         eta: EtaProvider,
         now: datetime,
     ) -> list[Decision]:
-        calls = queue_order(pending)
-        free = [u for u in units if u.available]
-        if not calls or not free:
-            return []
-        times = eta_matrix(calls, free, eta)
-        cover = base = None
-        if self.coverage is not None:
-            cover = self.coverage.cover([u.position for u in free])  # type: ignore[misc]
-        out: list[Decision] = []
-        for i, call in enumerate(calls):
+        def pick(
+            i: int, call: PendingCall, times: F64, free: list[UnitState], cover: Bools | None
+        ) -> Pick | None:
             j = argmin_finite(times[i])
             if j is None:
-                continue
-            if self.coverage is not None:
-                base = self.coverage.state(free, cover)
-            eta_s = float(times[i, j])
-            out.append(
-                Decision(
-                    call.incident_id,
-                    free[j].unit_id,
-                    eta_s,
-                    self.name,
-                    explanation=explain(
-                        unit=free[j],
-                        eta_s=eta_s,
-                        closest=free[j],
-                        closest_eta_s=eta_s,
-                        coverage=self.coverage,
-                        units=free,
-                        cover=cover,
-                        base=base,
-                        index=j,
-                        closest_index=j,
-                        reason="closest available unit",
-                    ),
-                )
-            )
-            times[:, j] = np.inf
-            free[j] = _busy(free[j])
-        return out
+                return None
+            base = None if self.coverage is None else self.coverage.state(free, cover)
+            return Pick(j, j, "closest available unit", base)
 
-
-def _busy(unit: UnitState) -> UnitState:
-    from dataclasses import replace
-
-    from dispatch.domain.model import UnitStatus
-
-    return replace(unit, status=UnitStatus.DISPATCHED)
+        return serve_in_queue_order(self.name, pending, units, eta, pick, self.coverage)

@@ -13,18 +13,11 @@ from datetime import datetime
 
 import numpy as np
 
-from dispatch.policies.base import (
-    Decision,
-    EtaProvider,
-    PendingCall,
-    UnitState,
-    eta_matrix,
-    queue_order,
-)
-from dispatch.policies.closest import _busy
+from dispatch.policies.base import F64, Decision, EtaProvider, PendingCall, UnitState
 from dispatch.policies.costs import CostParams, cost_matrix
-from dispatch.policies.coverage import CoverageModel
-from dispatch.policies.explain import argmin_finite, explain
+from dispatch.policies.coverage import Bools, CoverageModel
+from dispatch.policies.explain import argmin_finite
+from dispatch.policies.greedy import Pick, serve_in_queue_order
 
 
 class CoverageAware:
@@ -41,53 +34,28 @@ class CoverageAware:
         eta: EtaProvider,
         now: datetime,
     ) -> list[Decision]:
-        calls = queue_order(pending)
-        free = [u for u in units if u.available]
-        if not calls or not free:
-            return []
-        times = eta_matrix(calls, free, eta)
-        cover = self.coverage.cover([u.position for u in free])  # type: ignore[misc]
-        q = None
-        out: list[Decision] = []
-        for i, call in enumerate(calls):
+        q: tuple[float, float] | None = None  # the busy fraction of this moment, for every pick
+
+        def pick(
+            i: int, call: PendingCall, times: F64, free: list[UnitState], cover: Bools | None
+        ) -> Pick | None:
+            nonlocal q
             if not np.isfinite(times[i]).any():
-                continue
+                return None
+            assert cover is not None
             base = self.coverage.state(free, cover, q=q)
-            q = (base.q_all, base.q_als)  # the busy fraction of this moment, for every pick
+            q = (base.q_all, base.q_als)
             losses = self.coverage.losses(free, cover, base)
             cost = cost_matrix([call], free, times[i : i + 1], now, self.params, losses=losses)[0]
             j = argmin_finite(cost)
             k = argmin_finite(times[i])
             if j is None or k is None:
-                continue
-            eta_s = float(times[i, j])
+                return None
             reason = (
                 "closest available unit"
                 if j == k
                 else "keeps coverage: the closest unit's departure would leave its zone thin"
             )
-            out.append(
-                Decision(
-                    call.incident_id,
-                    free[j].unit_id,
-                    eta_s,
-                    self.name,
-                    explanation=explain(
-                        unit=free[j],
-                        eta_s=eta_s,
-                        closest=free[k],
-                        closest_eta_s=float(times[i, k]),
-                        coverage=self.coverage,
-                        units=free,
-                        cover=cover,
-                        base=base,
-                        index=j,
-                        closest_index=k,
-                        reason=reason,
-                        coverage_loss=round(float(losses[j]), 4),
-                    ),
-                )
-            )
-            times[:, j] = np.inf
-            free[j] = _busy(free[j])
-        return out
+            return Pick(j, k, reason, base, {"coverage_loss": round(float(losses[j]), 4)})
+
+        return serve_in_queue_order(self.name, pending, units, eta, pick, self.coverage)

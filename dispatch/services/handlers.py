@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from dispatch.clock import Clock
 from dispatch.domain import commands as cmd
 from dispatch.domain import model
 from dispatch.domain.duplicates import (
@@ -32,10 +33,9 @@ from dispatch.domain.events import HospitalStatusChanged
 from dispatch.domain.geo import Location
 from dispatch.domain.hospitals import DestinationOption, EdStatus, Hospital, rank_destinations
 from dispatch.domain.model import Incident, Unit
+from dispatch.domain.payloads import incident_view, position_view
 from dispatch.domain.triage import load_protocol
-from dispatch.domain.views import incident_view, position_view
 from dispatch.services.ports import (
-    Clock,
     Fix,
     Geocoder,
     PositionLog,

@@ -128,10 +128,6 @@ class PositionLog(Protocol):
     async def record(self, fix: Fix) -> Recorded: ...
 
 
-class Clock(Protocol):
-    def now(self) -> datetime: ...
-
-
 class Publisher(Protocol):
     async def publish(self, records: Sequence[EventRecord]) -> None: ...
 

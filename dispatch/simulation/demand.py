@@ -35,7 +35,6 @@ response times, when given, are reported next to the simulated ones as ``histori
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,6 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dispatch.domain.geo import Location
+from dispatch.policies.zones import DensityMap
 
 F64 = NDArray[np.float64]
 
@@ -80,25 +80,6 @@ EMS_DAY: tuple[float, ...] = tuple(v * 24 / sum(_RAW_DAY) for v in _RAW_DAY)
 
 DEFAULT_MIX: Mapping[int, float] = MappingProxyType({1: 0.15, 2: 0.30, 3: 0.35, 4: 0.20})
 
-#: Demand weight per metre of road, by OSM highway class.
-ROAD_CLASS_WEIGHT: Mapping[str, float] = MappingProxyType(
-    {
-        "residential": 1.0,
-        "living_street": 1.0,
-        "pedestrian": 0.8,
-        "tertiary": 0.8,
-        "unclassified": 0.6,
-        "secondary": 0.6,
-        "primary": 0.5,
-        "road": 0.5,
-        "service": 0.3,
-        "trunk": 0.1,
-        "motorway": 0.03,
-    }
-)
-_LINK_WEIGHT = 0.03
-_ADDRESS_WEIGHT_M = 30.0  # one address (building) weighs like 30 m of residential street
-
 
 @dataclass(frozen=True, slots=True)
 class CallSpec:
@@ -108,82 +89,6 @@ class CallSpec:
     location: Location
     priority: int
     real_response_s: float | None = None
-
-
-@dataclass(frozen=True)
-class DensityMap:
-    """Weighted segments ``(x0, y0) -> (x1, y1)`` (a point is a segment of length 0)."""
-
-    x0: F64
-    y0: F64
-    x1: F64
-    y1: F64
-    weight: F64
-
-    def __post_init__(self) -> None:
-        if not len(self.weight) or float(self.weight.sum()) <= 0:
-            raise ValueError("a density map needs some positive weight")
-
-    @classmethod
-    def from_points(
-        cls, points: Sequence[Location], weights: Sequence[float] | None = None
-    ) -> DensityMap:
-        x = np.array([p.lon for p in points], dtype=np.float64)
-        y = np.array([p.lat for p in points], dtype=np.float64)
-        w = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=np.float64)
-        return cls(x, y, x, y, w)
-
-    @classmethod
-    def from_network(
-        cls,
-        network: object,
-        *,
-        alpha: float = 1.5,
-        cell_m: float = 500.0,
-        class_weight: Mapping[str, float] = ROAD_CLASS_WEIGHT,
-    ) -> DensityMap:
-        """Road (and address) density of a :class:`routing.RoadNetwork`."""
-        g = network.graph  # type: ignore[attr-defined]
-        edges = g.canonical_edges()
-        s, t = g.edge_source[edges], g.edge_target[edges]
-        x0, y0 = g.node_lon[s], g.node_lat[s]
-        x1, y1 = g.node_lon[t], g.node_lat[t]
-        length = g.edge_length_m[edges]
-        highway = np.array([_class_weight(h, class_weight) for h in g.highways], dtype=np.float64)
-        w = length * highway[g.edge_highway[edges]]
-        entries = network.geocoder.entries  # type: ignore[attr-defined]
-        addresses = [e for e in entries if e.get("kind") == "address"]
-        ax = np.array([float(e["lon"]) for e in addresses], dtype=np.float64)
-        ay = np.array([float(e["lat"]) for e in addresses], dtype=np.float64)
-        x0, y0 = np.concatenate([x0, ax]), np.concatenate([y0, ay])
-        x1, y1 = np.concatenate([x1, ax]), np.concatenate([y1, ay])
-        w = np.concatenate([w, np.full(len(ax), _ADDRESS_WEIGHT_M)])
-        if alpha != 1.0:
-            mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-            lat0 = math.radians(float(np.mean(my)))
-            cx = np.floor(mx * 111_195 * math.cos(lat0) / cell_m).astype(np.int64)
-            cy = np.floor(my * 111_195 / cell_m).astype(np.int64)
-            key = (cx - cx.min()) * (int(cy.max() - cy.min()) + 1) + (cy - cy.min())
-            _, inverse = np.unique(key, return_inverse=True)
-            cell = np.bincount(inverse, weights=w)
-            density = cell[inverse] / max(float(np.median(cell)), 1e-9)
-            w = w * np.power(np.maximum(density, 1e-6), alpha - 1.0)
-        return cls(x0, y0, x1, y1, w)
-
-    def sample(self, rng: np.random.Generator, n: int) -> list[Location]:
-        p = self.weight / self.weight.sum()
-        idx = rng.choice(len(p), size=n, p=p)
-        f = rng.random(n)
-        xs = self.x0[idx] + f * (self.x1[idx] - self.x0[idx])
-        ys = self.y0[idx] + f * (self.y1[idx] - self.y0[idx])
-        return [Location(float(x), float(y)) for x, y in zip(xs, ys, strict=True)]
-
-
-def _class_weight(highway: str, table: Mapping[str, float]) -> float:
-    first = highway.split(";")[0]
-    if first.endswith("_link"):
-        return _LINK_WEIGHT
-    return float(table.get(first, 0.3))
 
 
 @dataclass(frozen=True)

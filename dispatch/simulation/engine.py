@@ -2,7 +2,7 @@
 
 Every state change goes through :mod:`dispatch.services.handlers` (``receive_call``,
 ``assign_unit``, ``divert_unit``, ``change_unit_status``, ``report_position``) over the
-in-memory adapters of :mod:`dispatch.simulation.memory`, so the incident and unit state
+in-memory adapters of :mod:`dispatch.adapters.memory`, so the incident and unit state
 machines, their rules (ALS for priority 1, divert only to a more urgent call, ...) and their
 NEMSIS timestamps are the production ones. The clock is a :class:`SimClock` the event loop
 moves from event to event: no sleeping, a day runs in seconds.
@@ -23,6 +23,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dispatch.adapters.memory import (
+    MemoryPositionLog,
+    MemoryPublisher,
+    MemoryStore,
+    MemoryUnitOfWork,
+    NullGeocoder,
+    TravelRoads,
+)
 from dispatch.domain import commands as cmd
 from dispatch.domain.errors import DomainError
 from dispatch.domain.geo import Location
@@ -32,16 +40,8 @@ from dispatch.policies.moveup import MoveUp
 from dispatch.services import handlers
 from dispatch.simulation.clock import SimClock
 from dispatch.simulation.demand import CallSpec
-from dispatch.simulation.memory import (
-    MemoryPositionLog,
-    MemoryPublisher,
-    MemoryStore,
-    MemoryUnitOfWork,
-    NullGeocoder,
-    TravelRoads,
-)
 from dispatch.simulation.scenario import Scenario
-from dispatch.simulation.service import CallTimes
+from dispatch.simulation.service_times import CallTimes
 from dispatch.simulation.travel import TravelModel, Trip
 
 POLICY = "sim:dispatcher"

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from dispatch.adapters.roads import NetworkEta, NetworkZoneTimes, RoadTravel
 from dispatch.domain.geo import Location
 from dispatch.domain.triage import load_protocol
 from dispatch.policies.base import Policy
@@ -29,20 +30,14 @@ from dispatch.policies.coverage_aware import CoverageAware
 from dispatch.policies.joint import JointAssignment
 from dispatch.policies.moveup import MoveUp
 from dispatch.policies.perpriority import PerPriority
-from dispatch.policies.roadeta import NetworkEta, NetworkZoneTimes
+from dispatch.policies.zones import DensityMap
 from dispatch.simulation.clock import SimClock
-from dispatch.simulation.demand import (
-    DEFAULT_MIX,
-    CallSpec,
-    DensityMap,
-    SyntheticDemand,
-    load_calls_csv,
-)
+from dispatch.simulation.demand import DEFAULT_MIX, CallSpec, SyntheticDemand, load_calls_csv
 from dispatch.simulation.engine import SimResult, Simulation
 from dispatch.simulation.metrics import summarize
 from dispatch.simulation.scenario import Scenario, build_scenario
-from dispatch.simulation.service import CallTimes, ServiceTimes, draw
-from dispatch.simulation.travel import RoadTravel, TravelModel
+from dispatch.simulation.service_times import CallTimes, ServiceTimes, draw
+from dispatch.simulation.travel import TravelModel
 
 #: Policies by name; ``+move-up`` may be appended to any, and ``per-priority:1=joint,2=...``
 #: picks one per priority.
@@ -117,7 +112,7 @@ class SimulationConfig:
 def load_network(map_path: Path | str, cache_dir: Path | str) -> Any:
     """A :class:`routing.RoadNetwork` from a cache directory, or from an extract imported
     into ``cache_dir/<name>`` the first time (the Porto import takes ~20 s; loading 1 s)."""
-    from routing import RoadNetwork, import_map
+    from dispatch.adapters.roads import RoadNetwork, import_map
 
     path = Path(map_path)
     if path.is_dir():

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from dispatch.domain.geo import Location
 from dispatch.domain.model import Capability
 from dispatch.policies.base import Station
-from dispatch.simulation.demand import DensityMap
+from dispatch.policies.zones import DensityMap, kmeans
 
 F64 = NDArray[np.float64]
 
@@ -66,30 +66,6 @@ def _xy(points: Sequence[Location]) -> F64:
     lat0 = math.radians(sum(p.lat for p in points) / len(points))
     out: F64 = np.array([[p.lon * 111_195.0 * math.cos(lat0), p.lat * 111_195.0] for p in points])
     return out
-
-
-def kmeans(
-    xy: F64, k: int, rng: np.random.Generator, *, iterations: int = 25
-) -> tuple[F64, NDArray[np.int64]]:
-    """Plain k-means (k-means++ start); returns centres and each point's cluster."""
-    n = len(xy)
-    k = max(1, min(k, n))
-    centres = [xy[int(rng.integers(n))]]
-    d2 = ((xy - centres[0]) ** 2).sum(axis=1)
-    for _ in range(1, k):
-        p = d2 / d2.sum() if d2.sum() > 0 else None
-        centres.append(xy[int(rng.choice(n, p=p))])
-        d2 = np.minimum(d2, ((xy - centres[-1]) ** 2).sum(axis=1))
-    c = np.array(centres)
-    label = np.zeros(n, dtype=np.int64)
-    for _ in range(iterations):
-        dist = ((xy[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
-        label = np.argmin(dist, axis=1)
-        for j in range(k):
-            members = xy[label == j]
-            if len(members):
-                c[j] = members.mean(axis=0)
-    return c, label
 
 
 def _medoids(xy: F64, centres: F64) -> list[int]:

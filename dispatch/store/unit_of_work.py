@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from dispatch.domain.events import Event
 from dispatch.domain.geo import Location
 from dispatch.domain.model import Incident, Unit
-from dispatch.domain.views import incident_view, unit_view
+from dispatch.domain.payloads import incident_view, unit_view
 from dispatch.services.ports import EventRecord, Site
 from dispatch.store import tables as t
 from dispatch.store.geo import lon_lat

@@ -2,6 +2,8 @@
 
 The snapshot runs in one REPEATABLE READ transaction, so the units, incidents and ``seq`` it
 returns describe the same instant; events after that ``seq`` bring a console up to date.
+Routes and socket sessions reach these through ``dispatch.store.reads.ReadModel``; the hub's
+gap-filling reads are wired to them directly in ``dispatch.bootstrap``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatch.domain.model import Incident, Unit
-from dispatch.domain.views import incident_view, unit_view
+from dispatch.domain.payloads import incident_view, unit_view
 from dispatch.services.ports import EventRecord, Site
 from dispatch.store import tables as t
 from dispatch.store.geo import location_from, lon_lat

@@ -1,4 +1,4 @@
-"""Log in (OAuth2 password flow) and ask who you are."""
+"""``/auth/*``: log in (OAuth2 password flow) and ask who you are."""
 
 from __future__ import annotations
 
@@ -8,19 +8,20 @@ from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
 from dispatch.api.auth import Principal, Role, issue_token
-from dispatch.api.deps import AnyUser, ContainerDep
+from dispatch.api.deps import AnyUser, ContainerDep, Reads
 from dispatch.api.problems import Problem
+from dispatch.api.schemas.answers import Me, Token
+from dispatch.api.schemas.problems import problems
 from dispatch.passwords import verify_password
-from dispatch.store.users import get_user
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/token")
+@router.post("/token", response_model=Token, responses=problems(401, 422, 503))
 async def login(
-    container: ContainerDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    reads: Reads, container: ContainerDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> dict[str, Any]:
-    user = await get_user(container.engine, form.username)
+    user = await reads.user(form.username)
     if not verify_password(form.password, None if user is None else user.password_hash):
         raise Problem(
             401,
@@ -35,6 +36,6 @@ async def login(
     return {"access_token": token, "token_type": "bearer", **principal.as_dict()}
 
 
-@router.get("/me")
+@router.get("/me", response_model=Me, responses=problems(401))
 async def me(principal: AnyUser) -> dict[str, Any]:
     return principal.as_dict()

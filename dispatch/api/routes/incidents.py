@@ -1,4 +1,5 @@
-"""Calls and incidents: intake, listing, road-ranked recommendations, assignment."""
+"""``/incidents/*``: calls and incidents: intake, listing, recommendations, assignment, the
+incident record (notes, timeline, tracks) and where to take the patient."""
 
 from __future__ import annotations
 
@@ -6,12 +7,20 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
 
 from dispatch.api.auth import Principal, Role
-from dispatch.api.deps import AnyUser, ContainerDep, Dispatcher, ServiceDeps
+from dispatch.api.deps import AnyUser, ContainerDep, Dispatcher, Reads, Reviewer, ServiceDeps
 from dispatch.api.problems import Problem
-from dispatch.api.schemas import (
+from dispatch.api.schemas.answers import (
+    Destinations,
+    NoteAdded,
+    Recommendation,
+    Timeline,
+    Tracks,
+)
+from dispatch.api.schemas.bodies import (
     AssignIn,
     CallIn,
     CancelIn,
@@ -20,26 +29,39 @@ from dispatch.api.schemas import (
     ReassignIn,
     TriageIn,
 )
+from dispatch.api.schemas.problems import problems
+from dispatch.api.schemas.resources import Assignment, Incident
 from dispatch.domain import commands as cmd
 from dispatch.domain import nemsis
-from dispatch.domain.views import assignment_view, incident_times, incident_view, unit_view
+from dispatch.domain.payloads import (
+    assignment_view,
+    hospital_view,
+    incident_times,
+    incident_view,
+    unit_view,
+)
 from dispatch.services import handlers
 from dispatch.services.advice import auto_dispatch
-from dispatch.store import views
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 
+#: A dispatcher's read of one incident, and a command on it (which may meet a changed state).
+READ = problems(401, 403, 404, 422, 503)
+COMMAND = problems(401, 403, 404, 409, 422, 503)
 
-@router.post("", status_code=201)
+
+@router.post("", status_code=201, response_model=Incident, responses=problems(401, 403, 422, 503))
 async def create_call(
     body: CallIn,
     user: Dispatcher,
     deps: ServiceDeps,
     container: ContainerDep,
-    response: Response,
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
-) -> dict[str, Any]:
-    """Log a call. Send an ``Idempotency-Key`` header so a retry never creates a second call."""
+) -> Any:
+    """Log a call. Send an ``Idempotency-Key`` header so a retry never creates a second call.
+
+    A replay answers the first answer verbatim (header ``Idempotent-Replayed: true``).
+    """
     location = body.wgs84_location()
     key = None
     if idempotency_key is not None:
@@ -62,36 +84,37 @@ async def create_call(
         deps,
     )
     if answer.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    elif answer.incident["priority"] in container.settings.auto_dispatch_priorities:
+        # stored when first answered: sent as it was, not re-validated against today's model
+        return JSONResponse(
+            answer.incident, status_code=201, headers={"Idempotent-Replayed": "true"}
+        )
+    if answer.incident["priority"] in container.settings.auto_dispatch_priorities:
         await auto_dispatch(answer.incident["id"], container.advisor, deps)
     return answer.incident
 
 
-@router.get("")
+@router.get("", response_model=list[Incident], responses=problems(401, 403, 422, 503))
 async def list_incidents(
     _: Dispatcher,
-    deps: ServiceDeps,
+    reads: Reads,
     status: Annotated[Literal["open", "all"], Query()] = "open",
 ) -> list[dict[str, Any]]:
-    async with deps.new_uow() as uow:
-        incidents = await uow.incidents.list(open_only=status == "open")
-    return [incident_view(i) for i in incidents]
+    return [incident_view(i) for i in await reads.incidents(open_only=status == "open")]
 
 
-@router.get("/{incident_id}")
-async def get_incident(incident_id: int, _: AnyUser, deps: ServiceDeps) -> dict[str, Any]:
-    async with deps.new_uow() as uow:
-        return incident_view(await uow.incidents.get(incident_id))
+@router.get("/{incident_id}", response_model=Incident, responses=problems(401, 404, 422, 503))
+async def get_incident(incident_id: int, _: AnyUser, reads: Reads) -> dict[str, Any]:
+    return incident_view(await reads.incident(incident_id))
 
 
-@router.get("/{incident_id}/recommendations")
+@router.get("/{incident_id}/recommendations", response_model=list[Recommendation], responses=READ)
 async def recommendations(
     incident_id: int,
     _: Dispatcher,
     deps: ServiceDeps,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> list[dict[str, Any]]:
+    """Available, capable units ranked by road time to the incident (fastest first)."""
     ranked = await handlers.recommend(incident_id, limit, deps)
     return [
         {
@@ -105,7 +128,9 @@ async def recommendations(
     ]
 
 
-@router.post("/{incident_id}/assignments", status_code=201)
+@router.post(
+    "/{incident_id}/assignments", status_code=201, response_model=Assignment, responses=COMMAND
+)
 async def assign(
     incident_id: int, body: AssignIn, user: Dispatcher, deps: ServiceDeps
 ) -> dict[str, Any]:
@@ -115,7 +140,7 @@ async def assign(
     return assignment_view(done.unit, done.incident, done.route)
 
 
-@router.post("/{incident_id}/cancel")
+@router.post("/{incident_id}/cancel", response_model=Incident, responses=COMMAND)
 async def cancel(
     incident_id: int, body: CancelIn, user: Dispatcher, deps: ServiceDeps
 ) -> dict[str, Any]:
@@ -126,27 +151,36 @@ async def cancel(
     return incident_view(incident)
 
 
-@router.post("/{incident_id}/notes", status_code=201)
+@router.post("/{incident_id}/notes", status_code=201, response_model=NoteAdded, responses=READ)
 async def add_note(
-    incident_id: int, body: NoteIn, user: AnyUser, deps: ServiceDeps
+    incident_id: int, body: NoteIn, user: AnyUser, deps: ServiceDeps, reads: Reads
 ) -> dict[str, Any]:
     """Anyone may add a note; who wrote it and when is kept in the incident's log."""
     if user.role is Role.CREW:
-        await _ensure_crew_on(incident_id, user, deps)
+        await _ensure_crew_on(incident_id, user, reads)
     await handlers.add_note(
         cmd.AddNote(actor=user.username, incident_id=incident_id, text=body.text), deps
     )
     return {"incident_id": incident_id, "author": user.username, "text": body.text.strip()}
 
 
-@router.get("/{incident_id}/timeline")
-async def timeline(
-    incident_id: int, _: Dispatcher, deps: ServiceDeps, container: ContainerDep
-) -> dict[str, Any]:
+async def _ensure_crew_on(incident_id: int, user: Principal, reads: Reads) -> None:
+    """A crew writes notes only on the incident its own unit works."""
+    units = await reads.units_on_incident(incident_id)
+    if user.unit_id not in {u.id for u in units}:
+        raise Problem(403, "not-your-incident", "Crews add notes only to their own incident")
+
+
+@router.get(
+    "/{incident_id}/timeline",
+    response_model=Timeline,
+    response_model_exclude_unset=True,  # an event's unit_id is there only when it has one
+    responses=READ,
+)
+async def timeline(incident_id: int, _: Dispatcher, reads: Reads) -> dict[str, Any]:
     """The incident's audit trail: every event in order, with who did it and when."""
-    async with deps.new_uow() as uow:
-        incident = await uow.incidents.get(incident_id)
-    events = await views.incident_events(container.engine, incident_id)
+    incident = await reads.incident(incident_id)
+    events = await reads.incident_events(incident_id)
     return {
         "incident": incident_view(incident),
         "nemsis": [
@@ -174,15 +208,17 @@ async def timeline(
     }
 
 
-async def _ensure_crew_on(incident_id: int, user: Principal, deps: ServiceDeps) -> None:
-    """A crew writes notes only on the incident its own unit works."""
-    async with deps.new_uow() as uow:
-        units = await uow.units.on_incident(incident_id)
-    if user.unit_id not in {u.id for u in units}:
-        raise Problem(403, "not-your-incident", "Crews add notes only to their own incident")
+# The supervisor's replay, but kept with the other /incidents/{id} routes rather than in
+# review.py: a route's file then follows from its URL alone; its role check travels with it.
+@router.get("/{incident_id}/tracks", response_model=Tracks, responses=READ)
+async def tracks(incident_id: int, _: Reviewer, reads: Reads) -> dict[str, Any]:
+    """Where each unit of the incident drove while on it, with times (for replay on the map)."""
+    return await reads.tracks(await reads.incident(incident_id))
 
 
-@router.post("/{incident_id}/reassign", status_code=201)
+@router.post(
+    "/{incident_id}/reassign", status_code=201, response_model=Assignment, responses=COMMAND
+)
 async def reassign(
     incident_id: int, body: ReassignIn, user: Dispatcher, deps: ServiceDeps
 ) -> dict[str, Any]:
@@ -200,7 +236,7 @@ async def reassign(
     return assignment_view(done.unit, done.incident, done.route)
 
 
-@router.post("/{incident_id}/triage")
+@router.post("/{incident_id}/triage", response_model=Incident, responses=COMMAND)
 async def triage(
     incident_id: int, body: TriageIn, user: Dispatcher, deps: ServiceDeps
 ) -> dict[str, Any]:
@@ -217,7 +253,7 @@ async def triage(
     return incident_view(incident)
 
 
-@router.post("/{incident_id}/calls", status_code=201)
+@router.post("/{incident_id}/calls", status_code=201, response_model=Incident, responses=COMMAND)
 async def link_call(
     incident_id: int, body: LinkCallIn, user: Dispatcher, deps: ServiceDeps
 ) -> dict[str, Any]:
@@ -232,3 +268,26 @@ async def link_call(
         deps,
     )
     return incident_view(incident)
+
+
+@router.get("/{incident_id}/destinations", response_model=Destinations, responses=READ)
+async def destinations(incident_id: int, user: AnyUser, deps: ServiceDeps) -> dict[str, Any]:
+    """Where to take this patient: hospitals ranked by road time and the capability needed."""
+    if user.role is Role.HOSPITAL:
+        raise Problem(403, "forbidden", "Hospitals see the patients routed to them only")
+    incident, options = await handlers.recommend_destinations(incident_id, deps)
+    return {
+        "needs": incident.hospital_capability,
+        "options": [
+            {
+                "rank": o.rank,
+                "hospital": hospital_view(h),
+                "eta_s": None if o.eta_s is None else round(o.eta_s, 1),
+                "reason": None if o.reason is None else {"en": o.reason.en, "zh": o.reason.zh},
+                "skipped": None
+                if o.skipped_reason is None
+                else {"en": o.skipped_reason.en, "zh": o.skipped_reason.zh},
+            }
+            for o, h in options
+        ],
+    }

@@ -1,4 +1,5 @@
-"""Call intake helpers: the triage protocol for the call-taker, and the duplicate check."""
+"""``/triage/*`` and ``/intake/*``: call-intake helpers: the triage protocol for the call-taker,
+and the duplicate check before an incident is created."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ from typing import Any
 from fastapi import APIRouter
 
 from dispatch.api.deps import AnyUser, Dispatcher, ServiceDeps
-from dispatch.api.schemas import IntakeCheckIn
+from dispatch.api.schemas.answers import IntakeCheck, TriageProtocol
+from dispatch.api.schemas.bodies import IntakeCheckIn
+from dispatch.api.schemas.problems import problems
 from dispatch.domain.crs import to_wgs84
+from dispatch.domain.payloads import incident_view
 from dispatch.domain.triage import load_protocol
-from dispatch.domain.views import incident_view
 from dispatch.services import handlers
 
 router = APIRouter(tags=["intake"])
 
 
-@router.get("/triage/protocol")
+@router.get("/triage/protocol", response_model=TriageProtocol, responses=problems(401))
 async def protocol(_: AnyUser) -> dict[str, Any]:
     """Chief complaints and their questions (English and Chinese), as the call-taker asks them."""
     p = load_protocol()
@@ -43,7 +46,7 @@ async def protocol(_: AnyUser) -> dict[str, Any]:
     }
 
 
-@router.post("/intake/check")
+@router.post("/intake/check", response_model=IntakeCheck, responses=problems(401, 403, 422, 503))
 async def check(body: IntakeCheckIn, _: Dispatcher, deps: ServiceDeps) -> dict[str, Any]:
     """Before creating an incident: likely duplicates to link, and earlier calls from this phone."""
     location = None

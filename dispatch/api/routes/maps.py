@@ -1,30 +1,49 @@
-"""The map itself: extent, road basemap, geocoding, routes, stations and hospitals."""
+"""The map itself: extent, road basemap, geocoding, routes, coverage and stations."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from dispatch.api.deps import AnyUser, ContainerDep, ServiceDeps
+from dispatch.api.deps import AnyUser, ContainerDep, Reads, ServiceDeps
 from dispatch.api.problems import Problem
+from dispatch.api.schemas.answers import (
+    Coverage,
+    GeocodeHit,
+    MapInfo,
+    ReverseHit,
+    Roads,
+    RouteAnswer,
+)
+from dispatch.api.schemas.problems import problems
+from dispatch.api.schemas.resources import Site
 from dispatch.domain.geo import Location
 from dispatch.domain.model import DISPATCHABLE
-from dispatch.store import tables, views
 
 router = APIRouter(tags=["map"])
 
 
-@router.get("/map")
+class GeoJsonResponse(JSONResponse):
+    """Documents the basemap as ``application/geo+json`` in OpenAPI."""
+
+    media_type = "application/geo+json"
+
+
+@router.get("/map", response_model=MapInfo, responses=problems())
 async def map_info(container: ContainerDep) -> dict[str, Any]:
     network = container.network
     return {"name": network.name, "bbox": list(network.bbox), "center": list(network.center)}
 
 
-@router.get("/map/roads")
+@router.get(
+    "/map/roads", response_class=GeoJsonResponse, response_model=Roads, responses=problems()
+)
 async def roads(container: ContainerDep) -> Response:
     """The basemap's road lines; public like a paper map, cached by the browser for an hour."""
+    # Encoded once at start-up and sent as bytes: never re-validated, it is megabytes.
     return Response(
         container.roads_geojson_bytes(),
         media_type="application/geo+json",
@@ -32,7 +51,7 @@ async def roads(container: ContainerDep) -> Response:
     )
 
 
-@router.get("/geocode")
+@router.get("/geocode", response_model=list[GeocodeHit], responses=problems(401, 422))
 async def geocode(
     _: AnyUser,
     deps: ServiceDeps,
@@ -51,20 +70,18 @@ async def geocode(
     ]
 
 
-@router.get("/coverage")
+@router.get("/coverage", response_model=Coverage, responses=problems(401, 422, 503))
 async def coverage(
     _: AnyUser,
-    deps: ServiceDeps,
+    reads: Reads,
     container: ContainerDep,
     minutes: Annotated[list[Annotated[float, Field(gt=0, le=60)]] | None, Query()] = None,
 ) -> dict[str, Any]:
     """Areas the available units reach by road within each time (default: 8 and 12 minutes),
     with the share of the road network covered: the console's coverage layer."""
-    async with deps.new_uow() as uow:
-        units = await uow.units.list()
     sources = [
         (u.position.lon, u.position.lat)
-        for u in units
+        for u in await reads.units()
         if u.status in DISPATCHABLE and u.position is not None
     ]
     seconds = sorted(m * 60 for m in (minutes or [8.0, 12.0]))
@@ -74,7 +91,7 @@ async def coverage(
     return {"type": "FeatureCollection", "features": features, "available_units": len(sources)}
 
 
-@router.get("/reverse")
+@router.get("/reverse", response_model=ReverseHit, responses=problems(401, 404, 422))
 async def reverse(
     _: AnyUser,
     deps: ServiceDeps,
@@ -102,7 +119,7 @@ def _lonlat(text: str, name: str) -> Location:
     return Location(lon, lat)
 
 
-@router.get("/route")
+@router.get("/route", response_model=RouteAnswer, responses=problems(401, 422))
 async def route(
     _: AnyUser,
     deps: ServiceDeps,
@@ -117,9 +134,9 @@ async def route(
     }
 
 
-@router.get("/stations")
-async def stations(_: AnyUser, container: ContainerDep) -> list[dict[str, Any]]:
+@router.get("/stations", response_model=list[Site], responses=problems(401, 503))
+async def stations(_: AnyUser, reads: Reads) -> list[dict[str, Any]]:
     return [
         {"id": s.id, "name": s.name, "location": s.location.as_lonlat()}
-        for s in await views.sites(container.engine, tables.stations)
+        for s in await reads.stations()
     ]

@@ -1,5 +1,5 @@
 // GPS through navigator.geolocation.watchPosition, with a visible state for the crew.
-import type { LonLat } from "../types";
+import type { LonLat } from "../shared/types";
 
 export type GpsState = "off" | "waiting" | "ok" | "denied" | "unavailable" | "unsupported";
 

@@ -1,6 +1,7 @@
-// The crew's legal status moves (docs/api.md): dispatched -> en_route -> on_scene ->
-// (transporting -> at_hospital ->) available; on_scene -> available; available <-> out_of_service.
-import type { UnitStatus } from "../types";
+// The crew's legal status moves, the backend's UNIT_TRANSITIONS (dispatch/domain/model.py, docs/api.md):
+// dispatched -> en_route -> on_scene -> (transporting -> at_hospital ->) available or returning;
+// returning -> available or out_of_service; available <-> out_of_service.
+import type { UnitStatus } from "../shared/types";
 
 /** Every unit status, in lifecycle order: one button each. */
 export const LIFECYCLE: readonly UnitStatus[] = [
@@ -9,6 +10,7 @@ export const LIFECYCLE: readonly UnitStatus[] = [
   "on_scene",
   "transporting",
   "at_hospital",
+  "returning",
   "available",
   "out_of_service",
 ];
@@ -16,9 +18,10 @@ export const LIFECYCLE: readonly UnitStatus[] = [
 const NEXT: Record<UnitStatus, readonly UnitStatus[]> = {
   dispatched: ["en_route"],
   en_route: ["on_scene"],
-  on_scene: ["transporting", "available"],
+  on_scene: ["transporting", "available", "returning"],
   transporting: ["at_hospital"],
-  at_hospital: ["available"],
+  at_hospital: ["available", "returning"],
+  returning: ["available", "out_of_service"],
   available: ["out_of_service"],
   out_of_service: ["available"],
 };

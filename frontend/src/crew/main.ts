@@ -3,15 +3,15 @@
 // fallback). Served at /crew; installable (manifest + service worker in public/ and vite.config.ts).
 import "./crew.css";
 
-import * as api from "../api";
-import { byId } from "../dom";
-import { S, t } from "../i18n";
-import { langToggle } from "../langtoggle";
-import { mountLogin } from "../panels/login";
-import { mountMessage, showMessage } from "../panels/message";
-import { beep, unlockAudio } from "../sound";
-import type { CrewAssignment, Session, Unit, UnitStatus } from "../types";
-import type { ConnectionState } from "../ws";
+import * as api from "../shared/api";
+import { byId } from "../shared/dom";
+import { S, t } from "../shared/i18n";
+import { langToggle } from "../shared/langtoggle";
+import { mountLogin } from "../shared/panels/login";
+import { mountMessage, showMessage } from "../shared/panels/message";
+import { beep, unlockAudio } from "../shared/sound";
+import type { CrewAssignment, Session, Unit, UnitStatus } from "../shared/types";
+import type { ConnectionState } from "../shared/socket";
 import { Gps, type Fix, type GpsState } from "./gps";
 import { isLegal, onAssignment } from "./lifecycle";
 import { Outbox, type OutboxItem } from "./outbox";

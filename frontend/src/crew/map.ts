@@ -1,10 +1,10 @@
 // The crew's small map: the shared offline basemap, our unit, the incident, hospitals and the
 // part of the route still ahead.
-import { BaseMap, maplibregl, remaining } from "../basemap";
-import { STATUS_COLORS } from "../colors";
-import { h } from "../dom";
-import { S, statusLabel, t } from "../i18n";
-import type { Incident, LineString, LonLat, Place, Unit } from "../types";
+import { BaseMap, maplibregl, remaining } from "../shared/basemap";
+import { STATUS_COLORS } from "../shared/colors";
+import { h } from "../shared/dom";
+import { S, statusLabel, t } from "../shared/i18n";
+import type { Incident, LineString, LonLat, Place, Unit } from "../shared/types";
 
 export class CrewMap extends BaseMap {
   private unitMarker: maplibregl.Marker | null = null;

@@ -2,8 +2,8 @@
 // localStorage and sent one at a time, in order. Each status/position carries this install's
 // `client_id` and a persisted, ever-increasing `client_seq`, stamped when queued, so replaying
 // after a lost answer is harmless: the server does not apply a seq twice (docs/api.md).
-import { ApiError, ackOrder, reportPosition, setUnitStatus } from "../api";
-import type { AckResult, LonLat, Unit, UnitStatus } from "../types";
+import { ApiError, ackOrder, reportPosition, setUnitStatus } from "../shared/api";
+import type { AckResult, LonLat, Unit, UnitStatus } from "../shared/types";
 
 export type OutboxItem =
   | { kind: "status"; seq: number; unitId: number; status: UnitStatus; queuedAt: string }

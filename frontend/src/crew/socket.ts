@@ -1,8 +1,8 @@
 // The crew socket (/ws/crew): snapshot, orders, events about our unit/incident; acks go back.
 // When the server does not offer it (older backend) the handshake fails and the app polls.
-import { crewSocketUrl } from "../api";
-import type { CrewOrderMsg, CrewServerMsg, CrewSnapshotMsg, EventMsg } from "../types";
-import { ReconnectingSocket, type BaseHandlers } from "../ws";
+import { crewSocketUrl } from "../shared/api";
+import type { CrewOrderMsg, CrewServerMsg, CrewSnapshotMsg, EventMsg } from "../shared/types";
+import { ReconnectingSocket, type BaseHandlers } from "../shared/socket";
 
 export interface CrewSocketHandlers extends BaseHandlers {
   snapshot(msg: CrewSnapshotMsg): void;

@@ -1,15 +1,15 @@
 // The crew screen, built once and updated in place: header (unit, status, link, language),
 // GPS/queue bar, the current order with its map, and the big status buttons at thumb height.
-import * as api from "../api";
-import { STATUS_COLORS } from "../colors";
-import { h, setText } from "../dom";
-import { clock, duration } from "../format";
-import { S, statusLabel, t } from "../i18n";
-import { setIcon } from "../icons";
-import { langToggle } from "../langtoggle";
-import { showError } from "../panels/message";
-import type { CrewAssignment, Unit, UnitStatus } from "../types";
-import type { ConnectionState } from "../ws";
+import * as api from "../shared/api";
+import { STATUS_COLORS } from "../shared/colors";
+import { h, setText } from "../shared/dom";
+import { clock, duration } from "../shared/format";
+import { S, statusLabel, t } from "../shared/i18n";
+import { setIcon } from "../shared/icons";
+import { langToggle } from "../shared/langtoggle";
+import { showError } from "../shared/panels/message";
+import type { CrewAssignment, Unit, UnitStatus } from "../shared/types";
+import type { ConnectionState } from "../shared/socket";
 import type { Fix, GpsState } from "./gps";
 import { LIFECYCLE, nextStatuses } from "./lifecycle";
 import { CrewMap } from "./map";

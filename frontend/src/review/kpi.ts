@@ -1,10 +1,10 @@
 // KPI panel: per-priority response-time table (kpi-table, kpi-row-<p>) and two plain-SVG charts
 // (kpi-chart): the share reached within target against the required share, and median / P90
 // response times against the target time. No chart library.
-import { h } from "../dom";
-import { duration } from "../format";
-import { S, t } from "../i18n";
-import type { Kpis, PriorityKpi } from "../types";
+import { h } from "../shared/dom";
+import { duration } from "../shared/format";
+import { S, t } from "../shared/i18n";
+import type { Kpis, PriorityKpi } from "../shared/types";
 
 const SVG = "http://www.w3.org/2000/svg";
 const PRIORITY_COLORS = ["#e03131", "#f76707", "#e8b300", "#4dabf7"];

@@ -1,17 +1,17 @@
 // Incident review for supervisors (/review/): search (time range, priorities, statuses, area),
 // results, the selected incident's timeline and a replay of its units' tracks, response-time KPIs
 // per priority with SVG charts, and the NEMSIS CSV export.
-import "../styles.css";
+import "../shared/styles.css";
 import "./review.css";
 
-import * as api from "../api";
-import { byId, h, setText } from "../dom";
-import { clock, dateTime, duration, LOCAL_TEXT_PATTERN, parseLocalText, toLocalText } from "../format";
-import { S, statusLabel, t } from "../i18n";
-import { langToggle } from "../langtoggle";
-import { mountLogin } from "../panels/login";
-import { mountMessage, showError, showMessage } from "../panels/message";
-import type { Incident, ReviewFilter, Session, TimelineEvent } from "../types";
+import * as api from "../shared/api";
+import { byId, h, setText } from "../shared/dom";
+import { clock, dateTime, duration, LOCAL_TEXT_PATTERN, parseLocalText, toLocalText } from "../shared/format";
+import { S, statusLabel, t } from "../shared/i18n";
+import { langToggle } from "../shared/langtoggle";
+import { mountLogin } from "../shared/panels/login";
+import { mountMessage, showError, showMessage } from "../shared/panels/message";
+import type { Incident, ReviewFilter, Session, TimelineEvent } from "../shared/types";
 import { renderKpis } from "./kpi";
 import { ReplayMap } from "./replay";
 

@@ -1,11 +1,11 @@
 // The review map: search results as dots, the selected incident with its units' GPS tracks, a
 // replay (markers interpolated along each track by its times; play / pause / slider / speed) and
 // a rectangle tool for the search area.
-import { BaseMap, EMPTY, maplibregl } from "../basemap";
-import { h, setText } from "../dom";
-import { clock, duration } from "../format";
-import { S } from "../i18n";
-import type { Incident, LonLat, Tracks } from "../types";
+import { BaseMap, EMPTY, maplibregl } from "../shared/basemap";
+import { h, setText } from "../shared/dom";
+import { clock, duration } from "../shared/format";
+import { S } from "../shared/i18n";
+import type { Incident, LonLat, Tracks } from "../shared/types";
 
 type BBox = [number, number, number, number];
 

@@ -20,7 +20,6 @@ from dispatch.domain.crs import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
-from dispatch.domain.duplicates import haversine_m
 from dispatch.domain.errors import InvalidLocation
 from dispatch.domain.geo import Location
 
@@ -38,7 +37,7 @@ CITIES = [
 
 
 def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
-    return haversine_m(Location(*a), Location(*b))
+    return Location(*a).distance_m(Location(*b))
 
 
 @pytest.mark.parametrize("point", CITIES)

@@ -12,7 +12,6 @@ from dispatch.domain.duplicates import (
     OpenIncident,
     PriorCall,
     complaint_similarity,
-    haversine_m,
     likely_duplicates,
     normalise_number,
     repeat_caller,
@@ -57,9 +56,9 @@ def call(code: str | None = None, text: str = "", accuracy_m: float | None = Non
 
 def test_haversine_agrees_with_a_known_distance() -> None:
     # One degree of latitude is ~111.2 km on the mean sphere.
-    assert haversine_m(Location(0, 0), Location(0, 1)) == pytest.approx(111_195, rel=1e-4)
-    assert haversine_m(HERE, north(250)) == pytest.approx(250, abs=0.5)
-    assert haversine_m(HERE, HERE) == 0.0
+    assert Location(0, 0).distance_m(Location(0, 1)) == pytest.approx(111_195, rel=1e-4)
+    assert HERE.distance_m(north(250)) == pytest.approx(250, abs=0.5)
+    assert HERE.distance_m(HERE) == 0.0
 
 
 def test_same_complaint_nearby_and_recent_is_offered() -> None:

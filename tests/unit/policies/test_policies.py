@@ -21,7 +21,7 @@ from dispatch.policies import (
     Station,
     UnitState,
 )
-from dispatch.policies.roadeta import StraightLineEta
+from dispatch.policies.straightline import StraightLineEta
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 ETA = StraightLineEta(10.0)
@@ -104,35 +104,44 @@ def test_joint_diverts_a_unit_from_a_less_urgent_call() -> None:
     assert [(d.unit_id, d.divert_from) for d in decisions] == [(1, None)]
 
 
-_release_slow_solver = threading.Event()
-_slow_solver_finished = threading.Event()
-
-
-def _slow(cost: np.ndarray, unserved: np.ndarray) -> dict[int, int]:
+class _SlowSolver:
     """A solver that does not finish until the test lets it (or 30 s pass)."""
-    _release_slow_solver.wait(timeout=30)
-    _slow_solver_finished.set()
-    return {}
+
+    why = "timeout"
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.finished = threading.Event()
+
+    def __call__(self, cost: np.ndarray, unserved: np.ndarray) -> dict[int, int]:
+        self.release.wait(timeout=30)
+        self.finished.set()
+        return {}
 
 
-def _broken(cost: np.ndarray, unserved: np.ndarray) -> dict[int, int]:
-    raise RuntimeError("solver crashed")
+class _BrokenSolver:
+    why = "error"
+
+    def __init__(self) -> None:
+        self.release = self.finished = threading.Event()  # never set: it fails at once
+
+    def __call__(self, cost: np.ndarray, unserved: np.ndarray) -> dict[int, int]:
+        raise RuntimeError("solver crashed")
 
 
-@pytest.mark.parametrize(("solver", "why"), [(_slow, "timeout"), (_broken, "error")])
-def test_joint_falls_back_to_closest_idle(solver: object, why: str) -> None:
+@pytest.mark.parametrize("make", [_SlowSolver, _BrokenSolver])
+def test_joint_falls_back_to_closest_idle(make: type) -> None:
     calls, units = _crossed()
-    _release_slow_solver.clear()
-    _slow_solver_finished.clear()
-    policy = JointAssignment(solver=solver, time_limit_s=0.05, divert=False)  # type: ignore[arg-type]
+    solver = make()
+    policy = JointAssignment(solver=solver, time_limit_s=0.05, divert=False)
     try:
         decisions = policy.choose(calls, units, ETA, NOW)
-        # the answer came while the slow solver was still running: it did not wait for it
-        assert not _slow_solver_finished.is_set()
+        # the answer came while a slow solver was still running: it did not wait for it
+        assert not solver.finished.is_set()
     finally:
-        _release_slow_solver.set()
+        solver.release.set()
     assert {(d.incident_id, d.unit_id) for d in decisions} == {(1, 1), (2, 2)}
-    assert all(why in d.explanation["fallback"] for d in decisions)
+    assert all(solver.why in d.explanation["fallback"] for d in decisions)
     assert policy.guard.stats.fallbacks == 1
     policy.guard.close()
 

@@ -53,9 +53,7 @@ def test_coverage_matches_networkx(
     assert cov.road_share == pytest.approx(reference_road_share(heidelberg, d, seconds), abs=1e-9)
     want = float(weights[d[demand_nodes] <= seconds].sum() / weights.sum())
     assert cov.demand_share == pytest.approx(want, abs=1e-9)
-    assert cov.total_length_m == pytest.approx(
-        float(g.edge_length_m[g.canonical_edges()].sum())
-    )
+    assert cov.total_length_m == pytest.approx(float(g.edge_length_m[g.canonical_edges()].sum()))
 
 
 def test_isochrone_polygons(heidelberg: RoadNetwork, heidelberg_nx: nx.MultiDiGraph) -> None:

@@ -55,7 +55,10 @@ def test_rush_hour_reweights_without_rebuilding(
         assert slow is not None and free is not None
         assert slow.duration_s >= free.duration_s
         want = expected_time(
-            weighted, g, rush.snap(*origin), rush.snap(*target),
+            weighted,
+            g,
+            rush.snap(*origin),
+            rush.snap(*target),
             travel_time_s=rush.engine.travel_time_s,
         )
         assert slow.duration_s == pytest.approx(want, rel=1e-6)

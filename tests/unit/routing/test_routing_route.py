@@ -127,8 +127,9 @@ def test_polyline_round_trip(heidelberg: RoadNetwork) -> None:
 def test_steps_add_up_and_read_well(heidelberg: RoadNetwork) -> None:
     g = heidelberg.graph
     seen_turns = set()
-    for a, b in zip(random_points(heidelberg, 20, 14), random_points(heidelberg, 20, 15),
-                    strict=True):
+    for a, b in zip(
+        random_points(heidelberg, 20, 14), random_points(heidelberg, 20, 15), strict=True
+    ):
         route = heidelberg.route(a, b)
         steps = route.steps
         assert steps[0].maneuver == "depart" and steps[-1].maneuver == "arrive"
@@ -157,5 +158,9 @@ def test_step_text_format() -> None:
         "Head north on Aleksanterinkatu, 40 m"
     )
     assert Step("arrive", "", "", 0.0, 0.0, (0, 0)).text == "Arrive at the destination"
-    assert [format_distance(m) for m in (3, 96, 1234, 15400)] == ["10 m", "100 m", "1.2 km",
-                                                                  "15 km"]
+    assert [format_distance(m) for m in (3, 96, 1234, 15400)] == [
+        "10 m",
+        "100 m",
+        "1.2 km",
+        "15 km",
+    ]

@@ -1,4 +1,4 @@
-"""The service layer's story with in-memory fakes: intake, ranking, assignment, status."""
+"""The service layer's story over the in-memory adapters: intake, ranking, assignment, status."""
 
 from __future__ import annotations
 
@@ -6,6 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from dispatch.adapters.memory import (
+    MemoryPositionLog,
+    MemoryPublisher,
+    MemoryStore,
+    MemoryUnitOfWork,
+)
 from dispatch.domain import commands as cmd
 from dispatch.domain.errors import (
     AddressNotFound,
@@ -17,15 +23,7 @@ from dispatch.domain.geo import Location
 from dispatch.domain.model import Capability, Unit, UnitStatus
 from dispatch.services import handlers
 from dispatch.services.handlers import Deps
-from tests.unit.services.fakes import (
-    CollectingPublisher,
-    FakeClock,
-    FakeUnitOfWork,
-    OnePlaceGeocoder,
-    Store,
-    StorePositionLog,
-    StraightLineRoads,
-)
+from tests.unit.services.doubles import OnePlaceGeocoder, StraightLineRoads, TickingClock
 
 T0 = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
 
@@ -48,15 +46,15 @@ def fleet() -> dict[int, Unit]:
 
 
 @pytest.fixture
-def world() -> tuple[Deps, Store, CollectingPublisher]:
-    store, publisher = Store(units=fleet()), CollectingPublisher()
+def world() -> tuple[Deps, MemoryStore, MemoryPublisher]:
+    store, publisher = MemoryStore(units=fleet()), MemoryPublisher(keep=10_000)
     deps = Deps(
-        uow=lambda: FakeUnitOfWork(store),
+        uow=lambda: MemoryUnitOfWork(store),
         roads=StraightLineRoads(),
         geocoder=OnePlaceGeocoder(),
-        clock=FakeClock(),
+        clock=TickingClock(),
         publisher=publisher,
-        positions=StorePositionLog(store),
+        positions=MemoryPositionLog(store),
     )
     return deps, store, publisher
 
@@ -78,7 +76,7 @@ async def test_address_text_is_located_by_the_geocoder(world: tuple) -> None:
         await handlers.receive_call(call(location=None, address="main st 1"), deps)
     ).incident
     assert incident["location"] == [0.01, 0.01] and incident["address"] == "Main Street 1"
-    assert [r.name for r in publisher.published] == ["CallReceived"]
+    assert [r.name for r in publisher.recent] == ["CallReceived"]
     assert store.incidents[incident["id"]].status.value == "pending"
 
 
@@ -96,7 +94,7 @@ async def test_unknown_address_and_off_road_pins_are_refused_and_nothing_stored(
         await handlers.receive_call(call(location=None, address="nowhere"), deps)
     with pytest.raises(OffRoad):
         await handlers.receive_call(call(location=Location(5.0, 5.0)), deps)
-    assert store.incidents == {} and publisher.published == []
+    assert store.incidents == {} and publisher.recent == []
 
 
 async def test_ranking_is_by_road_time_among_available_capable_units(world: tuple) -> None:
@@ -115,15 +113,15 @@ async def test_assignment_then_the_crew_lifecycle(world: tuple) -> None:
     incident = (await handlers.receive_call(call(), deps)).incident
     done = await handlers.assign_unit(cmd.AssignUnit("d1", incident["id"], 3), deps)
     assert done.route is not None and store.units[3].status is UnitStatus.DISPATCHED
-    assert store.assignments[0]["unit_id"] == 3
+    assert store.orders[0]["unit_id"] == 3
     with pytest.raises(UnitNotAvailable):
         other = (await handlers.receive_call(call(), deps)).incident
         await handlers.assign_unit(cmd.AssignUnit("d2", other["id"], 3), deps)
     for status in ("en_route", "on_scene", "available"):
         await handlers.change_unit_status(cmd.ChangeUnitStatus("crew", 3, UnitStatus(status)), deps)
     assert store.incidents[incident["id"]].status.value == "closed"
-    assert [r.name for r in publisher.published].count("UnitStatusChanged") == 3
-    assert publisher.published[-1].name == "IncidentClosed"
+    assert [r.name for r in publisher.recent].count("UnitStatusChanged") == 3
+    assert publisher.recent[-1].name == "IncidentClosed"
 
 
 async def test_a_replayed_crew_update_is_not_applied_twice(world: tuple) -> None:
@@ -140,7 +138,7 @@ async def test_a_replayed_crew_update_is_not_applied_twice(world: tuple) -> None
         cmd.ChangeUnitStatus("crew", 1, UnitStatus.OUT_OF_SERVICE, stamp=stamp), deps
     )
     assert replay.status is UnitStatus.AVAILABLE and store.units[1].status is UnitStatus.AVAILABLE
-    assert [r.name for r in publisher.published] == ["UnitStatusChanged"] * 2
+    assert [r.name for r in publisher.recent] == ["UnitStatusChanged"] * 2
 
 
 async def test_idempotency_key_returns_the_first_answer_and_refuses_a_different_body(
@@ -168,5 +166,5 @@ async def test_gps_fixes_move_the_unit_forward_in_time_only(world: tuple) -> Non
         cmd.ReportPosition("crew", 2, Location(0.05, 0.05), reported_at=T0), deps
     )
     assert late.position == Location(0.002, 0.001) and store.units[2].position_at == ahead
-    assert [p["id"] for p in publisher.positions] == [2], "only the accepted fix is pushed"
-    assert publisher.published == [], "positions are telemetry, not log events"
+    assert [p["id"] for p in publisher.recent_positions] == [2], "only the accepted fix is pushed"
+    assert publisher.recent == [], "positions are telemetry, not log events"

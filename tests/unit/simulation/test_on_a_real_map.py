@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dispatch.adapters.roads import NetworkEta
 from dispatch.domain.geo import Location
-from dispatch.policies.roadeta import NetworkEta
 from dispatch.simulation.runner import SimulationConfig, World, run, simulate_once
 from routing import default_map_path
 

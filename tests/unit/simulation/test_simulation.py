@@ -11,18 +11,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dispatch.adapters.memory import MemoryStore, MemoryUnitOfWork
 from dispatch.domain.geo import Location
 from dispatch.domain.model import IncidentStatus, UnitStatus
 from dispatch.policies import ClosestIdle, CoverageModel, JointAssignment, MoveUp
-from dispatch.policies.roadeta import StraightLineEta
+from dispatch.policies.straightline import StraightLineEta
 from dispatch.simulation.clock import SimClock
 from dispatch.simulation.demand import DensityMap, SyntheticDemand, load_calls_csv
 from dispatch.simulation.engine import Simulation
-from dispatch.simulation.memory import MemoryStore, MemoryUnitOfWork
 from dispatch.simulation.metrics import busy_fraction, hourly_utilisation, response_stats
 from dispatch.simulation.plots import cdf_plot
 from dispatch.simulation.scenario import build_scenario
-from dispatch.simulation.service import Distribution, ServiceTimes, draw
+from dispatch.simulation.service_times import Distribution, ServiceTimes, draw
 from dispatch.simulation.travel import StraightTravel
 
 START = datetime(2026, 3, 2, tzinfo=UTC)

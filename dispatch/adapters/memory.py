@@ -1,0 +1,437 @@
+"""In-process adapters of :mod:`dispatch.services.ports`: the service handlers run unchanged
+over them, with no database, broker or network. The one in-memory unit of work and bus: the
+unit tests of the services and the offline simulation (:mod:`dispatch.simulation`) share it.
+
+Transactions are copy-on-read: a repository hands out private copies, the unit of work keeps
+what it touched, and ``commit`` writes those copies back and stamps their events with a global
+sequence number. Leaving the ``async with`` block without committing discards the changes,
+like a rollback. Nothing here awaits anything real, so a simulated day runs at CPU speed.
+
+The adapters are single-process and single-threaded (the simulator's event loop): there are no
+row locks, and ``lock=True`` is accepted and ignored.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from dispatch.domain.errors import NotFound, OffRoad
+from dispatch.domain.events import Event
+from dispatch.domain.geo import Location
+from dispatch.domain.hospitals import Hospital
+from dispatch.domain.model import Incident, Unit
+from dispatch.services.ports import (
+    EventRecord,
+    Fix,
+    Place,
+    Recorded,
+    RoadEta,
+    RoadRoute,
+)
+
+
+def _copy(obj: Any) -> Any:
+    """A private copy of an aggregate: its lists are copied, its values are immutable."""
+    dup = copy.copy(obj)
+    dup.events = list(obj.events)
+    if isinstance(dup, Incident):
+        dup.unit_ids = list(obj.unit_ids)
+    return dup
+
+
+@dataclass
+class MemoryStore:
+    """Committed state: aggregates, dispatch orders, the event log, cursors and keys."""
+
+    units: dict[int, Unit] = field(default_factory=dict)
+    incidents: dict[int, Incident] = field(default_factory=dict)
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    log: list[EventRecord] = field(default_factory=list)
+    tracks: list[tuple[int, Location, datetime]] = field(default_factory=list)
+    cursors: dict[tuple[int, str], int] = field(default_factory=dict)
+    keys: dict[str, tuple[str, int, dict[str, Any]]] = field(default_factory=dict)
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    hospitals: dict[int, Hospital] = field(default_factory=dict)
+    keep_log: bool = True
+    keep_tracks: bool = False
+    seq: int = 0
+    next_incident: int = 1
+    next_order: int = 1
+
+
+class _Aggregates:
+    """Repository of one aggregate type within one unit of work."""
+
+    def __init__(self, rows: dict[int, Any], kind: str) -> None:
+        self.rows = rows
+        self.kind = kind
+        self.seen: dict[int, Any] = {}
+
+    async def get(self, key: int, *, lock: bool = False) -> Any:
+        if key in self.seen:
+            return self.seen[key]
+        if key not in self.rows:
+            raise NotFound(f"No {self.kind} with id {key}")
+        obj = self.seen[key] = _copy(self.rows[key])
+        return obj
+
+    async def save(self, obj: Any) -> None:
+        self.seen[obj.id] = obj
+
+
+class MemoryUnits(_Aggregates):
+    async def on_incident(self, incident_id: int, *, lock: bool = False) -> list[Unit]:
+        ids = sorted(
+            {u.id for u in self.rows.values() if u.incident_id == incident_id}
+            | {u.id for u in self.seen.values() if u.incident_id == incident_id}
+        )
+        found = [await self.get(i) for i in ids]
+        return [u for u in found if u.incident_id == incident_id]
+
+    async def lock_many(self, unit_ids: Sequence[int]) -> list[Unit]:
+        return [await self.get(i) for i in sorted(set(unit_ids)) if i in self.rows]
+
+    async def list(self) -> list[Unit]:
+        return [self.seen[i] if i in self.seen else _copy(u) for i, u in self.rows.items()]
+
+
+class MemoryIncidents(_Aggregates):
+    def __init__(self, store: MemoryStore) -> None:
+        super().__init__(store.incidents, "incident")
+        self.store = store
+        self.added: list[Incident] = []
+
+    async def next_id(self) -> int:
+        number = self.store.next_incident
+        self.store.next_incident += 1  # ids are never reused, even after a rollback
+        return number
+
+    async def add(self, incident: Incident) -> None:
+        self.seen[incident.id] = incident
+
+    async def list(self, *, open_only: bool) -> list[Incident]:
+        rows = [self.seen[i] if i in self.seen else _copy(x) for i, x in self.rows.items()]
+        return [x for x in rows if x.is_open or not open_only]
+
+
+class MemoryUnitOfWork:
+    """One transaction over a :class:`MemoryStore`; also plays the small repositories."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.units = MemoryUnits(store.units, "unit")
+        self.incidents = MemoryIncidents(store)
+        self.assignments = self
+        self.tracks = _Tracks(self)
+        self.client_cursors = _Cursors(self)
+        self.idempotency = _Keys(self)
+        self.calls = _Calls(self)
+        self.hospitals = _Hospitals(self)
+        self._loose: list[Event] = []
+        self._calls: list[dict[str, Any]] = []
+        self._hospitals: dict[int, Hospital] = {}
+        self._orders: list[dict[str, Any]] = []
+        self._acks: list[tuple[int, datetime]] = []
+        self._tracks: list[tuple[int, Location, datetime]] = []
+        self._cursors: dict[tuple[int, str], int] = {}
+        self._keys: dict[str, tuple[str, int, dict[str, Any]]] = {}
+
+    # AssignmentRepository
+    async def next_id(self) -> int:
+        number = self.store.next_order
+        self.store.next_order += 1
+        return number
+
+    async def acknowledged(self, order_id: int, at: datetime) -> None:
+        self._acks.append((order_id, at))
+
+    async def add(
+        self,
+        *,
+        order_id: int,
+        incident_id: int,
+        unit_id: int,
+        at: datetime,
+        actor: str,
+        route: RoadRoute | None,
+    ) -> None:
+        self._orders.append(
+            {
+                "order_id": order_id,
+                "incident_id": incident_id,
+                "unit_id": unit_id,
+                "at": at,
+                "actor": actor,
+                "eta_s": None if route is None else route.duration_s,
+            }
+        )
+
+    def record(self, event: Event) -> None:
+        """An event about something that is not an aggregate here (e.g. a hospital's status)."""
+        self._loose.append(event)
+
+    async def __aenter__(self) -> MemoryUnitOfWork:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def commit(self, *, actor: str) -> list[EventRecord]:
+        store = self.store
+        records: list[EventRecord] = []
+
+        def stamp(event: Event) -> None:
+            store.seq += 1
+            records.append(
+                EventRecord(
+                    store.seq,
+                    event.name,
+                    event.occurred_at,
+                    actor,
+                    _payload(event),
+                    event.incident_id,
+                    event.unit_id,
+                )
+            )
+
+        for event in self._loose:
+            stamp(event)
+        for repo, table in (
+            (self.units, store.units),
+            (self.incidents, store.incidents),
+        ):
+            for obj in repo.seen.values():
+                for event in obj.events:
+                    stamp(event)
+                obj.events = []
+                table[obj.id] = obj
+            repo.seen = {}
+        acks = dict(self._acks)
+        for order in self._orders:
+            order["acknowledged_at"] = acks.pop(order["order_id"], None)
+        store.orders.extend(self._orders)
+        for row in store.orders[-64:]:
+            if row["order_id"] in acks:
+                row["acknowledged_at"] = acks.pop(row["order_id"])
+        if store.keep_tracks:
+            store.tracks.extend(self._tracks)
+        store.cursors.update(self._cursors)
+        store.keys.update(self._keys)
+        store.calls.extend(self._calls)
+        store.hospitals.update(self._hospitals)
+        if store.keep_log:
+            store.log.extend(records)
+        self._orders, self._acks, self._tracks = [], [], []
+        self._loose, self._calls, self._hospitals = [], [], {}
+        self._cursors, self._keys = {}, {}
+        return records
+
+
+def _payload(event: Any) -> dict[str, Any]:
+    data = {
+        f.name: getattr(event, f.name) for f in dataclasses.fields(event) if f.name != "occurred_at"
+    }
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
+
+
+class _Tracks:
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def add(self, unit_id: int, location: Location, reported_at: datetime) -> None:
+        self._uow._tracks.append((unit_id, location, reported_at))
+
+
+class _Cursors:
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def advance(self, unit_id: int, client_id: str, client_seq: int) -> bool:
+        key = (unit_id, client_id)
+        held = max(self._uow.store.cursors.get(key, -1), self._uow._cursors.get(key, -1))
+        if held >= client_seq:
+            return False
+        self._uow._cursors[key] = client_seq
+        return True
+
+
+class _Keys:
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def find(self, key: str) -> tuple[str, int, dict[str, Any]] | None:
+        return self._uow.store.keys.get(key)
+
+    async def claim(
+        self, key: str, *, actor: str, request_hash: str, status_code: int, response: dict[str, Any]
+    ) -> bool:
+        if key in self._uow.store.keys or key in self._uow._keys:
+            return False
+        self._uow._keys[key] = (request_hash, status_code, response)
+        return True
+
+
+class _Calls:
+    """Every call answered, kept (like the real call log) for repeat-caller checks."""
+
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def add(
+        self,
+        *,
+        incident_id: int,
+        at: datetime,
+        actor: str,
+        number: str | None,
+        complaint: str,
+        linked: bool,
+    ) -> None:
+        self._uow._calls.append(
+            {
+                "incident_id": incident_id,
+                "at": at,
+                "actor": actor,
+                "number": number,
+                "complaint": complaint,
+                "linked": linked,
+            }
+        )
+
+    async def from_number(self, number: str, since: datetime) -> list[tuple[int, datetime]]:
+        rows = [*self._uow.store.calls, *self._uow._calls]
+        return [
+            (r["incident_id"], r["at"]) for r in rows if r["number"] == number and r["at"] >= since
+        ]
+
+
+class _Hospitals:
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def get(self, hospital_id: int, *, lock: bool = False) -> Hospital:
+        found = self._uow._hospitals.get(hospital_id) or self._uow.store.hospitals.get(hospital_id)
+        if found is None:
+            raise NotFound(f"No hospital with id {hospital_id}")
+        return found
+
+    async def list(self) -> list[Hospital]:
+        merged = {**self._uow.store.hospitals, **self._uow._hospitals}
+        return [merged[k] for k in sorted(merged)]
+
+    async def save(self, hospital: Hospital, at: datetime) -> None:
+        self._uow._hospitals[hospital.id] = hospital
+
+
+class MemoryPublisher:
+    """Counts what would go to the consoles; keeps the last ``keep`` records and positions for
+    inspection (tests keep them all; a simulated day keeps none)."""
+
+    def __init__(self, keep: int = 0) -> None:
+        self.events = 0
+        self.positions = 0
+        self.keep = keep
+        self.recent: list[EventRecord] = []
+        self.recent_positions: list[dict[str, Any]] = []
+        self.subscribers: list[Callable[[Sequence[EventRecord]], None]] = []
+
+    async def publish(self, records: Sequence[EventRecord]) -> None:
+        self.events += len(records)
+        if self.keep:
+            self.recent = [*self.recent, *records][-self.keep :]
+        for callback in self.subscribers:
+            callback(records)
+
+    async def publish_positions(self, units: Sequence[dict[str, Any]]) -> None:
+        self.positions += len(units)
+        if self.keep:
+            self.recent_positions = [*self.recent_positions, *units][-self.keep :]
+
+
+class MemoryPositionLog:
+    """GPS fixes straight into the store's units (committed at once); an older fix than the
+    one held is refused, as the real log does."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+
+    async def record(self, fix: Fix) -> Recorded:
+        unit = self.store.units.get(fix.unit_id)
+        if unit is None:
+            raise NotFound(f"No unit with id {fix.unit_id}")
+        accepted = unit.accepts_fix(fix.reported_at)
+        if accepted:
+            unit.position, unit.position_at = fix.location, fix.reported_at
+        if self.store.keep_tracks:
+            self.store.tracks.append((fix.unit_id, fix.location, fix.reported_at))
+        return Recorded(unit, accepted)
+
+
+class TravelRoads:
+    """``Roads`` over a travel-time function: ETAs are exact, routes are the two end points.
+
+    The simulator needs road *times*, not turn-by-turn geometry, so ``route`` does not trace
+    the path (that would cost a search per dispatch for a line nobody draws).
+    ``time(origins, destination)`` returns seconds per origin (``inf`` where impossible).
+    """
+
+    def __init__(
+        self,
+        times: Callable[[Sequence[Location], Location], Sequence[float]],
+        *,
+        speed_mps: float = 12.0,
+        on_road: Callable[[Location], bool] | None = None,
+    ) -> None:
+        self._times = times
+        self._speed = speed_mps
+        self._on_road = on_road
+
+    def check_on_road(self, location: Location) -> str | None:
+        if self._on_road is not None and not self._on_road(location):
+            raise OffRoad(f"[{location.lon}, {location.lat}] is off this map's roads")
+        return None
+
+    def etas(self, origins: Sequence[Location], destination: Location) -> list[RoadEta | None]:
+        out: list[RoadEta | None] = []
+        for _o, t in zip(origins, self._times(origins, destination), strict=True):
+            out.append(None if t == float("inf") else RoadEta(float(t), float(t) * self._speed))
+        return out
+
+    def best(
+        self, origins: Sequence[Location], destination: Location, k: int
+    ) -> list[tuple[int, RoadEta]]:
+        etas = self.etas(origins, destination)
+        ranked = sorted((e.duration_s, i) for i, e in enumerate(etas) if e is not None)
+        return [(i, etas[i]) for _, i in ranked[:k]]  # type: ignore[misc]
+
+    def durations_from(
+        self, origin: Location, destinations: Sequence[Location]
+    ) -> list[float | None]:
+        out: list[float | None] = []
+        for destination in destinations:
+            (t,) = self._times([origin], destination)
+            out.append(None if t == float("inf") else float(t))
+        return out
+
+    def route(self, origin: Location, destination: Location) -> RoadRoute:
+        (t,) = self._times([origin], destination)
+        if t == float("inf"):
+            raise OffRoad("no road route between these points")
+        return RoadRoute(
+            [origin.as_lonlat(), destination.as_lonlat()], float(t), float(t) * self._speed
+        )
+
+
+class NullGeocoder:
+    """No address search: simulated calls arrive with a map position."""
+
+    def search(self, query: str, *, limit: int = 5) -> list[Place]:
+        return []
+
+    def reverse(self, location: Location) -> Place | None:
+        return None

@@ -1,0 +1,42 @@
+"""``/config``: what consoles need to count and alert the way the server does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from dispatch.api.deps import AnyUser, ContainerDep
+from dispatch.api.schemas.answers import ConsoleConfig
+from dispatch.api.schemas.problems import problems
+from dispatch.domain.triage import load_protocol
+
+router = APIRouter(tags=["config"])
+
+#: A console flags an order nobody acknowledged after this long.
+ACK_ALERT_AFTER_S = 60
+
+
+@router.get("/config", response_model=ConsoleConfig, responses=problems(401))
+async def config(_: AnyUser, container: ContainerDep) -> dict[str, Any]:
+    """Response targets and alert thresholds, so consoles show countdowns and alerts the same
+    way the server counts them."""
+    protocol = load_protocol()
+    settings = container.settings
+    return {
+        "protocol_version": protocol.version,
+        "response_targets": {
+            area: {
+                str(p): {
+                    "seconds": protocol.target(p, area=area).seconds,
+                    "fraction": protocol.target(p, area=area).fraction,
+                }
+                for p in (1, 2, 3, 4)
+            }
+            for area in ("urban", "rural")
+        },
+        "order_resend_s": settings.order_resend_s,
+        "ack_alert_after_s": ACK_ALERT_AFTER_S,
+        "position_interval_s": settings.expected_position_interval_s,
+        "stale_after_s": 3 * settings.expected_position_interval_s,
+    }

@@ -1,0 +1,334 @@
+"""Response models of the answers a route assembles itself (around the domain resources).
+
+Grouped by the route file that returns them. Like the resources, they forbid unknown fields, so
+an answer and its model cannot drift apart without a failing request; only the parts that are
+open by design (event data, optimiser explanations) accept any key.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field
+
+from dispatch.api.auth import Role
+from dispatch.api.schemas.resources import (
+    Bilingual,
+    Hospital,
+    Incident,
+    LineString,
+    LonLat,
+    Out,
+    Priority,
+    Timestamp,
+    Unit,
+)
+from dispatch.domain.nemsis import Severity
+
+# --- auth -----------------------------------------------------------------------------------------
+
+
+class Token(Out):
+    access_token: str
+    token_type: Literal["bearer"]
+    username: str
+    role: Role
+    unit_id: int | None = Field(description="the unit a crew login is bound to")
+    hospital_id: int | None = Field(description="the hospital a hospital login is bound to")
+
+
+class Me(Out):
+    username: str
+    role: Role
+    unit_id: int | None
+    hospital_id: int | None
+
+
+# --- incidents ------------------------------------------------------------------------------------
+
+
+class Recommendation(Out):
+    rank: int
+    unit: Unit
+    eta_s: float
+    distance_m: float
+    route: LineString
+
+
+class NoteAdded(Out):
+    incident_id: int
+    author: str
+    text: str
+
+
+class NemsisTime(Out):
+    """One recorded NEMSIS eTimes moment, flagged when it is out of the expected order."""
+
+    element: str = Field(examples=["eTimes.06"])
+    name: str
+    label: Bilingual
+    at: Timestamp
+    since_call_s: float | None
+    flagged: Severity | None
+
+
+class TimelineEvent(Out):
+    """A logged event; the event's own fields (``status``, ``reason``, ``text``...) follow."""
+
+    model_config = ConfigDict(extra="allow")
+
+    seq: int
+    name: str
+    occurred_at: Timestamp
+    actor: str
+    unit_id: int | None = Field(default=None, description="present for events about a unit")
+
+
+class Timeline(Out):
+    incident: Incident
+    nemsis: list[NemsisTime]
+    events: list[TimelineEvent]
+
+
+class DestinationOption(Out):
+    rank: int | None = Field(description="null for a skipped hospital (closed ED or no road ETA)")
+    hospital: Hospital
+    eta_s: float | None
+    reason: Bilingual | None = Field(description="why it is ranked here")
+    skipped: Bilingual | None = Field(description="why it should not be used, if so")
+
+
+class Destinations(Out):
+    needs: str | None = Field(description="the capability the triage asks for")
+    options: list[DestinationOption]
+
+
+class TrackProperties(Out):
+    unit_id: int
+    call_sign: str
+    times: list[Timestamp] = Field(description="the fix time of each point")
+
+
+class TrackFeature(Out):
+    type: Literal["Feature"]
+    geometry: LineString
+    properties: TrackProperties
+
+
+class Tracks(Out):
+    """Where each unit of the incident drove while working it (GeoJSON, for replay)."""
+
+    type: Literal["FeatureCollection"]
+    features: list[TrackFeature]
+
+
+# --- units ----------------------------------------------------------------------------------------
+
+
+class Acknowledged(Out):
+    order_id: int
+    acknowledged_at: Timestamp | None
+
+
+# --- intake ---------------------------------------------------------------------------------------
+
+
+class TriageAnswer(Out):
+    code: str
+    label: Bilingual
+
+
+class TriageQuestion(Out):
+    id: str
+    text: Bilingual
+    answers: list[TriageAnswer]
+
+
+class ChiefComplaint(Out):
+    code: str
+    label: Bilingual
+    questions: list[TriageQuestion]
+
+
+class TriageProtocol(Out):
+    version: str
+    complaints: list[ChiefComplaint]
+
+
+class LikelyDuplicate(Out):
+    incident: Incident
+    distance_m: float
+    age_s: float
+    similarity: float
+    score: float
+
+
+class RepeatCall(Out):
+    incident_id: int
+    received_at: Timestamp
+
+
+class IntakeCheck(Out):
+    duplicates: list[LikelyDuplicate]
+    repeat_calls: list[RepeatCall] = Field(description="earlier calls from the same number")
+
+
+# --- map ------------------------------------------------------------------------------------------
+
+
+class MapInfo(Out):
+    name: str
+    bbox: tuple[float, float, float, float] = Field(description="[west, south, east, north]")
+    center: LonLat
+
+
+class GeocodeHit(Out):
+    label: str
+    location: LonLat
+    kind: str = Field(description="address, street, intersection or poi")
+    score: float
+    interpolated: bool
+
+
+class ReverseHit(Out):
+    label: str
+    location: LonLat
+    kind: str
+    score: float
+    distance_m: float | None
+
+
+class RouteAnswer(Out):
+    route: LineString
+    eta_s: float
+    distance_m: float
+
+
+class AreaGeometry(Out):
+    type: Literal["Polygon", "MultiPolygon"]
+    coordinates: list[Any]
+
+
+class CoverageProperties(Out):
+    minutes: float
+    seconds: float
+    road_share: float
+    covered_length_m: float
+    total_length_m: float
+    demand_share: float | None
+
+
+class CoverageFeature(Out):
+    type: Literal["Feature"]
+    geometry: AreaGeometry
+    properties: CoverageProperties
+
+
+class Coverage(Out):
+    type: Literal["FeatureCollection"]
+    features: list[CoverageFeature]
+    available_units: int
+
+
+class RoadProperties(Out):
+    highway: str
+    name: str | None
+    oneway: bool
+
+
+class RoadFeature(Out):
+    type: Literal["Feature"]
+    geometry: LineString
+    properties: RoadProperties
+
+
+class Roads(Out):
+    """The basemap: every street segment once, as GeoJSON (``application/geo+json``)."""
+
+    type: Literal["FeatureCollection"]
+    features: list[RoadFeature]
+
+
+# --- review and config ----------------------------------------------------------------------------
+
+
+class PriorityKpi(Out):
+    priority: Priority
+    incidents: int
+    reached: int
+    cancelled: int
+    target_s: int
+    target_fraction: float
+    within_target: int
+    within_target_share: float | None
+    response_median_s: float | None
+    response_p90_s: float | None
+    call_to_dispatch_median_s: float | None
+    call_to_dispatch_p90_s: float | None
+    dispatch_to_departure_median_s: float | None
+    dispatch_to_departure_p90_s: float | None
+
+
+class Kpis(Out):
+    area: Literal["urban", "rural"]
+    protocol_version: str
+    priorities: list[PriorityKpi]
+
+
+class ResponseTarget(Out):
+    seconds: int
+    fraction: float
+
+
+class ConsoleConfig(Out):
+    protocol_version: str
+    response_targets: dict[
+        Literal["urban", "rural"], dict[Literal["1", "2", "3", "4"], ResponseTarget]
+    ]
+    order_resend_s: float
+    ack_alert_after_s: int
+    position_interval_s: float
+    stale_after_s: float
+
+
+# --- advice ---------------------------------------------------------------------------------------
+
+
+class ClosestUnit(Out):
+    unit_id: int
+    eta_s: float
+
+
+class AdviceDecision(Out):
+    incident_id: int
+    unit_id: int
+    eta_s: float
+    policy: str
+    divert_from: int | None = Field(description="the incident the unit would leave, if any")
+    explanation: dict[str, Any]
+    closest: ClosestUnit | None
+
+
+class Advice(Out):
+    decisions: list[AdviceDecision]
+
+
+class MoveUpSuggestion(Out):
+    unit_id: int
+    station_id: int
+    travel_s: float
+    explanation: dict[str, Any]
+
+
+class MoveUps(Out):
+    moves: list[MoveUpSuggestion]
+
+
+# --- operations -----------------------------------------------------------------------------------
+
+
+class Health(Out):
+    status: Literal["ok"]
+    seq: int = Field(description="the event log's head")
+    redis: bool
+    map: str

@@ -1,0 +1,144 @@
+"""Request bodies. Unknown fields are refused so a typo never silently drops data."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from dispatch.domain.commands import ClientStamp
+from dispatch.domain.crs import CoordinateSystem, to_wgs84
+from dispatch.domain.duplicates import normalise_number
+from dispatch.domain.geo import Location
+from dispatch.domain.model import Caller, UnitStatus
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+LonLat = tuple[float, float]
+
+
+class CallerIn(Body):
+    """Caller data from the phone network or handset (ALI-style), in the datum it came in."""
+
+    number: str | None = Field(default=None, max_length=40, description="ANI")
+    location: LonLat | None = Field(default=None, description="[lon, lat] as reported")
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
+    crs: str = Field(default="WGS-84", max_length=20, description="WGS-84, GCJ-02 or BD-09")
+
+    def to_caller(self) -> Caller:
+        location = None
+        if self.location is not None:
+            location = to_wgs84(self.location[0], self.location[1], self.crs)
+        return Caller(
+            normalise_number(self.number),
+            location,
+            self.accuracy_m,
+            CoordinateSystem.parse(self.crs).value,
+        )
+
+
+class CallIn(Body):
+    location: LonLat | None = Field(default=None, description="[lon, lat]")
+    location_crs: str = Field(
+        default="WGS-84", max_length=20, description="datum of location: WGS-84, GCJ-02 or BD-09"
+    )
+    address: str | None = Field(default=None, max_length=300)
+    complaint: str = Field(min_length=1, max_length=500)
+    priority: int | None = Field(
+        default=None, ge=1, le=4, description="1 critical .. 4 non-urgent; overrides triage"
+    )
+    complaint_code: str | None = Field(
+        default=None, max_length=60, description="chief complaint of the triage protocol"
+    )
+    answers: dict[str, str] = Field(default_factory=dict, max_length=50)
+    caller: CallerIn | None = None
+
+    def wgs84_location(self) -> Location | None:
+        if self.location is None:
+            return None
+        return to_wgs84(self.location[0], self.location[1], self.location_crs)
+
+
+class TriageIn(Body):
+    complaint_code: str = Field(max_length=60)
+    answers: dict[str, str] = Field(default_factory=dict, max_length=50)
+
+
+class LinkCallIn(Body):
+    complaint: str = Field(min_length=1, max_length=500)
+    caller: CallerIn | None = None
+
+
+class IntakeCheckIn(Body):
+    location: LonLat | None = None
+    location_crs: str = Field(default="WGS-84", max_length=20)
+    complaint: str = Field(default="", max_length=500)
+    complaint_code: str | None = Field(default=None, max_length=60)
+    caller: CallerIn | None = None
+
+
+class AssignIn(Body):
+    unit_id: int
+
+
+class CrewUpdate(Body):
+    """Crew devices number their updates so that replaying an offline queue is harmless."""
+
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+    client_seq: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> CrewUpdate:
+        if (self.client_id is None) != (self.client_seq is None):
+            raise ValueError("client_id and client_seq go together")
+        return self
+
+    def stamp(self) -> ClientStamp | None:
+        if self.client_id is None or self.client_seq is None:
+            return None
+        return ClientStamp(self.client_id, self.client_seq)
+
+
+class StatusIn(CrewUpdate):
+    status: UnitStatus
+
+
+class PositionIn(CrewUpdate):
+    position: LonLat = Field(description="[lon, lat], WGS84")
+    reported_at: AwareDatetime | None = None
+
+
+class CancelIn(Body):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class NoteIn(Body):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class DivertIn(Body):
+    to_incident_id: int
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ReassignIn(Body):
+    from_unit_id: int
+    to_unit_id: int
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class HospitalStatusIn(Body):
+    ed_status: Literal["open", "diversion", "closed"] | None = None
+    beds_available: int | None = Field(default=None, ge=0, le=10_000)
+    capabilities: list[str] | None = Field(default=None, max_length=20)
+
+
+class DestinationIn(Body):
+    hospital_id: int
+
+
+class RelocateIn(Body):
+    station_id: int

@@ -1,0 +1,88 @@
+"""How error answers appear in ``/openapi.json``: the Problem schema and per-route ``responses``.
+
+``dispatch.api.problems`` produces every error as an RFC 9457 problem document; this module
+describes those documents so a generated client knows, per operation, which statuses it may get
+and that each comes as ``application/problem+json``. Routes list their statuses with
+:func:`problems`; 500 (a bug, logged) is possible everywhere and always listed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dispatch.api.problems import PROBLEM_BASE, STATUS_BY_CODE
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class ValidationIssue(BaseModel):
+    """One reason a request was refused by validation (FastAPI's location and message)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    loc: list[str | int] = Field(description='where: e.g. ["body", "location", 0]')
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document: every error the API returns has this shape."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = Field(description=f"{PROBLEM_BASE}<code>", examples=[PROBLEM_BASE + "not-found"])
+    title: str = Field(examples=["Not found"])
+    status: int = Field(description="the HTTP status, repeated", examples=[404])
+    detail: str = Field(description="for people: what went wrong and what to do")
+    code: str = Field(description="for programs: the stable machine key", examples=["not-found"])
+    errors: list[ValidationIssue] | None = Field(
+        default=None, description='only with code "validation-error": every field refused'
+    )
+
+
+def _codes(status: int) -> str:
+    return ", ".join(f"`{c}`" for c, s in sorted(STATUS_BY_CODE.items()) if s == status)
+
+
+_DESCRIPTIONS: dict[int, str] = {
+    401: "Not authenticated: the token is missing, invalid or expired (`not-authenticated`), "
+    "or the login was refused (`bad-credentials`).",
+    403: "The role, or the unit, hospital or incident the login is bound to, may not do this "
+    "(`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`).",
+    404: "An id in the path names nothing (`not-found`), or there is nothing to show "
+    "(`no-assignment`, `no-address-nearby`).",
+    409: f"The request conflicts with the current state; look again and retry ({_codes(409)}).",
+    422: "The request is invalid: `validation-error` (with `errors`), or a domain rule refused "
+    f"it ({_codes(422)}).",
+    500: "Unexpected server error (`internal-error`); it was logged.",
+    503: "The database is not reachable (`storage-unavailable`); retry after `Retry-After` "
+    "seconds. A retry with the same Idempotency-Key or client_seq is never applied twice.",
+}
+
+_HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}},
+    503: {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}},
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a route that may answer ``statuses`` (and 500) with a problem."""
+    answer: dict[int | str, dict[str, Any]] = {}
+    for status in sorted({*statuses, 500}):
+        response: dict[str, Any] = {
+            "description": _DESCRIPTIONS[status],
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        if status in _HEADERS:
+            response["headers"] = _HEADERS[status]
+        answer[status] = response
+    return answer
+
+
+def problem_schemas() -> dict[str, Any]:
+    """``components.schemas`` entries for :class:`Problem` and what it references."""
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    nested = schema.pop("$defs", {})
+    return {**nested, "Problem": schema}

@@ -1,0 +1,83 @@
+"""The console session (``/ws/console``): a snapshot, or the events since ``?since=``, then every
+event live, in order, with no gap.
+
+The hub connection is made before the snapshot is read, so an event committed while the snapshot
+is being read is queued, not missed; the pump drops what the snapshot already covers (``seq`` at
+or below the cursor). A ``since`` the log cannot serve (ahead of it, or further back than the
+catch-up window) and a console too slow for its queue are both told to ``resync``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+
+from fastapi import WebSocket, WebSocketDisconnect
+
+from dispatch.hub.frames import Sender, cancel, resync, serve_requests
+from dispatch.hub.hub import Connection, Hub, Positions, Resync
+from dispatch.store.reads import ReadModel
+
+
+@dataclass
+class ConsoleSession:
+    hub: Hub
+    reads: ReadModel
+    since: int | None  # resume after this seq; None for a fresh snapshot
+    max_catch_up_events: int
+
+    async def run(self, ws: WebSocket) -> None:
+        """Serve one authenticated console until it disconnects."""
+        await ws.accept()
+        send = Sender(ws)
+        conn = self.hub.connect()  # before reading, so nothing committed later is missed
+        pump: list[asyncio.Task[None]] = []
+        try:
+            if not await self._catch_up(ws, send, conn):
+                return
+            pump = [asyncio.create_task(_pump(conn, send, ws))]
+            await serve_requests(ws, send)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            self.hub.disconnect(conn)
+            await cancel(pump)
+
+    async def _catch_up(self, ws: WebSocket, send: Sender, conn: Connection) -> bool:
+        """Bring the console to the hub's cursor; False when it was told to resync instead."""
+        if self.since is None:
+            snap = await self.reads.snapshot()
+            await send(snap.as_message())
+            conn.last_seq = snap.seq
+            return True
+        head = await self.reads.last_seq()
+        if self.since > head or head - self.since > self.max_catch_up_events:
+            await resync(
+                ws,
+                send,
+                f"cannot resume from seq {self.since} (log head {head}); take a fresh snapshot",
+            )
+            return False
+        conn.last_seq = self.since
+        for record in await self.reads.events_after(self.since):
+            await send(record.as_message())
+            conn.last_seq = record.seq
+        return True
+
+
+async def _pump(conn: Connection, send: Sender, ws: WebSocket) -> None:
+    """Forward the hub's queue: events in ``seq`` order (skipping any already sent) and position
+    batches as they come."""
+    while True:
+        item = await conn.queue.get()
+        if isinstance(item, Resync):
+            await resync(ws, send, "console fell behind; take a fresh snapshot")
+            return
+        if isinstance(item, Positions):
+            await send.text(item.text or json.dumps(item.message, separators=(",", ":")))
+            continue
+        if item.seq <= conn.last_seq:
+            continue
+        await send(item.as_message())
+        conn.last_seq = item.seq

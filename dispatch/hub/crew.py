@@ -1,0 +1,180 @@
+"""The crew session (``/ws/crew``): one unit's own stream, its dispatch order resent until the crew
+acknowledges it, and the cheap path for GPS fixes.
+
+A crew sees only events about its unit or the incident the unit works. An order nobody confirmed
+is pushed again every ``resend_every_s`` (the radio operator's "how copy?") until an ``ack`` over
+this socket, a REST ack, or a status change that implies it (an en-route press) clears it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi import WebSocket, WebSocketDisconnect
+
+from dispatch.domain import commands as cmd
+from dispatch.domain.errors import DomainError
+from dispatch.domain.geo import Location
+from dispatch.domain.model import Incident, Unit
+from dispatch.domain.payloads import assignment_view, unit_view
+from dispatch.hub.frames import Message, Sender, cancel, resync, serve_requests
+from dispatch.hub.hub import Connection, Hub, Positions, Resync
+from dispatch.services import handlers
+from dispatch.services.handlers import Deps
+from dispatch.services.ports import EventRecord
+from dispatch.store.reads import ReadModel
+
+
+@dataclass
+class CrewSession:
+    unit_id: int
+    actor: str  # the crew's username, recorded on what it does over this socket
+    hub: Hub
+    reads: ReadModel
+    deps: Deps
+    resend_every_s: float
+    incident_id: int | None = None  # the incident the unit works, followed from its events
+    pending_order: dict[str, Any] | None = None  # the last order, until it is acknowledged
+
+    def wants(self, record: EventRecord) -> bool:
+        return record.unit_id == self.unit_id or (
+            record.incident_id is not None and record.incident_id == self.incident_id
+        )
+
+    async def run(self, ws: WebSocket) -> None:
+        """Serve one authenticated crew device until it disconnects."""
+        await ws.accept()
+        send = Sender(ws)
+        conn = self.hub.connect(wants=self.wants, positions=False)
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            seq, unit, incident = await self.reads.crew_snapshot(self.unit_id)
+            self.incident_id = unit.incident_id
+            assignment = None
+            if incident is not None:
+                assignment = self._assignment(unit, incident)
+                if unit.awaiting_acknowledgement:
+                    self.pending_order = {"type": "order", **assignment}
+            await send(
+                {"type": "snapshot", "seq": seq, "unit": unit_view(unit), "assignment": assignment}
+            )
+            conn.last_seq = seq
+            tasks = [
+                asyncio.create_task(self._pump(conn, send, ws)),
+                asyncio.create_task(self._resend_orders(send)),
+            ]
+            await serve_requests(
+                ws,
+                send,
+                {
+                    "position": lambda m: self._position(m, send),
+                    "ack": lambda m: self._ack(m, send),
+                },
+            )
+        except WebSocketDisconnect:
+            pass
+        finally:
+            self.hub.disconnect(conn)
+            await cancel(tasks)
+
+    def _assignment(self, unit: Unit, incident: Incident) -> dict[str, Any]:
+        """The order as the crew sees it, with a fresh route (none if the unit is off the map)."""
+        route = None
+        if unit.position is not None:
+            try:
+                route = self.deps.roads.route(unit.position, incident.location)
+            except DomainError:
+                route = None
+        return assignment_view(unit, incident, route)
+
+    async def _pump(self, conn: Connection, send: Sender, ws: WebSocket) -> None:
+        while True:
+            item = await conn.queue.get()
+            if isinstance(item, Resync):
+                await resync(ws, send, "fell behind; reconnect")
+                return
+            if isinstance(item, Positions) or item.seq <= conn.last_seq:
+                continue
+            unit_data = item.data.get("unit")
+            if item.unit_id == self.unit_id and isinstance(unit_data, dict):
+                self.incident_id = unit_data.get("incident_id")
+            await send(item.as_message())
+            conn.last_seq = item.seq
+            if item.name == "UnitAssigned" and item.unit_id == self.unit_id:
+                _, unit, incident = await self.reads.crew_snapshot(self.unit_id)
+                if incident is not None and unit.awaiting_acknowledgement:
+                    self.pending_order = {"type": "order", **self._assignment(unit, incident)}
+                    await send(self.pending_order)
+            elif item.name == "OrderAcknowledged" or (
+                item.name == "UnitStatusChanged"
+                and item.unit_id == self.unit_id
+                and isinstance(unit_data, dict)
+                and unit_data.get("acknowledged_at")
+            ):
+                self.pending_order = None
+
+    async def _resend_orders(self, send: Sender) -> None:
+        """An order nobody confirmed is sent again every ``resend_every_s`` (10 s by default)."""
+        while True:
+            await asyncio.sleep(self.resend_every_s)
+            if self.pending_order is not None:
+                await send({**self.pending_order, "resent": True})
+
+    async def _ack(self, message: Message, send: Sender) -> None:
+        """``{"type": "ack", "order_id": n}``: the same effect as the REST acknowledgement."""
+        order_id = message.get("order_id")
+        if not isinstance(order_id, int) or isinstance(order_id, bool):
+            await send.error("invalid-message", "ack needs an integer order_id")
+            return
+        try:
+            unit = await handlers.acknowledge_order(
+                cmd.AcknowledgeOrder(actor=self.actor, unit_id=self.unit_id, order_id=order_id),
+                self.deps,
+            )
+        except DomainError as exc:
+            await send.error(exc.code, exc.detail)
+            return
+        self.pending_order = None
+        await send(
+            {
+                "type": "acked",
+                "order_id": order_id,
+                "acknowledged_at": unit_view(unit)["acknowledged_at"],
+            }
+        )
+
+    async def _position(self, message: Message, send: Sender) -> None:
+        """A GPS fix over the crew socket: the cheap path for a fleet reporting every second (no
+        HTTP request, no token check per fix). Answered once stored, so the device may drop it."""
+        try:
+            location = Location.from_lonlat(message.get("position") or [])
+            reported_at = None
+            if message.get("reported_at") is not None:
+                reported_at = datetime.fromisoformat(str(message["reported_at"]))
+                if reported_at.tzinfo is None:
+                    raise ValueError("reported_at needs a UTC offset")
+            unit = await handlers.report_position(
+                cmd.ReportPosition(
+                    actor=self.actor,
+                    unit_id=self.unit_id,
+                    location=location,
+                    reported_at=reported_at,
+                ),
+                self.deps,
+            )
+        except DomainError as exc:
+            await send.error(exc.code, exc.detail)
+            return
+        except (TypeError, ValueError) as exc:
+            await send.error("invalid-message", f"bad position: {exc}")
+            return
+        await send(
+            {
+                "type": "position-stored",
+                "reported_at": message.get("reported_at"),
+                "position": None if unit.position is None else unit.position.as_lonlat(),
+            }
+        )

@@ -1,0 +1,128 @@
+"""The read side of the API: every read of stored state a route or a socket session makes.
+
+The rule this module makes possible: commands change state through ``dispatch.services``
+handlers (which own the unit of work); plain reads come from here. So no route opens a unit of
+work, touches the engine, or picks between ``store.views``, ``store.reports`` and repositories.
+
+Reads never lock and never write. Several reads that belong together (a unit and its incident)
+share one connection, as they did in a unit of work; under READ COMMITTED each statement sees
+its own snapshot either way, and the console snapshots that must describe one instant keep
+their REPEATABLE READ transaction in ``dispatch.store.views``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dispatch.domain.hospitals import Hospital
+from dispatch.domain.model import Incident, Unit
+from dispatch.services.ports import EventRecord, Site
+from dispatch.store import reports, views
+from dispatch.store import tables as t
+from dispatch.store.reports import IncidentFilter
+from dispatch.store.repository import (
+    SqlHospitalRepository,
+    SqlIncidentRepository,
+    SqlUnitRepository,
+)
+from dispatch.store.users import UserRecord, get_user
+
+__all__ = ["IncidentFilter", "ReadModel"]
+
+
+class ReadModel:
+    """Queries over one engine; cheap to build (it holds only the engine)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    # --- units and incidents ------------------------------------------------------------------
+
+    async def units(self) -> list[Unit]:
+        async with self._engine.connect() as conn:
+            return await SqlUnitRepository(conn).list()
+
+    async def unit_with_incident(self, unit_id: int) -> tuple[Unit, Incident | None]:
+        """A unit and the incident it works (None when it works none); ``NotFound`` for a bad id."""
+        async with self._engine.connect() as conn:
+            unit = await SqlUnitRepository(conn).get(unit_id)
+            if unit.incident_id is None:
+                return unit, None
+            return unit, await SqlIncidentRepository(conn).get(unit.incident_id)
+
+    async def units_on_incident(self, incident_id: int) -> list[Unit]:
+        async with self._engine.connect() as conn:
+            return await SqlUnitRepository(conn).on_incident(incident_id)
+
+    async def incidents(self, *, open_only: bool) -> list[Incident]:
+        async with self._engine.connect() as conn:
+            return await SqlIncidentRepository(conn).list(open_only=open_only)
+
+    async def incident(self, incident_id: int) -> Incident:
+        """``NotFound`` (a 404 problem) for an unknown id."""
+        async with self._engine.connect() as conn:
+            return await SqlIncidentRepository(conn).get(incident_id)
+
+    # --- hospitals and stations ---------------------------------------------------------------
+
+    async def hospitals(self) -> list[Hospital]:
+        async with self._engine.connect() as conn:
+            return await SqlHospitalRepository(conn).list()
+
+    async def heading_to(self, hospital_id: int) -> tuple[Hospital, list[tuple[Unit, Incident]]]:
+        """A hospital and each unit bound for it with the incident that unit works."""
+        async with self._engine.connect() as conn:
+            hospital = await SqlHospitalRepository(conn).get(hospital_id)
+            units = [
+                u
+                for u in await SqlUnitRepository(conn).list()
+                if u.destination_hospital_id == hospital_id
+            ]
+            incidents = SqlIncidentRepository(conn)
+            coming = [
+                (unit, await incidents.get(unit.incident_id))
+                for unit in units
+                if unit.incident_id is not None
+            ]
+        return hospital, coming
+
+    async def stations(self) -> list[Site]:
+        return await views.sites(self._engine, t.stations)
+
+    # --- accounts -------------------------------------------------------------------------------
+
+    async def user(self, username: str) -> UserRecord | None:
+        """An active account, for login."""
+        return await get_user(self._engine, username)
+
+    # --- the event log and console snapshots ----------------------------------------------------
+
+    async def last_seq(self) -> int:
+        return await views.last_seq(self._engine)
+
+    async def events_after(self, seq: int) -> list[EventRecord]:
+        return await views.events_after(self._engine, seq)
+
+    async def incident_events(self, incident_id: int) -> list[EventRecord]:
+        return await views.incident_events(self._engine, incident_id)
+
+    async def snapshot(self) -> views.Snapshot:
+        return await views.snapshot(self._engine)
+
+    async def crew_snapshot(self, unit_id: int) -> tuple[int, Unit, Incident | None]:
+        return await views.crew_snapshot(self._engine, unit_id)
+
+    # --- supervisor review ------------------------------------------------------------------------
+
+    async def search(self, f: IncidentFilter) -> list[Incident]:
+        return await reports.search(self._engine, f)
+
+    async def kpis(
+        self, f: IncidentFilter, targets: dict[int, tuple[int, float]]
+    ) -> list[dict[str, Any]]:
+        return await reports.kpis(self._engine, f, targets)
+
+    async def tracks(self, incident: Incident) -> dict[str, Any]:
+        return await reports.tracks(self._engine, incident)

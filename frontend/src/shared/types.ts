@@ -1,0 +1,431 @@
+// Shapes from docs/api.md (v1). Coordinates are [lon, lat].
+// Checked at compile time against the backend's OpenAPI schemas (api-schema.d.ts, `npm run api-types`)
+// where the backend publishes them: see "Contract checks" at the end.
+import type { components } from "./api-schema";
+
+export type LonLat = [number, number];
+
+export type UnitStatus =
+  | "available"
+  | "dispatched"
+  | "en_route"
+  | "on_scene"
+  | "transporting"
+  | "at_hospital"
+  | "returning"
+  | "out_of_service";
+
+export type IncidentStatus =
+  | "pending"
+  | "dispatched"
+  | "en_route"
+  | "on_scene"
+  | "transporting"
+  | "at_hospital"
+  | "closed"
+  | "cancelled";
+
+/** Call priority: 1 critical .. 4 non-urgent. */
+export type Priority = 1 | 2 | 3 | 4;
+
+/** Roles of the backend's tokens (dispatch/api/auth.py). */
+export type Role = "dispatcher" | "supervisor" | "crew" | "hospital";
+
+/** Final incident statuses: the incident leaves the open list. */
+export const FINAL_STATUSES: ReadonlySet<string> = new Set(["closed", "cancelled"]);
+
+export interface Unit {
+  id: number;
+  call_sign: string;
+  capability: string;
+  status: UnitStatus;
+  status_at: string | null;
+  position: LonLat | null;
+  position_at: string | null;
+  station_id: number | null;
+  incident_id: number | null;
+  /** The current dispatch order (assignment id) and when its crew acknowledged it (issue 5+). */
+  order_id?: number | null;
+  acknowledged_at?: string | null;
+}
+
+export interface Incident {
+  id: number;
+  number: string;
+  location: LonLat | null;
+  address: string | null;
+  complaint: string | null;
+  priority: number;
+  status: IncidentStatus;
+  unit_ids: number[];
+  received_at: string;
+  dispatched_at: string | null;
+  en_route_at: string | null;
+  on_scene_at: string | null;
+  transporting_at: string | null;
+  at_hospital_at: string | null;
+  closed_at: string | null;
+  cancelled_at?: string | null;
+  cancel_reason?: string | null;
+  /** False when the location came from a map click or an approximate geocoder match. */
+  address_verified?: boolean;
+}
+
+export interface LineString {
+  type: "LineString";
+  coordinates: LonLat[];
+}
+
+export interface Recommendation {
+  rank: number;
+  unit: Unit;
+  eta_s: number;
+  distance_m: number;
+  route: LineString | null;
+}
+
+/** One decision of the optimiser (GET /advice), for a pending incident. */
+export interface AdviceDecision {
+  incident_id: number;
+  unit_id: number;
+  eta_s: number;
+  policy: string;
+  divert_from: number | null;
+  explanation: {
+    fallback?: string | null;
+    reason?: string;
+    unit?: string;
+    closest_unit?: string | null;
+    zone_protected?: { name?: string | null } | null;
+    [key: string]: unknown;
+  } | null;
+  closest: { unit_id: number; eta_s: number } | null;
+}
+
+export interface Assignment {
+  incident: Incident;
+  unit: Unit;
+  eta_s: number | null;
+  route: LineString | null;
+}
+
+/** GET /units/{id}/assignment; order_id, acknowledged_at and steps arrive with issue 5 (may be absent). */
+export interface CrewAssignment extends Assignment {
+  order_id?: number | null;
+  acknowledged_at?: string | null;
+  steps?: RouteStep[] | null;
+}
+
+export interface RouteStep {
+  instruction: string;
+  distance_m: number;
+}
+
+export interface AckResult {
+  order_id: number;
+  acknowledged_at: string;
+}
+
+export interface GeocodeCandidate {
+  label: string;
+  location: LonLat;
+  kind: string;
+  score: number;
+}
+
+export interface MapInfo {
+  name: string;
+  bbox: [number, number, number, number];
+  center: LonLat;
+}
+
+export interface Place {
+  id: number;
+  name: string;
+  location: LonLat;
+}
+
+export interface Session {
+  access_token: string;
+  token_type: string;
+  username: string;
+  role: Role | string;
+  unit_id: number | null;
+}
+
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  code?: string;
+  errors?: { loc: (string | number)[]; msg: string }[];
+}
+
+export interface NewIncident {
+  location?: LonLat;
+  address?: string;
+  complaint: string;
+  priority: number;
+}
+
+// Request bodies (POST). Each is checked against the server's input schema below.
+export interface StatusBody {
+  status: UnitStatus;
+  client_id?: string;
+  client_seq?: number;
+}
+
+export interface PositionBody {
+  position: LonLat;
+  reported_at?: string;
+  client_id?: string;
+  client_seq?: number;
+}
+
+export interface AssignBody {
+  unit_id: number;
+}
+
+export interface CancelBody {
+  reason: string;
+}
+
+export interface NoteBody {
+  text: string;
+}
+
+export interface DivertBody {
+  to_incident_id: number;
+  reason: string;
+}
+
+export interface ReassignBody {
+  from_unit_id: number;
+  to_unit_id: number;
+  reason: string;
+}
+
+export interface RelocateBody {
+  station_id: number;
+}
+
+// WebSocket console messages.
+export interface SnapshotMsg {
+  type: "snapshot";
+  seq: number;
+  server_time?: string;
+  units: Unit[];
+  incidents: Incident[];
+}
+
+export interface EventMsg {
+  type: "event";
+  seq: number;
+  name: string;
+  occurred_at: string;
+  actor: string | null;
+  data: { unit?: Unit; incident?: Incident; [k: string]: unknown };
+}
+
+export interface ResyncMsg {
+  type: "resync";
+  reason?: string;
+}
+
+export interface ErrorMsg {
+  type: "error";
+  code?: string;
+  detail?: string;
+}
+
+export interface PongMsg {
+  type: "pong";
+}
+
+/** Coalesced GPS positions (not part of the numbered event stream). */
+export interface PositionsMsg {
+  type: "positions";
+  server_time?: string;
+  units: { id: number; position: LonLat | null; position_at: string | null }[];
+}
+
+export type ServerMsg = SnapshotMsg | EventMsg | ResyncMsg | ErrorMsg | PongMsg | PositionsMsg;
+
+// WebSocket crew messages (/ws/crew).
+export interface CrewSnapshotMsg {
+  type: "snapshot";
+  seq: number;
+  unit: Unit;
+  assignment: CrewAssignment | null;
+}
+
+export interface CrewOrderMsg {
+  type: "order";
+  unit?: Unit;
+  resent?: boolean;
+  order_id: number;
+  incident: Incident;
+  route: LineString | null;
+  eta_s: number | null;
+  steps?: RouteStep[] | null;
+  acknowledged_at?: string | null;
+}
+
+export interface CrewAckedMsg {
+  type: "acked" | "ack";
+  order_id: number;
+  acknowledged_at?: string | null;
+}
+
+export type CrewServerMsg = CrewSnapshotMsg | CrewOrderMsg | EventMsg | ErrorMsg | PongMsg | CrewAckedMsg | ResyncMsg;
+
+// Console configuration (GET /config).
+export interface ResponseTarget {
+  seconds: number;
+  fraction: number;
+}
+
+export interface ConsoleConfig {
+  protocol_version?: string;
+  response_targets: Record<string, Record<string, ResponseTarget>>;
+  order_resend_s: number;
+  ack_alert_after_s: number;
+  position_interval_s?: number;
+  stale_after_s: number;
+}
+
+// Coverage (GET /coverage).
+export interface CoverageProps {
+  minutes: number;
+  seconds: number;
+  road_share: number | null;
+  [k: string]: unknown;
+}
+
+export interface Coverage {
+  type: "FeatureCollection";
+  features: GeoJSON.Feature<GeoJSON.Polygon | GeoJSON.MultiPolygon, CoverageProps>[];
+  available_units: number;
+}
+
+// Incident timeline (GET /incidents/{id}/timeline).
+export interface TimelineEvent {
+  seq: number;
+  name: string;
+  occurred_at: string;
+  actor: string | null;
+  unit_id?: number;
+  status?: string;
+  previous?: string;
+  reason?: string | null;
+  text?: string;
+  author?: string;
+  order_id?: number;
+  to_incident?: number;
+  [k: string]: unknown;
+}
+
+export interface Timeline {
+  incident: Incident;
+  events: TimelineEvent[];
+}
+
+// Unit tracks (GET /incidents/{id}/tracks).
+export interface TrackProps {
+  unit_id: number;
+  call_sign: string;
+  times: string[];
+}
+
+export interface Tracks {
+  type: "FeatureCollection";
+  features: GeoJSON.Feature<GeoJSON.LineString, TrackProps>[];
+}
+
+// Review KPIs (GET /review/kpis).
+export interface PriorityKpi {
+  priority: number;
+  incidents: number;
+  reached: number;
+  cancelled: number;
+  target_s: number;
+  target_fraction: number;
+  within_target: number;
+  within_target_share: number | null;
+  response_median_s: number | null;
+  response_p90_s: number | null;
+  call_to_dispatch_median_s: number | null;
+  call_to_dispatch_p90_s: number | null;
+  dispatch_to_departure_median_s: number | null;
+  dispatch_to_departure_p90_s: number | null;
+}
+
+export interface Kpis {
+  area: string;
+  protocol_version: string;
+  priorities: PriorityKpi[];
+}
+
+/** Search filter shared by /review/incidents, /review/kpis and /review/incidents.csv. */
+export interface ReviewFilter {
+  from?: string | null;
+  to?: string | null;
+  priorities?: number[];
+  statuses?: string[];
+  bbox?: [number, number, number, number] | null;
+  area?: "urban" | "rural";
+  limit?: number;
+}
+
+/** One move-up suggestion (GET /moveups): post a free unit at another station. */
+export interface MoveUp {
+  unit_id: number;
+  station_id: number;
+  travel_s: number;
+  explanation?: {
+    unit?: string;
+    from_station?: string;
+    to_station?: string;
+    travel_s?: number;
+    coverage_before?: number;
+    coverage_after?: number;
+    zone_protected?: { name?: string } | null;
+    solver?: string;
+    [k: string]: unknown;
+  } | null;
+}
+
+// ---- Contract checks against the OpenAPI document (type level only: nothing here reaches the bundle) ----
+// A failing check is a compile error "Type 'false' does not satisfy the constraint 'true'" on its line:
+// the backend and these types disagree. Regenerate api-schema.d.ts with `npm run api-types` after an
+// API change. Schemas the backend does not publish yet (many routes return plain dicts) are looked up
+// with `SchemaOr`, which falls back to our own type, so their check switches itself on once they appear.
+type Schemas = components["schemas"];
+type SchemaOr<K extends string, Fallback> = K extends keyof Schemas ? Schemas[K] : Fallback;
+/** true when A and B are the same set of values (e.g. the members of an enum). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** true when every value of A is a B, and A has no key that B lacks (input schemas forbid extra keys). */
+type Fits<A, B> = [A] extends [B] ? ([Exclude<keyof A, keyof B>] extends [never] ? true : false) : false;
+type Check<T extends true> = T;
+
+export type ContractChecks = [
+  // Enums: the same members on both sides.
+  Check<Same<UnitStatus, Schemas["UnitStatus"]>>,
+  Check<Same<IncidentStatus, SchemaOr<"IncidentStatus", IncidentStatus>>>,
+  Check<Same<Priority, SchemaOr<"Priority", Priority>>>,
+  Check<Same<Role, SchemaOr<"Role", Role>>>,
+  // What we send is what the server accepts.
+  Check<Fits<NewIncident, Schemas["CallIn"]>>,
+  Check<Fits<StatusBody, Schemas["StatusIn"]>>,
+  Check<Fits<PositionBody, Schemas["PositionIn"]>>,
+  Check<Fits<AssignBody, Schemas["AssignIn"]>>,
+  Check<Fits<CancelBody, Schemas["CancelIn"]>>,
+  Check<Fits<NoteBody, Schemas["NoteIn"]>>,
+  Check<Fits<DivertBody, Schemas["DivertIn"]>>,
+  Check<Fits<ReassignBody, Schemas["ReassignIn"]>>,
+  Check<Fits<RelocateBody, Schemas["RelocateIn"]>>,
+  // What the server sends is what we read (once the routes declare response models).
+  Check<Fits<SchemaOr<"UnitOut", Unit>, Unit>>,
+  Check<Fits<SchemaOr<"IncidentOut", Incident>, Incident>>,
+];
