@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from dispatch.adapters.roads import (
@@ -21,14 +22,16 @@ from dispatch.adapters.roads import (
 from dispatch.bus.redis import RedisEventBus
 from dispatch.clock import SystemClock
 from dispatch.config import Settings
+from dispatch.domain.geo import service_area
 from dispatch.domain.triage import load_protocol
 from dispatch.hub.hub import Hub
 from dispatch.policies.coverage import CoverageModel
 from dispatch.policies.zones import demand_zones
 from dispatch.services.advice import Advisor, MoveUpAdvisor
 from dispatch.services.handlers import Deps
-from dispatch.services.ports import EventRecord
+from dispatch.services.ports import AuditTrail, EventRecord
 from dispatch.store import views
+from dispatch.store.audit import AuditLog
 from dispatch.store.positions import PositionWriter
 from dispatch.store.unit_of_work import SqlUnitOfWork
 
@@ -44,6 +47,7 @@ class Container:
     positions: PositionWriter
     advisor: Advisor
     moveups: MoveUpAdvisor
+    audit: AuditTrail
 
     _roads_geojson: bytes | None = None
 
@@ -63,11 +67,16 @@ class Container:
         await self.engine.dispose()
 
 
-def make_engine(settings: Settings) -> AsyncEngine:
+def make_engine(settings: Settings, *, owner: bool = False) -> AsyncEngine:
     """The connection pool; every connection names its process (``goldenhour:<pid>``) so an
-    operator (or a fault test) can tell in ``pg_stat_activity`` which app process is waiting."""
+    operator (or a fault test) can tell in ``pg_stat_activity`` which app process is waiting.
+
+    It logs in as the least-privilege application role (``settings.async_app_database_url``),
+    which cannot rewrite the event log or the audit trail; ``owner=True`` is for the operator's
+    commands that act on the schema or its data as its owner (seed, audit verify).
+    """
     return create_async_engine(
-        settings.async_database_url,
+        settings.async_database_url if owner else settings.async_app_database_url,
         pool_size=10,
         max_overflow=20,
         pool_pre_ping=True,
@@ -83,6 +92,7 @@ async def bootstrap(settings: Settings) -> Container:
     """Load the map, connect storage and messaging, start the hub."""
     network = load_network(settings.map_dir)
     engine = make_engine(settings)
+    await _check_login(engine, settings)
     bus = RedisEventBus(settings.redis_url, channel=settings.redis_channel)
     positions = PositionWriter(engine)
     await positions.start()
@@ -93,6 +103,7 @@ async def bootstrap(settings: Settings) -> Container:
         clock=SystemClock(),
         publisher=bus,
         positions=positions,
+        service_area=service_area(network.bbox),
     )
 
     async def read_after(seq: int, until: int | None) -> list[EventRecord]:
@@ -113,7 +124,22 @@ async def bootstrap(settings: Settings) -> Container:
     eta = NetworkEta(network)
     advisor = Advisor(eta)
     moveups = MoveUpAdvisor(eta, coverage_model(network))
-    return Container(settings, engine, bus, network, deps, hub, positions, advisor, moveups)
+    audit = AuditLog(engine)
+    return Container(settings, engine, bus, network, deps, hub, positions, advisor, moveups, audit)
+
+
+async def _check_login(engine: AsyncEngine, settings: Settings) -> None:
+    """Fail at start, with the fix, when the application role cannot log in (not migrated)."""
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        await engine.dispose()
+        raise RuntimeError(
+            f"cannot connect as the application role {settings.app_role!r}: {exc}. Run "
+            "`goldenhour migrate` (migration 0007 creates the role), or set "
+            "GOLDENHOUR_APP_DATABASE_URL (with the role's password where the server asks for one)"
+        ) from exc
 
 
 def coverage_model(network: RoadNetwork, *, zones: int = 40, seed: int = 7) -> CoverageModel:

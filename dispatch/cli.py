@@ -1,10 +1,12 @@
-"""``goldenhour``: the command line for operators (serve, migrate, import-map, seed, simulate)."""
+"""``goldenhour``: the command line for operators (serve, migrate, import-map, seed, simulate,
+audit verify | show)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -34,6 +36,8 @@ def migrate(
         out.print(f"created database {settings.database_url.rsplit('/', 1)[-1]}")
     admin.migrate(settings.async_database_url)
     out.print("[green]schema up to date[/green]")
+    if not settings.app_database_url:
+        out.print(f"the server logs in as {settings.app_role} (GOLDENHOUR_APP_DATABASE_URL unset)")
 
 
 @app.command("import-map")
@@ -92,12 +96,78 @@ def seed(units: Annotated[int, typer.Option(min=1, max=500)] = 12) -> None:
     settings = get_settings()
 
     async def go() -> None:
-        engine = make_engine(settings)
+        engine = make_engine(settings, owner=True)
         try:
             report = await run_seed(engine, load_network(settings.map_dir), units=units)
         finally:
             await engine.dispose()
         out.print(f"{report.stations} stations, {report.hospitals} hospitals, {report.units} units")
+
+    asyncio.run(go())
+
+
+audit_app = typer.Typer(help="The audit trail and the hash chains of events and audit.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chains of events and audit; exit 1 naming the first broken row."""
+    from dispatch.bootstrap import make_engine
+    from dispatch.store.audit import verify
+
+    async def go() -> list[str]:
+        engine = make_engine(get_settings(), owner=True)
+        try:
+            checks = await verify(engine)
+        finally:
+            await engine.dispose()
+        for check in checks:
+            out.print(
+                check.describe(), style="green" if check.ok else "red", markup=False, soft_wrap=True
+            )
+        return [c.table for c in checks if not c.ok]
+
+    broken = asyncio.run(go())
+    if broken:
+        out.print(f"FAILED: {', '.join(broken)}", style="red")
+        raise typer.Exit(1)
+    out.print("OK", style="green")
+
+
+@audit_app.command("show")
+def audit_show(
+    since: Annotated[
+        datetime | None, typer.Option(help="From this time (ISO 8601; UTC unless it says)")
+    ] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option(help="Only this kind, e.g. login-failed (repeatable)")
+    ] = None,
+    actor: Annotated[str | None, typer.Option(help="Only this user name")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100_000, help="The newest N rows")] = 100,
+) -> None:
+    """Print audit rows, oldest first: time, kind, actor, subject, client, detail."""
+    import json
+
+    from dispatch.bootstrap import make_engine
+    from dispatch.store.audit import entries
+
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+
+    async def go() -> None:
+        engine = make_engine(get_settings(), owner=True)
+        try:
+            rows = await entries(engine, since=since, kinds=kind or (), actor=actor, limit=limit)
+        finally:
+            await engine.dispose()
+        for row in rows:
+            detail = json.dumps(row.detail, ensure_ascii=False) if row.detail else ""
+            fields = (row.subject or "-", row.client or "-", detail)
+            print(
+                f"{row.id}\t{row.at.astimezone(UTC).isoformat()}\t{row.kind}\t"
+                f"{row.actor or '-'}\t" + "\t".join(fields)
+            )
 
     asyncio.run(go())
 

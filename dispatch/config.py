@@ -3,6 +3,15 @@
 ``DATABASE_URL`` and ``REDIS_URL`` keep their conventional names; everything else is prefixed
 ``GOLDENHOUR_``. The secret has no default on purpose (the server refuses to start without
 it): tokens signed with a published default would let anyone act as a dispatcher.
+
+Two database logins: ``DATABASE_URL`` names the owner of the schema, used by ``migrate``,
+``seed`` and the ``audit`` commands; the server connects as the least-privilege application
+role that migration 0007 creates (``<database>_app``: no UPDATE or DELETE on ``events`` and
+``audit``, no DDL), at ``GOLDENHOUR_APP_DATABASE_URL``, by default ``DATABASE_URL`` with that
+role as the user and no password. That default suits local trust authentication; in production
+give the role a password (``ALTER ROLE goldenhour_app PASSWORD '...'``, or psql's
+``\\password goldenhour_app``) and set ``GOLDENHOUR_APP_DATABASE_URL`` to
+``postgresql://goldenhour_app:<password>@<host>/goldenhour``.
 """
 
 from __future__ import annotations
@@ -12,6 +21,31 @@ from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+#: PostgreSQL keeps the first 63 bytes of an identifier (NAMEDATALEN - 1).
+_MAX_IDENTIFIER_BYTES = 63
+_APP_ROLE_SUFFIX = "_app"
+
+
+def app_role_for(database: str) -> str:
+    """The application role of ``database``: ``<database>_app``.
+
+    Derived from the database name (not configured) so that every database, a throwaway test
+    database included, has its own role: its migration creates it and ``drop_database`` drops
+    it, and two databases on one server never share or fight over a role. The name is cut so
+    the suffix survives PostgreSQL's 63-byte identifier limit.
+    """
+    room = _MAX_IDENTIFIER_BYTES - len(_APP_ROLE_SUFFIX)
+    return database.encode()[:room].decode(errors="ignore") + _APP_ROLE_SUFFIX
+
+
+def _asyncpg_url(url: str, setting: str) -> str:
+    """SQLAlchemy's asyncpg form of a PostgreSQL URL, whatever form the user gave."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError(f"{setting} must be a postgresql:// URL, got {url!r}")
 
 
 class Settings(BaseSettings):
@@ -23,6 +57,8 @@ class Settings(BaseSettings):
         default="postgresql://postgres@127.0.0.1:5432/goldenhour",
         validation_alias=AliasChoices("DATABASE_URL", "GOLDENHOUR_DATABASE_URL"),
     )
+    #: The server's own login (see the module docstring); None: derived from ``database_url``.
+    app_database_url: str | None = None
     redis_url: str = Field(
         default="redis://127.0.0.1:6379/0",
         validation_alias=AliasChoices("REDIS_URL", "GOLDENHOUR_REDIS_URL"),
@@ -39,6 +75,9 @@ class Settings(BaseSettings):
     order_resend_s: float = 10.0  # an unacknowledged dispatch order is pushed again this often
     expected_position_interval_s: float = 5.0  # crews report this often; 3x silence = stale
     frontend_dir: Path = Path(__file__).resolve().parent.parent / "frontend" / "dist"
+    #: Swagger UI at ``/docs`` (GOLDENHOUR_API_DOCS=true), served from local files; off by
+    #: default: an operator's convenience, not part of a console. ``/openapi.json`` is always on.
+    api_docs: bool = False
 
     @field_validator("secret_key")
     @classmethod
@@ -60,12 +99,25 @@ class Settings(BaseSettings):
 
     @property
     def async_database_url(self) -> str:
-        """SQLAlchemy's asyncpg form of ``database_url``, whatever form the user gave."""
-        url = self.database_url
-        for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
-            if url.startswith(prefix):
-                return "postgresql+asyncpg://" + url[len(prefix) :]
-        raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got {url!r}")
+        """SQLAlchemy's asyncpg form of ``database_url`` (the schema owner)."""
+        return _asyncpg_url(self.database_url, "DATABASE_URL")
+
+    @property
+    def app_role(self) -> str:
+        """The least-privilege role the server connects as, for ``database_url``'s database."""
+        database = make_url(self.database_url).database
+        if not database:
+            raise ValueError("DATABASE_URL names no database")
+        return app_role_for(database)
+
+    @property
+    def async_app_database_url(self) -> str:
+        """asyncpg URL of the server's login: ``app_database_url``, or ``database_url`` with the
+        application role as the user and no password (the owner's password is not the role's)."""
+        if self.app_database_url:
+            return _asyncpg_url(self.app_database_url, "GOLDENHOUR_APP_DATABASE_URL")
+        url = make_url(self.async_database_url)._replace(username=self.app_role, password=None)
+        return url.render_as_string(hide_password=False)
 
 
 @lru_cache(maxsize=1)

@@ -139,7 +139,9 @@ async def seed(engine: AsyncEngine, network: RoadNetwork, *, units: int = 12) ->
                 .on_conflict_do_nothing(index_elements=["call_sign"])
             )
         fleet = (await conn.execute(select(t.units.c.id, t.units.c.call_sign))).all()
-    users = [("dispatcher", "dispatcher", "dispatcher"), ("supervisor", "supervisor", "supervisor")]
+    # One demo login per role that is not bound to a unit or a hospital (those follow), password
+    # = user name: the admin keeps accounts and the fleet, the auditor reads the audit trail.
+    users = [(role, role, role) for role in ("dispatcher", "supervisor", "admin", "auditor")]
     for name, password, role in users:
         await upsert_user(engine, UserRecord(name, hash_password(password), role, None))
     for unit in sorted(fleet, key=lambda u: u.call_sign):

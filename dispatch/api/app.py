@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from dispatch.api import metrics, problems
+from dispatch.api import docs, metrics, policy, problems
+from dispatch.api.deps import authorize
 from dispatch.api.routes import (
     advice,
     auth,
@@ -26,6 +27,7 @@ from dispatch.api.routes import (
     units,
 )
 from dispatch.api.schemas.problems import problem_schemas
+from dispatch.api.security_headers import SecurityHeaders
 from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings, get_settings
 
@@ -53,20 +55,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Offline pre-hospital emergency command and dispatch",
         lifespan=lifespan,
+        docs_url=None,  # see dispatch.api.docs: off by default, never from a CDN
+        redoc_url=None,
+        # every route and socket: the operation's row of the policy table against the login
+        dependencies=[Depends(authorize)],
     )
     problems.install(app)
     for module in (auth, incidents, units, hospitals, intake, maps, review, advice, config):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(sockets.router)
     app.include_router(ops.router)
+    app.state.policy = policy.bind(app)  # refuses to start while a route has no policy row
     app.state.metrics = metrics.registry_for(lambda: app.state.container.hub.stats)
     _document_problems(app)
+    _add_security_headers(app)
+    if settings.api_docs:
+        docs.install(app)
 
     if settings.frontend_dir.is_dir():
         app.mount("/", StaticFiles(directory=settings.frontend_dir, html=True), name="console")
     else:
         log.warning("front end not built (%s missing): run `make frontend`", settings.frontend_dir)
     return app
+
+
+def _add_security_headers(app: FastAPI) -> None:
+    """Wrap the whole middleware stack, outside Starlette's error middleware, so that even a
+    500 carries the headers (``add_middleware`` would sit inside it)."""
+    build = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityHeaders(build())  # type: ignore[method-assign]
 
 
 def _document_problems(app: FastAPI) -> None:
@@ -79,6 +96,7 @@ def _document_problems(app: FastAPI) -> None:
             return app.openapi_schema
         document = generate()  # also cached as app.openapi_schema
         document.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
+        policy.document(document)  # the 401 and 403 the policy answers, per operation
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]

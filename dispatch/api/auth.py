@@ -1,6 +1,7 @@
 """Tokens: short-lived JWTs carrying the role (passwords are in ``dispatch.passwords``).
 
-A crew token is bound to one unit; routes check the binding, so a crew can only move its own unit.
+A crew token is bound to one unit and a hospital token to one hospital; what each role may do,
+and on which objects, is the table in ``dispatch.api.policy``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ class Role(StrEnum):
     CREW = "crew"
     SUPERVISOR = "supervisor"
     HOSPITAL = "hospital"  # an emergency department: its status, and patients coming to it
+    ADMIN = "admin"  # users, units, stations, hospitals; never incident data
+    AUDITOR = "auditor"  # reads the audit trail and the review; changes nothing
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,20 +6,28 @@ worker thread, which cost every request four thread hand-offs (measured under lo
 How routes reach storage, in one rule: commands (and answers computed by domain rules, such as
 recommendations) go through ``dispatch.services`` with ``ServiceDeps``; plain reads of stored
 state go through the read model, ``Reads``. No route opens a unit of work or uses the engine.
+
+Who may call a route is not decided here nor in the route: ``authorize`` runs before every route
+and socket and applies the operation's row of ``dispatch.api.policy``; routes only take the login
+(``User``) for the actor's name, and ``AudienceDep`` when they return incident payloads.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, WebSocketException
 from fastapi.requests import HTTPConnection
 from fastapi.security import OAuth2PasswordBearer
+from fastapi.security.utils import get_authorization_scheme_param
+from starlette.status import WS_1008_POLICY_VIOLATION
 
+from dispatch.api import policy
 from dispatch.api.auth import Principal, Role, read_token
 from dispatch.api.problems import Problem
 from dispatch.bootstrap import Container
 from dispatch.services.handlers import Deps
+from dispatch.services.ports import AuditTrail
 from dispatch.store.reads import ReadModel
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -48,46 +56,103 @@ async def get_reads(container: ContainerDep) -> ReadModel:
 Reads = Annotated[ReadModel, Depends(get_reads)]
 
 
-async def current_principal(
-    container: ContainerDep, token: Annotated[str | None, Depends(oauth2)]
+async def authorize(
+    connection: HTTPConnection, container: ContainerDep, reads: Reads
+) -> Principal | None:
+    """The one authorization check, run before every route and socket (an app-level dependency
+    of ``create_app``): the operation's row in ``dispatch.api.policy`` against the login.
+
+    It runs before the body is validated, so a refused request learns nothing about its body.
+    Public operations answer None; anything else needs a valid token (401 without one) whose role
+    and binding the row allows (403 with ``forbidden`` or the scope's code). A socket is refused
+    before it is accepted (close code 1008: the client sees HTTP 403).
+    """
+    rule = _rule_of(connection)
+    if rule.public:
+        return None
+    principal = _token_principal(connection, container)
+    try:
+        if principal is None:
+            raise Problem(
+                401,
+                "not-authenticated",
+                "Log in first: missing, invalid or expired token",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        await policy.check(rule, principal, connection.path_params, reads)
+    except Problem as refused:
+        if connection.scope["type"] == "websocket":
+            raise WebSocketException(WS_1008_POLICY_VIOLATION, refused.detail) from None
+        raise
+    return principal
+
+
+def _rule_of(connection: HTTPConnection) -> policy.Rule:
+    """The policy row of the route being served; refused when there is none (fail closed)."""
+    endpoint = getattr(connection.scope.get("route"), "endpoint", None)
+    rules: dict[Any, policy.Rule] = getattr(connection.app.state, "policy", {})
+    rule = rules.get(endpoint)
+    if rule is None:
+        raise Problem(403, "forbidden", "This operation has no authorization policy")
+    return rule
+
+
+def _token_principal(connection: HTTPConnection, container: Container) -> Principal | None:
+    """The login of a valid token: ``Authorization: Bearer`` on HTTP, ``?token=`` on a socket
+    (browsers cannot set headers on a WebSocket)."""
+    if connection.scope["type"] == "websocket":
+        token = connection.query_params.get("token")
+    else:
+        scheme, token = get_authorization_scheme_param(connection.headers.get("Authorization"))
+        if scheme.lower() != "bearer":
+            token = None
+    if not token:
+        return None
+    return read_token(token, secret=container.settings.signing_key())
+
+
+async def current_user(
+    principal: Annotated[Principal | None, Depends(authorize)],
+    _bearer: Annotated[str | None, Depends(oauth2)],
 ) -> Principal:
-    principal = None
-    if token:
-        principal = read_token(token, secret=container.settings.signing_key())
-    if principal is None:
+    """The login ``authorize`` let through. ``_bearer`` is only there so ``/openapi.json`` marks
+    the operation as needing a bearer token (FastAPI caches ``authorize``: it runs once)."""
+    if principal is None:  # a public operation asked who calls: its policy row is wrong
         raise Problem(
-            401,
-            "not-authenticated",
-            "Log in first: missing, invalid or expired token",
-            headers={"WWW-Authenticate": "Bearer"},
+            401, "not-authenticated", "Log in first", headers={"WWW-Authenticate": "Bearer"}
         )
     return principal
 
 
-def require(*roles: Role) -> object:
-    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if principal.role not in roles:
-            raise Problem(
-                403,
-                "forbidden",
-                f"Role {principal.role.value} may not do this "
-                f"(needs {' or '.join(r.value for r in roles)})",
-            )
-        return principal
-
-    return Depends(check)
+async def socket_user(principal: Annotated[Principal | None, Depends(authorize)]) -> Principal:
+    """The login of a socket ``authorize`` accepted."""
+    if principal is None:
+        raise WebSocketException(WS_1008_POLICY_VIOLATION, "log in first")
+    return principal
 
 
-AnyUser = Annotated[Principal, Depends(current_principal)]
-Dispatcher = Annotated[Principal, require(Role.DISPATCHER, Role.SUPERVISOR)]
-#: Who may see KPIs and replay an incident's tracks (a review search or export needs Supervisor).
-Reviewer = Annotated[Principal, require(Role.SUPERVISOR, Role.DISPATCHER)]
-Supervisor = Annotated[Principal, require(Role.SUPERVISOR)]
+#: The logged-in user of a route; what it may do there was decided by ``dispatch.api.policy``.
+User = Annotated[Principal, Depends(current_user)]
+SocketUser = Annotated[Principal, Depends(socket_user)]
 
 
-def ensure_may_act_for_unit(principal: Principal, unit_id: int) -> None:
-    """Crews act only for their own unit; dispatchers and supervisors for any."""
-    if principal.role is Role.CREW and principal.unit_id != unit_id:
-        raise Problem(
-            403, "not-your-unit", f"Crew of unit {principal.unit_id} may not act for unit {unit_id}"
-        )
+async def get_audience(user: User, reads: Reads) -> policy.Audience:
+    """Who the answer goes to, for routes that return incident payloads (caller data rule)."""
+    works_on = None
+    if user.role is Role.CREW and user.unit_id is not None:
+        works_on = await reads.incident_of_unit(user.unit_id)
+    return policy.Audience(user, works_on)
+
+
+#: Pass every incident payload of an answer through ``audience.incident`` / ``audience.show``.
+AudienceDep = Annotated[policy.Audience, Depends(get_audience)]
+
+
+async def get_audit(container: ContainerDep) -> AuditTrail:
+    """The audit trail: ``await audit.record(AuditKind.REFUSED, actor=..., subject=...)``."""
+    return container.audit
+
+
+#: The append-only audit trail (``dispatch.store.audit``), for refusals, reads of caller data,
+#: exports and account changes.
+Audit = Annotated[AuditTrail, Depends(get_audit)]

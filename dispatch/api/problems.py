@@ -18,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dispatch.domain.errors import DomainError
+from dispatch.domain.limits import PLAIN_TEXT_PATTERN, control_character
 
 log = logging.getLogger("goldenhour.api")
 
@@ -50,6 +51,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "destination-refused": 409,
     "invalid-protocol": 500,
     "invalid-note": 422,
+    "outside-map": 422,
 }
 
 _TITLE_BY_STATUS = {
@@ -108,14 +110,22 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-            for e in exc.errors()
-        ]
+        errors = [_issue(e) for e in exc.errors()]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"][1:]) or "body"
+        if errors and all(_names_nothing(e) for e in errors):
+            return problem_response(404, "not-found", f"{where}: no such id")
         return problem_response(
             422, "validation-error", f"{where}: {first['msg']}", errors=jsonable_encoder(errors)
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_: Request, exc: DBAPIError) -> JSONResponse:
+        if is_storage_outage(exc) or not is_bad_value(exc):
+            raise exc  # to _unexpected: 503 for an outage, a logged 500 for a bug
+        log.warning("a value the database refused reached it: %s", exc.orig)
+        return problem_response(
+            422, "invalid-value", "A value in the request is out of range or not storable."
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -141,6 +151,35 @@ def install(app: FastAPI) -> None:
             )
         log.exception("unhandled error")
         return problem_response(500, "internal-error", "Unexpected server error; it was logged.")
+
+
+def _issue(error: Any) -> dict[str, Any]:
+    """One validation error as the problem lists it: where, why, and a type for programs. The
+    plain-text pattern is named for what it refuses, not shown as a regular expression."""
+    issue = {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error["type"]}
+    pattern = (error.get("ctx") or {}).get("pattern")
+    if issue["type"] == "string_pattern_mismatch" and pattern == PLAIN_TEXT_PATTERN:
+        found = control_character(str(error.get("input", ""))) or "a control character"
+        issue["type"] = "control_character"
+        issue["msg"] = f"{found}: only tab and newline are allowed among control characters"
+    return issue
+
+
+def _names_nothing(issue: dict[str, Any]) -> bool:
+    """An id in the path outside the id range: the URL names no resource, so 404 (not 422),
+    exactly as for an unused id in range."""
+    return bool(issue["loc"]) and issue["loc"][0] == "path" and issue["type"] in _RANGE_ERRORS
+
+
+_RANGE_ERRORS = ("greater_than_equal", "less_than_equal")
+
+
+def is_bad_value(exc: DBAPIError) -> bool:
+    """The database (or its driver) refused a value: SQLSTATE class 22, data exception (a number
+    out of a column's range, NUL in text, a time it cannot convert). A safety net behind the
+    request types, which refuse such values first: if one gets through, the client still gets a
+    422, never a 500."""
+    return str(getattr(exc.orig, "sqlstate", None) or "").startswith("22")
 
 
 #: SQLSTATEs of a server that is unreachable, shutting down, starting up or out of connections:

@@ -110,3 +110,10 @@ class InvalidTriage(DomainError):
 class DestinationRefused(DomainError):
     code = "destination-refused"
     title = "The hospital cannot be the destination"
+
+
+class OutsideMap(DomainError):
+    """A GPS fix far outside the map: a device fault or a bogus fix, never a real position."""
+
+    code = "outside-map"
+    title = "Position outside the map"

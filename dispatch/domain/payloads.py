@@ -85,6 +85,26 @@ def caller_view(caller: Caller) -> dict[str, Any]:
     }
 
 
+#: Keys that carry the caller's data: the ``caller`` object of an incident (number, where the
+#: phone network placed the caller, and whatever a later call-taker field adds to it) and the
+#: number a linked call's event records.
+CALLER_KEYS = frozenset({"caller", "caller_number"})
+
+
+def without_caller(payload: Any) -> Any:
+    """A copy of ``payload`` (an incident, an assignment, an event or its data, a list of them)
+    with the caller's data blanked wherever it is, keeping the shape clients and schemas expect.
+
+    The whole tree is walked rather than known places cleared, so a payload that grows a nested
+    incident later is covered without anyone remembering to come back here.
+    """
+    if isinstance(payload, dict):
+        return {k: None if k in CALLER_KEYS else without_caller(v) for k, v in payload.items()}
+    if isinstance(payload, list):
+        return [without_caller(v) for v in payload]
+    return payload
+
+
 def assignment_view(unit: Unit, incident: Incident, route: Any | None) -> dict[str, Any]:
     """What a crew is sent to: the order, the incident and a road route from where it is now.
 

@@ -5,18 +5,25 @@ The hub connection is made before the snapshot is read, so an event committed wh
 is being read is queued, not missed; the pump drops what the snapshot already covers (``seq`` at
 or below the cursor). A ``since`` the log cannot serve (ahead of it, or further back than the
 catch-up window) and a console too slow for its queue are both told to ``resync``.
+
+Every incident payload leaves through ``_shown``, which blanks the caller's data unless the login
+may see it (consoles are the floor's, which may: the check costs a comparison per message).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 
+from dispatch.domain.payloads import without_caller
 from dispatch.hub.frames import Sender, cancel, resync, serve_requests
-from dispatch.hub.hub import Connection, Hub, Positions, Resync
+from dispatch.hub.hub import Connection, Hub, Positions, Resync, SeesCaller
+from dispatch.services.ports import EventRecord
 from dispatch.store.reads import ReadModel
 
 
@@ -26,6 +33,7 @@ class ConsoleSession:
     reads: ReadModel
     since: int | None  # resume after this seq; None for a fresh snapshot
     max_catch_up_events: int
+    sees_caller: SeesCaller
 
     async def run(self, ws: WebSocket) -> None:
         """Serve one authenticated console until it disconnects."""
@@ -36,7 +44,7 @@ class ConsoleSession:
         try:
             if not await self._catch_up(ws, send, conn):
                 return
-            pump = [asyncio.create_task(_pump(conn, send, ws))]
+            pump = [asyncio.create_task(_pump(conn, send, ws, self._event))]
             await serve_requests(ws, send)
         except WebSocketDisconnect:
             pass
@@ -48,7 +56,9 @@ class ConsoleSession:
         """Bring the console to the hub's cursor; False when it was told to resync instead."""
         if self.since is None:
             snap = await self.reads.snapshot()
-            await send(snap.as_message())
+            message = snap.as_message()
+            message["incidents"] = [self._shown(i, i["id"]) for i in message["incidents"]]
+            await send(message)
             conn.last_seq = snap.seq
             return True
         head = await self.reads.last_seq()
@@ -61,12 +71,26 @@ class ConsoleSession:
             return False
         conn.last_seq = self.since
         for record in await self.reads.events_after(self.since):
-            await send(record.as_message())
+            await send(self._event(record))
             conn.last_seq = record.seq
         return True
 
+    def _event(self, record: EventRecord) -> dict[str, Any]:
+        return self._shown(record.as_message(), record.incident_id)
 
-async def _pump(conn: Connection, send: Sender, ws: WebSocket) -> None:
+    def _shown(self, payload: dict[str, Any], incident_id: int | None) -> dict[str, Any]:
+        if self.sees_caller(incident_id, None):
+            return payload
+        shown: dict[str, Any] = without_caller(payload)
+        return shown
+
+
+async def _pump(
+    conn: Connection,
+    send: Sender,
+    ws: WebSocket,
+    event: Callable[[EventRecord], dict[str, Any]],
+) -> None:
     """Forward the hub's queue: events in ``seq`` order (skipping any already sent) and position
     batches as they come."""
     while True:
@@ -79,5 +103,5 @@ async def _pump(conn: Connection, send: Sender, ws: WebSocket) -> None:
             continue
         if item.seq <= conn.last_seq:
             continue
-        await send(item.as_message())
+        await send(event(item))
         conn.last_seq = item.seq

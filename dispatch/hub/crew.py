@@ -1,7 +1,9 @@
 """The crew session (``/ws/crew``): one unit's own stream, its dispatch order resent until the crew
 acknowledges it, and the cheap path for GPS fixes.
 
-A crew sees only events about its unit or the incident the unit works. An order nobody confirmed
+A crew sees only events about its unit or the incident the unit works, and the caller's data only
+of the incident its unit works now (``_shown``; a call it finished is not its business). An order
+nobody confirmed
 is pushed again every ``resend_every_s`` (the radio operator's "how copy?") until an ``ack`` over
 this socket, a REST ack, or a status change that implies it (an en-route press) clears it.
 """
@@ -18,10 +20,11 @@ from fastapi import WebSocket, WebSocketDisconnect
 from dispatch.domain import commands as cmd
 from dispatch.domain.errors import DomainError
 from dispatch.domain.geo import Location
+from dispatch.domain.limits import MAX_ID, time_out_of_range
 from dispatch.domain.model import Incident, Unit
-from dispatch.domain.payloads import assignment_view, unit_view
+from dispatch.domain.payloads import assignment_view, unit_view, without_caller
 from dispatch.hub.frames import Message, Sender, cancel, resync, serve_requests
-from dispatch.hub.hub import Connection, Hub, Positions, Resync
+from dispatch.hub.hub import Connection, Hub, Positions, Resync, SeesCaller
 from dispatch.services import handlers
 from dispatch.services.handlers import Deps
 from dispatch.services.ports import EventRecord
@@ -36,6 +39,7 @@ class CrewSession:
     reads: ReadModel
     deps: Deps
     resend_every_s: float
+    sees_caller: SeesCaller
     incident_id: int | None = None  # the incident the unit works, followed from its events
     pending_order: dict[str, Any] | None = None  # the last order, until it is acknowledged
 
@@ -88,7 +92,14 @@ class CrewSession:
                 route = self.deps.roads.route(unit.position, incident.location)
             except DomainError:
                 route = None
-        return assignment_view(unit, incident, route)
+        return self._shown(assignment_view(unit, incident, route), incident.id)
+
+    def _shown(self, payload: dict[str, Any], incident_id: int | None) -> dict[str, Any]:
+        """``payload`` about ``incident_id`` as this crew may see it, now."""
+        if self.sees_caller(incident_id, self.incident_id):
+            return payload
+        shown: dict[str, Any] = without_caller(payload)
+        return shown
 
     async def _pump(self, conn: Connection, send: Sender, ws: WebSocket) -> None:
         while True:
@@ -101,7 +112,7 @@ class CrewSession:
             unit_data = item.data.get("unit")
             if item.unit_id == self.unit_id and isinstance(unit_data, dict):
                 self.incident_id = unit_data.get("incident_id")
-            await send(item.as_message())
+            await send(self._shown(item.as_message(), item.incident_id))
             conn.last_seq = item.seq
             if item.name == "UnitAssigned" and item.unit_id == self.unit_id:
                 _, unit, incident = await self.reads.crew_snapshot(self.unit_id)
@@ -129,6 +140,9 @@ class CrewSession:
         if not isinstance(order_id, int) or isinstance(order_id, bool):
             await send.error("invalid-message", "ack needs an integer order_id")
             return
+        if not 1 <= order_id <= MAX_ID:
+            await send.error("not-found", f"no order {order_id}")
+            return
         try:
             unit = await handlers.acknowledge_order(
                 cmd.AcknowledgeOrder(actor=self.actor, unit_id=self.unit_id, order_id=order_id),
@@ -151,11 +165,7 @@ class CrewSession:
         HTTP request, no token check per fix). Answered once stored, so the device may drop it."""
         try:
             location = Location.from_lonlat(message.get("position") or [])
-            reported_at = None
-            if message.get("reported_at") is not None:
-                reported_at = datetime.fromisoformat(str(message["reported_at"]))
-                if reported_at.tzinfo is None:
-                    raise ValueError("reported_at needs a UTC offset")
+            reported_at = _reported_at(message.get("reported_at"))
             unit = await handlers.report_position(
                 cmd.ReportPosition(
                     actor=self.actor,
@@ -178,3 +188,19 @@ class CrewSession:
                 "position": None if unit.position is None else unit.position.as_lonlat(),
             }
         )
+
+
+def _reported_at(value: object) -> datetime | None:
+    """A fix's time as sent: an ISO 8601 string with a UTC offset, from 2000 to 2099 (the same
+    rule as ``reported_at`` in ``POST /units/{id}/position``)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("reported_at must be an ISO 8601 string")
+    at = datetime.fromisoformat(value)
+    if at.tzinfo is None:
+        raise ValueError("reported_at needs a UTC offset")
+    why = time_out_of_range(at)
+    if why is not None:
+        raise ValueError(why)
+    return at

@@ -31,6 +31,13 @@ ReadPositions = Callable[[datetime], Awaitable[list[dict[str, Any]]]]
 Subscribe = Callable[[], AsyncIterator[tuple[str, Any]]]
 
 
+#: Whether a socket may receive the caller data of an incident (the first argument), given the
+#: incident its unit works now (the second; None for a socket that serves no unit). Built from
+#: the login with ``dispatch.api.policy.may_see_caller``; sessions blank the rest with
+#: ``dispatch.domain.payloads.without_caller``.
+SeesCaller = Callable[[int | None, int | None], bool]
+
+
 class Resync:
     """Queue sentinel: this connection fell too far behind and must take a fresh snapshot."""
 

@@ -30,7 +30,7 @@ from dispatch.domain.errors import (
     UnitNotAvailable,
 )
 from dispatch.domain.events import HospitalStatusChanged
-from dispatch.domain.geo import Location
+from dispatch.domain.geo import Extent, Location
 from dispatch.domain.hospitals import DestinationOption, EdStatus, Hospital, rank_destinations
 from dispatch.domain.model import Incident, Unit
 from dispatch.domain.payloads import incident_view, position_view
@@ -64,6 +64,8 @@ class Deps:
     clock: Clock
     publisher: Publisher
     positions: PositionLog
+    #: GPS fixes outside it are refused (``outside-map``); None takes any valid coordinate.
+    service_area: Extent | None = None
 
     def new_uow(self) -> UnitOfWork:
         uow: UnitOfWork = self.uow()
@@ -336,8 +338,11 @@ async def report_position(c: cmd.ReportPosition, deps: Deps) -> Unit:
     Fixes are telemetry, not dispatch decisions: they go to the unit's track, not the event log,
     so a fleet reporting every second never queues behind (or in front of) a 911 call. A fix from
     the future (a device clock running fast) is taken as now; an older fix than the one held is
-    kept in the track but does not move the unit back.
+    kept in the track but does not move the unit back. A fix outside the service area (the map
+    and a margin) is refused: it would draw an ambulance in another city.
     """
+    if deps.service_area is not None:
+        deps.service_area.require(c.location)
     now = deps.clock.now()
     at = min(c.reported_at or now, now)
     recorded = await deps.positions.record(Fix(c.unit_id, c.location, at))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from dispatch.domain.events import Event
@@ -237,3 +238,36 @@ class UnitOfWork(Protocol):
     async def __aexit__(self, *exc: object) -> None: ...
 
     async def commit(self, *, actor: str) -> list[EventRecord]: ...
+
+
+class AuditKind(StrEnum):
+    """What an audit row records; ``AuditTrail.record`` takes any such string, these are ours."""
+
+    LOGIN_SUCCEEDED = "login-succeeded"
+    LOGIN_FAILED = "login-failed"
+    ACCOUNT_LOCKED = "account-locked"
+    LOGOUT = "logout"
+    REFUSED = "refused"  # an authenticated request the policy refused (403)
+    CALLER_DATA_READ = "caller-data-read"  # a caller's number, name or location was shown
+    EXPORT = "export"
+    USER_CHANGED = "user-changed"
+
+
+class AuditTrail(Protocol):
+    """The append-only, hash-chained audit log (``dispatch.store.audit``).
+
+    ``actor`` is the user name (the name typed, for a failed login; None when nobody is logged
+    in), ``subject`` what was touched (``"incident:12"``, ``"user:crew-a01"``), ``client`` the
+    caller's address. Recording raises when the row cannot be written: what must be audited does
+    not happen unaudited.
+    """
+
+    async def record(
+        self,
+        kind: str,
+        *,
+        actor: str | None,
+        subject: str | None = None,
+        client: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None: ...

@@ -1,4 +1,9 @@
-"""Database housekeeping: create the database when missing, run migrations, drop test databases."""
+"""Database housekeeping: create the database when missing, run migrations, drop test databases.
+
+Dropping a database also drops its application role (``<database>_app``, created by migration
+0007): roles belong to the server, not to a database, so a test run that dropped only its
+database would leave one role behind per run.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ import asyncpg
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
+
+from dispatch.config import app_role_for
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -33,11 +40,23 @@ async def create_database(url: str) -> bool:
         await conn.close()
 
 
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
 async def drop_database(url: str) -> None:
+    """Drop the database named in ``url`` (closing its connections), then its application role.
+
+    The role goes second: its privileges live in the database, so once that is gone nothing
+    depends on the role any more.
+    """
     name = make_url(url).database
+    if not name:
+        raise ValueError("the URL names no database")
     conn = await asyncpg.connect(_server_dsn(url, "postgres"))
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)")
+        await conn.execute(f"DROP ROLE IF EXISTS {_quote(app_role_for(name))}")
     finally:
         await conn.close()
 

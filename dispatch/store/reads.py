@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatch.domain.hospitals import Hospital
@@ -55,6 +56,31 @@ class ReadModel:
     async def units_on_incident(self, incident_id: int) -> list[Unit]:
         async with self._engine.connect() as conn:
             return await SqlUnitRepository(conn).on_incident(incident_id)
+
+    # --- what a login is bound to (the policy's object checks) ---------------------------------
+
+    async def incident_of_unit(self, unit_id: int) -> int | None:
+        """The incident the unit works now (None when it works none, or there is no such unit).
+
+        One primary-key read, made on each request of a crew that names an incident, so it must
+        stay this cheap.
+        """
+        query = select(t.units.c.incident_id).where(t.units.c.id == unit_id)
+        async with self._engine.connect() as conn:
+            found: int | None = (await conn.execute(query)).scalar_one_or_none()
+        return found
+
+    async def incidents_routed_to(self, hospital_id: int) -> frozenset[int]:
+        """Incidents whose patient a unit is taking to this hospital now (its destination).
+
+        Answers ids, not a yes/no for one id: the id in a request path is compared in Python, so
+        a path id no column can hold never reaches the database.
+        """
+        query = select(t.units.c.incident_id).where(
+            t.units.c.destination_hospital_id == hospital_id, t.units.c.incident_id.is_not(None)
+        )
+        async with self._engine.connect() as conn:
+            return frozenset((await conn.execute(query)).scalars().all())
 
     async def incidents(self, *, open_only: bool) -> list[Incident]:
         async with self._engine.connect() as conn:

@@ -1,7 +1,9 @@
 """PostgreSQL + PostGIS schema (SQLAlchemy Core + GeoAlchemy2). Alembic migrations mirror it.
 
 ``events`` is the system of record for what happened: append-only, one row per domain event,
-written in the same transaction as the state change, ordered by a global ``seq``.
+written in the same transaction as the state change, ordered by a global ``seq``. ``events`` and
+``audit`` are hash-chained and refuse UPDATE/DELETE by trigger (migration 0007,
+``dispatch/store/audit.py``): ``seq``, ``audit.id``, ``audit.at`` and ``hash`` are the trigger's.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
+    FetchedValue,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Sequence,
     SmallInteger,
@@ -193,6 +198,28 @@ events = Table(
     Column("incident_id", BigInteger, index=True),
     Column("unit_id", Integer, index=True),
     Column("payload", JSONB, nullable=False),
+    Column("hash", LargeBinary, nullable=False, server_default=FetchedValue()),  # the trigger's
+    CheckConstraint("octet_length(hash) = 32", name="ck_events_hash"),
+)
+
+#: Who did what to whom, from where: logins, refusals, reads of caller data, exports, account
+#: changes (``dispatch.store.audit``). Append-only and hash-chained by ``id``, like ``events``.
+audit = Table(
+    "audit",
+    metadata,
+    # FetchedValue: the chain trigger draws ``id`` and sets ``at`` and ``hash``.
+    Column("id", BigInteger, primary_key=True, autoincrement=False, server_default=FetchedValue()),
+    Column("at", TZ, nullable=False, server_default=func.now()),
+    Column("kind", String(40), nullable=False),
+    Column("actor", String(200)),
+    Column("subject", String(200)),
+    Column("client", String(100)),
+    Column("detail", JSONB, nullable=False, server_default="{}"),
+    Column("hash", LargeBinary, nullable=False, server_default=FetchedValue()),
+    CheckConstraint("kind ~ '^[a-z][a-z0-9-]*$'", name="ck_audit_kind"),
+    CheckConstraint("octet_length(hash) = 32", name="ck_audit_hash"),
+    Index("ix_audit_at", "at"),
+    Index("ix_audit_kind_at", "kind", "at"),
 )
 
 users = Table(

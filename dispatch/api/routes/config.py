@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from dispatch.api.deps import AnyUser, ContainerDep
+from dispatch.api.deps import ContainerDep, User
 from dispatch.api.schemas.answers import ConsoleConfig
 from dispatch.api.schemas.problems import problems
 from dispatch.domain.triage import load_protocol
@@ -18,7 +18,7 @@ ACK_ALERT_AFTER_S = 60
 
 
 @router.get("/config", response_model=ConsoleConfig, responses=problems(401))
-async def config(_: AnyUser, container: ContainerDep) -> dict[str, Any]:
+async def config(_: User, container: ContainerDep) -> dict[str, Any]:
     """Response targets and alert thresholds, so consoles show countdowns and alerts the same
     way the server counts them."""
     protocol = load_protocol()

@@ -10,12 +10,12 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from dispatch.api.auth import Role
-from dispatch.api.deps import AnyUser, Reads, ServiceDeps
+from dispatch.api.deps import Reads, ServiceDeps, User
 from dispatch.api.problems import Problem
 from dispatch.api.schemas.bodies import HospitalStatusIn
 from dispatch.api.schemas.problems import problems
 from dispatch.api.schemas.resources import Hospital
+from dispatch.api.schemas.types import PathId
 from dispatch.domain import commands as cmd
 from dispatch.domain.hospitals import CAPABILITIES
 from dispatch.domain.payloads import hospital_view
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/hospitals", tags=["hospitals"])
 
 
 @router.get("", response_model=list[Hospital], responses=problems(401, 503))
-async def hospitals(_: AnyUser, reads: Reads) -> list[dict[str, Any]]:
+async def hospitals(_: User, reads: Reads) -> list[dict[str, Any]]:
     return [hospital_view(h) for h in await reads.hospitals()]
 
 
@@ -35,12 +35,9 @@ async def hospitals(_: AnyUser, reads: Reads) -> list[dict[str, Any]]:
     responses=problems(401, 403, 404, 422, 503),
 )
 async def update_status(
-    hospital_id: int, body: HospitalStatusIn, user: AnyUser, deps: ServiceDeps
+    hospital_id: PathId, body: HospitalStatusIn, user: User, deps: ServiceDeps
 ) -> dict[str, Any]:
     """The hospital (or a supervisor) reports ED status, free beds, capabilities."""
-    own = user.role is Role.HOSPITAL and user.hospital_id == hospital_id
-    if not own and user.role is not Role.SUPERVISOR:
-        raise Problem(403, "not-your-hospital", "Only that hospital or a supervisor may update it")
     capabilities = None
     if body.capabilities is not None:
         unknown = set(body.capabilities) - CAPABILITIES

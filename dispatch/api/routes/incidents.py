@@ -10,9 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 
-from dispatch.api.auth import Principal, Role
-from dispatch.api.deps import AnyUser, ContainerDep, Dispatcher, Reads, Reviewer, ServiceDeps
-from dispatch.api.problems import Problem
+from dispatch.api.deps import AudienceDep, ContainerDep, Reads, ServiceDeps, User
 from dispatch.api.schemas.answers import (
     Destinations,
     NoteAdded,
@@ -31,6 +29,7 @@ from dispatch.api.schemas.bodies import (
 )
 from dispatch.api.schemas.problems import problems
 from dispatch.api.schemas.resources import Assignment, Incident
+from dispatch.api.schemas.types import PathId
 from dispatch.domain import commands as cmd
 from dispatch.domain import nemsis
 from dispatch.domain.payloads import (
@@ -53,7 +52,8 @@ COMMAND = problems(401, 403, 404, 409, 422, 503)
 @router.post("", status_code=201, response_model=Incident, responses=problems(401, 403, 422, 503))
 async def create_call(
     body: CallIn,
-    user: Dispatcher,
+    user: User,
+    audience: AudienceDep,
     deps: ServiceDeps,
     container: ContainerDep,
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
@@ -86,31 +86,34 @@ async def create_call(
     if answer.replayed:
         # stored when first answered: sent as it was, not re-validated against today's model
         return JSONResponse(
-            answer.incident, status_code=201, headers={"Idempotent-Replayed": "true"}
+            audience.incident(answer.incident),
+            status_code=201,
+            headers={"Idempotent-Replayed": "true"},
         )
     if answer.incident["priority"] in container.settings.auto_dispatch_priorities:
         await auto_dispatch(answer.incident["id"], container.advisor, deps)
-    return answer.incident
+    return audience.incident(answer.incident)
 
 
 @router.get("", response_model=list[Incident], responses=problems(401, 403, 422, 503))
 async def list_incidents(
-    _: Dispatcher,
+    audience: AudienceDep,
     reads: Reads,
     status: Annotated[Literal["open", "all"], Query()] = "open",
 ) -> list[dict[str, Any]]:
-    return [incident_view(i) for i in await reads.incidents(open_only=status == "open")]
+    found = await reads.incidents(open_only=status == "open")
+    return audience.incidents([incident_view(i) for i in found])
 
 
 @router.get("/{incident_id}", response_model=Incident, responses=problems(401, 404, 422, 503))
-async def get_incident(incident_id: int, _: AnyUser, reads: Reads) -> dict[str, Any]:
-    return incident_view(await reads.incident(incident_id))
+async def get_incident(incident_id: PathId, audience: AudienceDep, reads: Reads) -> dict[str, Any]:
+    return audience.incident(incident_view(await reads.incident(incident_id)))
 
 
 @router.get("/{incident_id}/recommendations", response_model=list[Recommendation], responses=READ)
 async def recommendations(
-    incident_id: int,
-    _: Dispatcher,
+    incident_id: PathId,
+    _: User,
     deps: ServiceDeps,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> list[dict[str, Any]]:
@@ -132,43 +135,35 @@ async def recommendations(
     "/{incident_id}/assignments", status_code=201, response_model=Assignment, responses=COMMAND
 )
 async def assign(
-    incident_id: int, body: AssignIn, user: Dispatcher, deps: ServiceDeps
+    incident_id: PathId, body: AssignIn, user: User, audience: AudienceDep, deps: ServiceDeps
 ) -> dict[str, Any]:
     done = await handlers.assign_unit(
         cmd.AssignUnit(actor=user.username, incident_id=incident_id, unit_id=body.unit_id), deps
     )
-    return assignment_view(done.unit, done.incident, done.route)
+    return audience.show(assignment_view(done.unit, done.incident, done.route), incident_id)
 
 
 @router.post("/{incident_id}/cancel", response_model=Incident, responses=COMMAND)
 async def cancel(
-    incident_id: int, body: CancelIn, user: Dispatcher, deps: ServiceDeps
+    incident_id: PathId, body: CancelIn, user: User, audience: AudienceDep, deps: ServiceDeps
 ) -> dict[str, Any]:
     """Cancel with a reason; units still on their way are released."""
     incident = await handlers.cancel_incident(
         cmd.CancelIncident(actor=user.username, incident_id=incident_id, reason=body.reason), deps
     )
-    return incident_view(incident)
+    return audience.incident(incident_view(incident))
 
 
 @router.post("/{incident_id}/notes", status_code=201, response_model=NoteAdded, responses=READ)
 async def add_note(
-    incident_id: int, body: NoteIn, user: AnyUser, deps: ServiceDeps, reads: Reads
+    incident_id: PathId, body: NoteIn, user: User, deps: ServiceDeps
 ) -> dict[str, Any]:
-    """Anyone may add a note; who wrote it and when is kept in the incident's log."""
-    if user.role is Role.CREW:
-        await _ensure_crew_on(incident_id, user, reads)
+    """Those working the incident add notes (who may: ``dispatch.api.policy``); who wrote it and
+    when is kept in the incident's log."""
     await handlers.add_note(
         cmd.AddNote(actor=user.username, incident_id=incident_id, text=body.text), deps
     )
     return {"incident_id": incident_id, "author": user.username, "text": body.text.strip()}
-
-
-async def _ensure_crew_on(incident_id: int, user: Principal, reads: Reads) -> None:
-    """A crew writes notes only on the incident its own unit works."""
-    units = await reads.units_on_incident(incident_id)
-    if user.unit_id not in {u.id for u in units}:
-        raise Problem(403, "not-your-incident", "Crews add notes only to their own incident")
 
 
 @router.get(
@@ -177,11 +172,11 @@ async def _ensure_crew_on(incident_id: int, user: Principal, reads: Reads) -> No
     response_model_exclude_unset=True,  # an event's unit_id is there only when it has one
     responses=READ,
 )
-async def timeline(incident_id: int, _: Dispatcher, reads: Reads) -> dict[str, Any]:
+async def timeline(incident_id: PathId, audience: AudienceDep, reads: Reads) -> dict[str, Any]:
     """The incident's audit trail: every event in order, with who did it and when."""
     incident = await reads.incident(incident_id)
     events = await reads.incident_events(incident_id)
-    return {
+    answer = {
         "incident": incident_view(incident),
         "nemsis": [
             {
@@ -206,12 +201,13 @@ async def timeline(incident_id: int, _: Dispatcher, reads: Reads) -> dict[str, A
             for e in events
         ],
     }
+    return audience.show(answer, incident_id)
 
 
 # The supervisor's replay, but kept with the other /incidents/{id} routes rather than in
 # review.py: a route's file then follows from its URL alone; its role check travels with it.
 @router.get("/{incident_id}/tracks", response_model=Tracks, responses=READ)
-async def tracks(incident_id: int, _: Reviewer, reads: Reads) -> dict[str, Any]:
+async def tracks(incident_id: PathId, _: User, reads: Reads) -> dict[str, Any]:
     """Where each unit of the incident drove while on it, with times (for replay on the map)."""
     return await reads.tracks(await reads.incident(incident_id))
 
@@ -220,7 +216,7 @@ async def tracks(incident_id: int, _: Reviewer, reads: Reads) -> dict[str, Any]:
     "/{incident_id}/reassign", status_code=201, response_model=Assignment, responses=COMMAND
 )
 async def reassign(
-    incident_id: int, body: ReassignIn, user: Dispatcher, deps: ServiceDeps
+    incident_id: PathId, body: ReassignIn, user: User, audience: AudienceDep, deps: ServiceDeps
 ) -> dict[str, Any]:
     """Send another unit in place of one still on its way; the replaced unit becomes available."""
     done = await handlers.reassign_unit(
@@ -233,12 +229,12 @@ async def reassign(
         ),
         deps,
     )
-    return assignment_view(done.unit, done.incident, done.route)
+    return audience.show(assignment_view(done.unit, done.incident, done.route), incident_id)
 
 
 @router.post("/{incident_id}/triage", response_model=Incident, responses=COMMAND)
 async def triage(
-    incident_id: int, body: TriageIn, user: Dispatcher, deps: ServiceDeps
+    incident_id: PathId, body: TriageIn, user: User, audience: AudienceDep, deps: ServiceDeps
 ) -> dict[str, Any]:
     """Triage again as the caller answers more questions (priority follows the protocol)."""
     incident = await handlers.triage_incident(
@@ -250,12 +246,12 @@ async def triage(
         ),
         deps,
     )
-    return incident_view(incident)
+    return audience.incident(incident_view(incident))
 
 
 @router.post("/{incident_id}/calls", status_code=201, response_model=Incident, responses=COMMAND)
 async def link_call(
-    incident_id: int, body: LinkCallIn, user: Dispatcher, deps: ServiceDeps
+    incident_id: PathId, body: LinkCallIn, user: User, audience: AudienceDep, deps: ServiceDeps
 ) -> dict[str, Any]:
     """Link a further call (a duplicate) to this incident instead of creating a new one."""
     incident = await handlers.link_call(
@@ -267,14 +263,12 @@ async def link_call(
         ),
         deps,
     )
-    return incident_view(incident)
+    return audience.incident(incident_view(incident))
 
 
 @router.get("/{incident_id}/destinations", response_model=Destinations, responses=READ)
-async def destinations(incident_id: int, user: AnyUser, deps: ServiceDeps) -> dict[str, Any]:
+async def destinations(incident_id: PathId, _: User, deps: ServiceDeps) -> dict[str, Any]:
     """Where to take this patient: hospitals ranked by road time and the capability needed."""
-    if user.role is Role.HOSPITAL:
-        raise Problem(403, "forbidden", "Hospitals see the patients routed to them only")
     incident, options = await handlers.recommend_destinations(incident_id, deps)
     return {
         "needs": incident.hospital_capability,

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from dispatch.api.deps import AnyUser, Dispatcher, ServiceDeps
+from dispatch.api.deps import AudienceDep, ServiceDeps, User
 from dispatch.api.schemas.answers import IntakeCheck, TriageProtocol
 from dispatch.api.schemas.bodies import IntakeCheckIn
 from dispatch.api.schemas.problems import problems
@@ -20,7 +20,7 @@ router = APIRouter(tags=["intake"])
 
 
 @router.get("/triage/protocol", response_model=TriageProtocol, responses=problems(401))
-async def protocol(_: AnyUser) -> dict[str, Any]:
+async def protocol(_: User) -> dict[str, Any]:
     """Chief complaints and their questions (English and Chinese), as the call-taker asks them."""
     p = load_protocol()
     return {
@@ -47,7 +47,7 @@ async def protocol(_: AnyUser) -> dict[str, Any]:
 
 
 @router.post("/intake/check", response_model=IntakeCheck, responses=problems(401, 403, 422, 503))
-async def check(body: IntakeCheckIn, _: Dispatcher, deps: ServiceDeps) -> dict[str, Any]:
+async def check(body: IntakeCheckIn, audience: AudienceDep, deps: ServiceDeps) -> dict[str, Any]:
     """Before creating an incident: likely duplicates to link, and earlier calls from this phone."""
     location = None
     if body.location is not None:
@@ -66,7 +66,7 @@ async def check(body: IntakeCheckIn, _: Dispatcher, deps: ServiceDeps) -> dict[s
     return {
         "duplicates": [
             {
-                "incident": incident_view(incident),
+                "incident": audience.incident(incident_view(incident)),
                 "distance_m": round(d.distance_m, 1),
                 "age_s": round(d.age_s, 1),
                 "similarity": round(d.similarity, 3),

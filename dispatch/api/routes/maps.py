@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from dispatch.api.deps import AnyUser, ContainerDep, Reads, ServiceDeps
+from dispatch.api.deps import ContainerDep, Reads, ServiceDeps, User
 from dispatch.api.problems import Problem
 from dispatch.api.schemas.answers import (
     Coverage,
@@ -20,6 +20,7 @@ from dispatch.api.schemas.answers import (
 )
 from dispatch.api.schemas.problems import problems
 from dispatch.api.schemas.resources import Site
+from dispatch.api.schemas.types import PlainText
 from dispatch.domain.geo import Location
 from dispatch.domain.model import DISPATCHABLE
 
@@ -53,9 +54,9 @@ async def roads(container: ContainerDep) -> Response:
 
 @router.get("/geocode", response_model=list[GeocodeHit], responses=problems(401, 422))
 async def geocode(
-    _: AnyUser,
+    _: User,
     deps: ServiceDeps,
-    q: Annotated[str, Query(max_length=300)],
+    q: Annotated[PlainText, Query(max_length=300)],
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> list[dict[str, Any]]:
     return [
@@ -72,7 +73,7 @@ async def geocode(
 
 @router.get("/coverage", response_model=Coverage, responses=problems(401, 422, 503))
 async def coverage(
-    _: AnyUser,
+    _: User,
     reads: Reads,
     container: ContainerDep,
     minutes: Annotated[list[Annotated[float, Field(gt=0, le=60)]] | None, Query()] = None,
@@ -93,7 +94,7 @@ async def coverage(
 
 @router.get("/reverse", response_model=ReverseHit, responses=problems(401, 404, 422))
 async def reverse(
-    _: AnyUser,
+    _: User,
     deps: ServiceDeps,
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
@@ -121,10 +122,10 @@ def _lonlat(text: str, name: str) -> Location:
 
 @router.get("/route", response_model=RouteAnswer, responses=problems(401, 422))
 async def route(
-    _: AnyUser,
+    _: User,
     deps: ServiceDeps,
-    from_: Annotated[str, Query(alias="from", description="lon,lat")],
-    to: Annotated[str, Query(description="lon,lat")],
+    from_: Annotated[PlainText, Query(alias="from", max_length=60, description="lon,lat")],
+    to: Annotated[PlainText, Query(max_length=60, description="lon,lat")],
 ) -> dict[str, Any]:
     r = deps.roads.route(_lonlat(from_, "from"), _lonlat(to, "to"))
     return {
@@ -135,7 +136,7 @@ async def route(
 
 
 @router.get("/stations", response_model=list[Site], responses=problems(401, 503))
-async def stations(_: AnyUser, reads: Reads) -> list[dict[str, Any]]:
+async def stations(_: User, reads: Reads) -> list[dict[str, Any]]:
     return [
         {"id": s.id, "name": s.name, "location": s.location.as_lonlat()}
         for s in await reads.stations()

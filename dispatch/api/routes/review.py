@@ -1,10 +1,11 @@
-"""``/review/*``: incident review for supervisors: search, KPIs against response targets, and the
-CSV export. (An incident's tracks, the replay, are under ``/incidents/{id}/tracks``.)"""
+"""``/review/*``: incident review for supervisors and auditors: search, KPIs against response
+targets, and the CSV export. (An incident's tracks, the replay, are under
+``/incidents/{id}/tracks``.)"""
 
 from __future__ import annotations
 
-import csv
 import io
+import math
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -12,11 +13,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import Field
 
-from dispatch.api.deps import Reads, Reviewer, Supervisor
+from dispatch.api.deps import AudienceDep, Reads, User
 from dispatch.api.problems import Problem
 from dispatch.api.schemas.answers import Kpis
 from dispatch.api.schemas.problems import problems
 from dispatch.api.schemas.resources import Incident
+from dispatch.api.schemas.types import Instant, PlainText
+from dispatch.api.spreadsheet import SafeCsvWriter
 from dispatch.domain import nemsis
 from dispatch.domain.payloads import NEMSIS_TIMES, incident_times, incident_view
 from dispatch.domain.triage import load_protocol
@@ -48,22 +51,25 @@ def _filter(
         except ValueError:
             raise Problem(422, "validation-error", "bbox must be 'west,south,east,north'") from None
         box = (west, south, east, north)
-    for t in (start, end):
-        if t is not None and t.tzinfo is None:
-            raise Problem(422, "validation-error", "times need a UTC offset, e.g. ...Z")
+        if not all(math.isfinite(v) for v in box) or not (
+            max(abs(west), abs(east)) <= 180 and max(abs(south), abs(north)) <= 90
+        ):
+            raise Problem(422, "validation-error", "bbox must be in degrees (lon, lat, lon, lat)")
     return IncidentFilter(start, end, tuple(priority or ()), tuple(status or ()), box, limit)
 
 
-Start = Annotated[datetime | None, Query(alias="from", description="received at or after (UTC)")]
-End = Annotated[datetime | None, Query(alias="to", description="received before (UTC)")]
+Start = Annotated[
+    Instant | None, Query(alias="from", description="received at or after (with UTC offset)")
+]
+End = Annotated[Instant | None, Query(alias="to", description="received before (with UTC offset)")]
 Priorities = Annotated[list[Annotated[int, Field(ge=1, le=4)]] | None, Query()]
-Statuses = Annotated[list[str] | None, Query()]
-Bbox = Annotated[str | None, Query(description="west,south,east,north")]
+Statuses = Annotated[list[Annotated[PlainText, Field(max_length=20)]] | None, Query()]
+Bbox = Annotated[PlainText | None, Query(max_length=200, description="west,south,east,north")]
 
 
 @router.get("/incidents", response_model=list[Incident], responses=SEARCH)
 async def search(
-    _: Supervisor,
+    audience: AudienceDep,
     reads: Reads,
     start: Start = None,
     end: End = None,
@@ -73,12 +79,12 @@ async def search(
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[dict[str, Any]]:
     found = await reads.search(_filter(start, end, priority, status, bbox, limit))
-    return [incident_view(i) for i in found]
+    return audience.incidents([incident_view(i) for i in found])
 
 
 @router.get("/kpis", response_model=Kpis, responses=SEARCH)
 async def kpis(
-    _: Reviewer,
+    _: User,
     reads: Reads,
     start: Start = None,
     end: End = None,
@@ -97,7 +103,7 @@ async def kpis(
 
 @router.get("/incidents.csv", response_class=CsvResponse, responses=SEARCH)
 async def export_csv(
-    _: Supervisor,
+    _: User,
     reads: Reads,
     start: Start = None,
     end: End = None,
@@ -108,7 +114,7 @@ async def export_csv(
     """Incidents with their NEMSIS eTimes-aligned times, for spreadsheets and state reporting."""
     found = await reads.search(_filter(start, end, priority, status, bbox, 100_000))
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)  # a complaint "=HYPERLINK(...)" stays text in a spreadsheet
     stamps = [nemsis.ELEMENTS[nemsis.stamp_of(stamp)] for _, stamp in NEMSIS_TIMES]
     writer.writerow(
         [

@@ -1,11 +1,16 @@
-"""Request bodies. Unknown fields are refused so a typo never silently drops data."""
+"""Request bodies. Unknown fields are refused so a typo never silently drops data.
+
+Every field takes the bounded types of ``types``: ids in range, strict numbers, plain text,
+times from 2000 to 2099.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dispatch.api.schemas.types import Count, Id, Instant, LonLat, PlainText, Seq
 from dispatch.domain.commands import ClientStamp
 from dispatch.domain.crs import CoordinateSystem, to_wgs84
 from dispatch.domain.duplicates import normalise_number
@@ -17,16 +22,13 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-LonLat = tuple[float, float]
-
-
 class CallerIn(Body):
     """Caller data from the phone network or handset (ALI-style), in the datum it came in."""
 
-    number: str | None = Field(default=None, max_length=40, description="ANI")
+    number: PlainText | None = Field(default=None, max_length=40, description="ANI")
     location: LonLat | None = Field(default=None, description="[lon, lat] as reported")
-    accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
-    crs: str = Field(default="WGS-84", max_length=20, description="WGS-84, GCJ-02 or BD-09")
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000, strict=True)
+    crs: PlainText = Field(default="WGS-84", max_length=20, description="WGS-84, GCJ-02 or BD-09")
 
     def to_caller(self) -> Caller:
         location = None
@@ -42,18 +44,22 @@ class CallerIn(Body):
 
 class CallIn(Body):
     location: LonLat | None = Field(default=None, description="[lon, lat]")
-    location_crs: str = Field(
+    location_crs: PlainText = Field(
         default="WGS-84", max_length=20, description="datum of location: WGS-84, GCJ-02 or BD-09"
     )
-    address: str | None = Field(default=None, max_length=300)
-    complaint: str = Field(min_length=1, max_length=500)
+    address: PlainText | None = Field(default=None, max_length=300)
+    complaint: PlainText = Field(min_length=1, max_length=500)
     priority: int | None = Field(
-        default=None, ge=1, le=4, description="1 critical .. 4 non-urgent; overrides triage"
+        default=None,
+        ge=1,
+        le=4,
+        strict=True,
+        description="1 critical .. 4 non-urgent; overrides triage",
     )
-    complaint_code: str | None = Field(
+    complaint_code: PlainText | None = Field(
         default=None, max_length=60, description="chief complaint of the triage protocol"
     )
-    answers: dict[str, str] = Field(default_factory=dict, max_length=50)
+    answers: dict[PlainText, PlainText] = Field(default_factory=dict, max_length=50)
     caller: CallerIn | None = None
 
     def wgs84_location(self) -> Location | None:
@@ -63,32 +69,32 @@ class CallIn(Body):
 
 
 class TriageIn(Body):
-    complaint_code: str = Field(max_length=60)
-    answers: dict[str, str] = Field(default_factory=dict, max_length=50)
+    complaint_code: PlainText = Field(max_length=60)
+    answers: dict[PlainText, PlainText] = Field(default_factory=dict, max_length=50)
 
 
 class LinkCallIn(Body):
-    complaint: str = Field(min_length=1, max_length=500)
+    complaint: PlainText = Field(min_length=1, max_length=500)
     caller: CallerIn | None = None
 
 
 class IntakeCheckIn(Body):
     location: LonLat | None = None
-    location_crs: str = Field(default="WGS-84", max_length=20)
-    complaint: str = Field(default="", max_length=500)
-    complaint_code: str | None = Field(default=None, max_length=60)
+    location_crs: PlainText = Field(default="WGS-84", max_length=20)
+    complaint: PlainText = Field(default="", max_length=500)
+    complaint_code: PlainText | None = Field(default=None, max_length=60)
     caller: CallerIn | None = None
 
 
 class AssignIn(Body):
-    unit_id: int
+    unit_id: Id
 
 
 class CrewUpdate(Body):
     """Crew devices number their updates so that replaying an offline queue is harmless."""
 
-    client_id: str | None = Field(default=None, min_length=1, max_length=64)
-    client_seq: int | None = Field(default=None, ge=0)
+    client_id: PlainText | None = Field(default=None, min_length=1, max_length=64)
+    client_seq: Seq | None = None
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> CrewUpdate:
@@ -107,38 +113,40 @@ class StatusIn(CrewUpdate):
 
 
 class PositionIn(CrewUpdate):
-    position: LonLat = Field(description="[lon, lat], WGS84")
-    reported_at: AwareDatetime | None = None
+    position: LonLat = Field(description="[lon, lat], WGS84, within the map (5 km margin)")
+    reported_at: Instant | None = None
 
 
 class CancelIn(Body):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: PlainText = Field(min_length=1, max_length=500)
 
 
 class NoteIn(Body):
-    text: str = Field(min_length=1, max_length=4000)
+    text: PlainText = Field(min_length=1, max_length=4000)
 
 
 class DivertIn(Body):
-    to_incident_id: int
-    reason: str = Field(min_length=1, max_length=500)
+    to_incident_id: Id
+    reason: PlainText = Field(min_length=1, max_length=500)
 
 
 class ReassignIn(Body):
-    from_unit_id: int
-    to_unit_id: int
-    reason: str = Field(min_length=1, max_length=500)
+    from_unit_id: Id
+    to_unit_id: Id
+    reason: PlainText = Field(min_length=1, max_length=500)
 
 
 class HospitalStatusIn(Body):
     ed_status: Literal["open", "diversion", "closed"] | None = None
-    beds_available: int | None = Field(default=None, ge=0, le=10_000)
-    capabilities: list[str] | None = Field(default=None, max_length=20)
+    beds_available: Count | None = Field(default=None, le=10_000)
+    capabilities: list[Annotated[PlainText, Field(max_length=30)]] | None = Field(
+        default=None, max_length=20
+    )
 
 
 class DestinationIn(Body):
-    hospital_id: int
+    hospital_id: Id
 
 
 class RelocateIn(Body):
-    station_id: int
+    station_id: Id

@@ -49,13 +49,17 @@ def _codes(status: int) -> str:
 _DESCRIPTIONS: dict[int, str] = {
     401: "Not authenticated: the token is missing, invalid or expired (`not-authenticated`), "
     "or the login was refused (`bad-credentials`).",
-    403: "The role, or the unit, hospital or incident the login is bound to, may not do this "
-    "(`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`).",
-    404: "An id in the path names nothing (`not-found`), or there is nothing to show "
-    "(`no-assignment`, `no-address-nearby`).",
+    403: "The role may not do this (`forbidden`), or not on this object: another unit "
+    "(`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not "
+    "assigned to (`not-your-incident`) or whose patient is not coming to this hospital "
+    "(`not-routed-to-you`). Who may do what: docs/api.md, Roles.",
+    404: "An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), "
+    "or there is nothing to show (`no-assignment`, `no-address-nearby`).",
     409: f"The request conflicts with the current state; look again and retry ({_codes(409)}).",
-    422: "The request is invalid: `validation-error` (with `errors`), or a domain rule refused "
-    f"it ({_codes(422)}).",
+    422: "The request is invalid: `validation-error` (with `errors`; text with a control character "
+    "other than tab and newline has the error type `control_character`, a time outside "
+    "2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a "
+    f"domain rule refused it ({_codes(422)}).",
     500: "Unexpected server error (`internal-error`); it was logged.",
     503: "The database is not reachable (`storage-unavailable`); retry after `Retry-After` "
     "seconds. A retry with the same Idempotency-Key or client_seq is never applied twice.",

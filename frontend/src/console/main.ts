@@ -66,7 +66,8 @@ api.setUnauthorizedHandler(() => {
 });
 
 function startConsole(session: Session): void {
-  if (session.role === "crew") {
+  // The console's socket is the floor's only (dispatch/api/policy.py, WS /ws/console).
+  if (session.role !== "dispatcher" && session.role !== "supervisor") {
     api.clearSession();
     showMessage(S.crewNotAllowed, "error");
     showLogin();

@@ -1,4 +1,4 @@
-// Incident review for supervisors (/review/): search (time range, priorities, statuses, area),
+// Incident review for supervisors and auditors (/review/): search (time range, priorities, statuses, area),
 // results, the selected incident's timeline and a replay of its units' tracks, response-time KPIs
 // per priority with SVG charts, and the NEMSIS CSV export.
 import "../shared/styles.css";
@@ -19,12 +19,15 @@ type BBox = [number, number, number, number];
 const LIMIT = 500;
 const OPEN_STATUSES = ["pending", "dispatched", "en_route", "on_scene", "transporting", "at_hospital"];
 
+/** Who may use the review (dispatch/api/policy.py: /review/*, tracks, timeline). */
+const REVIEWERS: string[] = ["supervisor", "auditor"];
+
 const loginRoot = byId("login");
 const appRoot = byId("app");
 mountMessage(document.body);
 const loginForm = mountLogin(byId("login-box"), (s) => start(s), {
   subtitle: S.reviewSubtitle,
-  accept: (s) => (s.role === "supervisor" ? null : S.reviewOnlySupervisors),
+  accept: (s) => (REVIEWERS.includes(s.role) ? null : S.reviewOnlySupervisors),
 });
 
 let ui: ReturnType<typeof build> | null = null;
@@ -430,7 +433,7 @@ function build() {
 
 // Boot: the console's tab session works here too (same origin, same sessionStorage key).
 const existing = api.loadSession();
-if (existing && existing.role === "supervisor") {
+if (existing && REVIEWERS.includes(existing.role)) {
   start(existing);
   api.me().catch(() => undefined);
 } else {

@@ -143,7 +143,8 @@ export interface paths {
         put?: never;
         /**
          * Add Note
-         * @description Anyone may add a note; who wrote it and when is kept in the incident's log.
+         * @description Those working the incident add notes (who may: ``dispatch.api.policy``); who wrote it and
+         *     when is kept in the incident's log.
          */
         post: operations["add_note_api_v1_incidents__incident_id__notes_post"];
         delete?: never;
@@ -1419,7 +1420,7 @@ export interface components {
             client_seq?: number | null;
             /**
              * Position
-             * @description [lon, lat], WGS84
+             * @description [lon, lat], WGS84, within the map (5 km margin)
              */
             position: [
                 number,
@@ -1559,7 +1560,7 @@ export interface components {
          * Role
          * @enum {string}
          */
-        Role: "dispatcher" | "crew" | "supervisor" | "hospital";
+        Role: "dispatcher" | "crew" | "supervisor" | "hospital" | "admin" | "auditor";
         /** RouteAnswer */
         RouteAnswer: {
             route: components["schemas"]["LineString"];
@@ -1897,7 +1898,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1999,7 +2000,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2008,7 +2009,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2074,7 +2075,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2083,7 +2084,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2145,7 +2146,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2154,7 +2164,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2218,7 +2228,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2227,7 +2237,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2236,7 +2246,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2302,7 +2312,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2311,7 +2321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2329,7 +2339,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2395,7 +2405,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2404,7 +2414,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2422,7 +2432,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2488,7 +2498,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2497,7 +2507,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2506,7 +2516,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2568,7 +2578,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2577,7 +2587,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2586,7 +2596,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2648,7 +2658,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2657,7 +2667,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2666,7 +2676,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2732,7 +2742,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2741,7 +2751,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2759,7 +2769,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2825,7 +2835,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2834,7 +2844,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2852,7 +2862,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2918,7 +2928,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2927,7 +2937,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2945,7 +2955,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3007,7 +3017,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3016,7 +3026,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3025,7 +3035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3085,6 +3095,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected server error (`internal-error`); it was logged. */
             500: {
                 headers: {
@@ -3138,7 +3157,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3147,7 +3166,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3156,7 +3175,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3222,7 +3241,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3231,7 +3250,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3249,7 +3268,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3315,7 +3334,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3324,7 +3343,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3333,7 +3352,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3396,7 +3415,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3405,7 +3424,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3423,7 +3442,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3489,7 +3508,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3498,7 +3517,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3516,7 +3535,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3582,7 +3601,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3591,7 +3610,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3609,7 +3628,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3675,7 +3694,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3684,7 +3703,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3702,7 +3721,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3819,7 +3838,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3828,7 +3847,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3837,7 +3856,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3941,7 +3960,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3950,7 +3969,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4071,7 +4090,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4122,7 +4150,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4185,7 +4222,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An id in the path names nothing (`not-found`), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4194,7 +4240,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4248,7 +4294,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4322,9 +4377,9 @@ export interface operations {
     search_api_v1_review_incidents_get: {
         parameters: {
             query?: {
-                /** @description received at or after (UTC) */
+                /** @description received at or after (with UTC offset) */
                 from?: string | null;
-                /** @description received before (UTC) */
+                /** @description received before (with UTC offset) */
                 to?: string | null;
                 priority?: number[] | null;
                 status?: string[] | null;
@@ -4358,7 +4413,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4367,7 +4422,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4401,9 +4456,9 @@ export interface operations {
     kpis_api_v1_review_kpis_get: {
         parameters: {
             query?: {
-                /** @description received at or after (UTC) */
+                /** @description received at or after (with UTC offset) */
                 from?: string | null;
-                /** @description received before (UTC) */
+                /** @description received before (with UTC offset) */
                 to?: string | null;
                 /** @description west,south,east,north */
                 bbox?: string | null;
@@ -4435,7 +4490,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4444,7 +4499,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4478,9 +4533,9 @@ export interface operations {
     export_csv_api_v1_review_incidents_csv_get: {
         parameters: {
             query?: {
-                /** @description received at or after (UTC) */
+                /** @description received at or after (with UTC offset) */
                 from?: string | null;
-                /** @description received before (UTC) */
+                /** @description received before (with UTC offset) */
                 to?: string | null;
                 priority?: number[] | null;
                 status?: string[] | null;
@@ -4513,7 +4568,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4522,7 +4577,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4582,7 +4637,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4642,7 +4697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role, or the unit, hospital or incident the login is bound to, may not do this (`forbidden`, `not-your-unit`, `not-your-hospital`, `not-your-incident`). */
+            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -28,8 +28,8 @@ export type IncidentStatus =
 /** Call priority: 1 critical .. 4 non-urgent. */
 export type Priority = 1 | 2 | 3 | 4;
 
-/** Roles of the backend's tokens (dispatch/api/auth.py). */
-export type Role = "dispatcher" | "supervisor" | "crew" | "hospital";
+/** Roles of the backend's tokens (dispatch/api/auth.py); what each may do: dispatch/api/policy.py. */
+export type Role = "dispatcher" | "supervisor" | "crew" | "hospital" | "admin" | "auditor";
 
 /** Final incident statuses: the incident leaves the open list. */
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(["closed", "cancelled"]);

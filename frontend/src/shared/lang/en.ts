@@ -80,7 +80,7 @@ export const en = {
     closed: "Closed",
     cancelled: "Cancelled",
   } as Record<string, string>,
-  roles: { dispatcher: "dispatcher", supervisor: "supervisor", crew: "crew" } as Record<string, string>,
+  roles: { dispatcher: "dispatcher", supervisor: "supervisor", crew: "crew", hospital: "hospital", admin: "administrator", auditor: "auditor" } as Record<string, string>,
   hospital: "Hospital",
   station: "Station",
   // Console: alerts and shortcuts.
@@ -203,7 +203,7 @@ export const en = {
   // Review page.
   reviewTitle: "Incident review",
   reviewSubtitle: "Supervisor review",
-  reviewOnlySupervisors: "The incident review is for supervisors",
+  reviewOnlySupervisors: "The incident review is for supervisors and auditors",
   reviewConsoleLink: "Console",
   reviewFrom: "From",
   reviewTo: "To",

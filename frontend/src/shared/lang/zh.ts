@@ -82,7 +82,7 @@ export const zh: Strings = {
     closed: "已结案",
     cancelled: "已取消",
   },
-  roles: { dispatcher: "调度员", supervisor: "值班长", crew: "车组" },
+  roles: { dispatcher: "调度员", supervisor: "值班长", crew: "车组", hospital: "医院", admin: "系统管理员", auditor: "审计员" },
   hospital: "医院",
   station: "急救站",
   mute: "静音提醒",
@@ -202,7 +202,7 @@ export const zh: Strings = {
   // Review page.
   reviewTitle: "警情回顾",
   reviewSubtitle: "主管回顾",
-  reviewOnlySupervisors: "警情回顾仅供主管使用",
+  reviewOnlySupervisors: "警情回顾仅供值班长和审计员使用",
   reviewConsoleLink: "调度台",
   reviewFrom: "开始",
   reviewTo: "结束",
