@@ -130,6 +130,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            # Bytes that are not even text (FastAPI's 400): the same answer as text that is not
+            # JSON (its 422 json_invalid), so a client has one rule for "the body is not JSON".
+            return problem_response(
+                422,
+                "validation-error",
+                "The request body is not valid JSON (UTF-8 text expected)",
+                errors=[{"loc": ["body"], "msg": "not UTF-8 JSON", "type": "json_invalid"}],
+            )
         code = {404: "not-found", 405: "method-not-allowed", 401: "not-authenticated"}.get(
             exc.status_code, "http-error"
         )

@@ -178,8 +178,12 @@ class IntakeCheck(Out):
 
 class MapInfo(Out):
     name: str
-    bbox: tuple[float, float, float, float] = Field(description="[west, south, east, north]")
-    center: LonLat
+    # A list of exactly four, not a 4-tuple: OpenAPI 3.1 ``prefixItems`` for it trips
+    # schemathesis (schemathesis/schemathesis#3842), which `make test` runs on this document.
+    bbox: list[float] = Field(
+        min_length=4, max_length=4, description="[west, south, east, north]"
+    )
+    center: list[float] = Field(min_length=2, max_length=2, description="[lon, lat], WGS84")
 
 
 class GeocodeHit(Out):
