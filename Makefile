@@ -10,6 +10,11 @@ PORT ?= 8000
 MAP ?=
 CALLS_PER_MINUTE ?= 1.5
 SPEEDUP ?= 3
+# The printed demo logins (password = user name) work without a forced password change, and the
+# server stays on a loopback address (it refuses another --host while they are on). DEMO_LOGINS=false
+# for a real deployment: seeded logins must then change their password at first login.
+DEMO_LOGINS ?= true
+DEMO := GOLDENHOUR_DEMO_LOGINS=$(DEMO_LOGINS)
 FRONTEND_SRC := $(shell find frontend -path frontend/node_modules -prune -o -path frontend/dist -prune -o -type f -print 2>/dev/null)
 
 .PHONY: help demo test chaos flaky-check setup python frontend services db map seed serve simulate lint bench clean
@@ -46,18 +51,19 @@ var/map/meta.json:
 map: python var/map/meta.json
 
 seed: db map
-	$(ENV) $(GH) seed
+	$(ENV) $(DEMO) $(GH) seed
 
 serve: setup seed
-	$(ENV) $(GH) serve --host $(HOST) --port $(PORT)
+	$(ENV) $(DEMO) $(GH) serve --host $(HOST) --port $(PORT)
 
 demo: setup seed
 	@echo
 	@echo "Golden Hour console: http://$(HOST):$(PORT)"
-	@echo "  dispatcher / dispatcher     supervisor / supervisor     crew-a01 / crew-a01 (unit A01) ... crew-a12"
+	@echo "  demo logins (password = user name): dispatcher, supervisor, crew-a01 (unit A01) ... crew-a12,"
+	@echo "  hospital-1, hospital-2, admin (user administration), auditor (audit trail and review)"
 	@echo "  (the simulator places $(CALLS_PER_MINUTE) calls a minute and drives the crews $(SPEEDUP)x faster than life; Ctrl-C stops everything)"
 	@echo
-	@$(ENV) trap 'kill 0' EXIT INT TERM; \
+	@$(ENV) export $(DEMO) && trap 'kill 0' EXIT INT TERM; \
 	  $(GH) serve --host $(HOST) --port $(PORT) --log-level warning & \
 	  $(PY) scripts/wait_http.py http://$(HOST):$(PORT)/healthz 60; \
 	  (command -v xdg-open >/dev/null && [ -n "$${DISPLAY:-}" ] && xdg-open http://$(HOST):$(PORT) >/dev/null 2>&1 || true); \

@@ -63,6 +63,13 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 # ------------------------------------------------------------------------------------------------
 
 
+def subprotocols(token: str) -> list[Any]:
+    """A socket's token goes in ``Sec-WebSocket-Protocol``, never in the URL."""
+    from dispatch.socket_protocol import offer
+
+    return list(offer(token))
+
+
 def new_hist() -> list[int]:
     return [0] * (MAX_MS // BUCKET_MS + 1)
 
@@ -167,7 +174,8 @@ def reporter_main(cfg: dict[str, Any], out: Any) -> None:
 
             nxt = t0 + rng.random() / cfg["hz"]
             async with connect(
-                f"ws://127.0.0.1:{port}/ws/crew?token={token}",
+                f"ws://127.0.0.1:{port}/ws/crew",
+                subprotocols=subprotocols(token),
                 open_timeout=30,
                 ping_timeout=None,
                 max_size=None,
@@ -274,7 +282,12 @@ def console_main(cfg: dict[str, Any], out: Any) -> None:
             compression = "deflate" if cfg["compression"] else None
             try:
                 async with connect(
-                    url, max_size=None, compression=compression, open_timeout=30, ping_timeout=None
+                    url,
+                    subprotocols=subprotocols(cfg["token"]),
+                    max_size=None,
+                    compression=compression,
+                    open_timeout=30,
+                    ping_timeout=None,
                 ) as ws:
                     while True:
                         remaining = t_stop + cfg["drain_s"] - time.time()
@@ -455,7 +468,9 @@ class Stack:
         async def go() -> None:
             engine = make_engine(Settings(database_url=self.db_url, secret_key=self.secret))
             try:
-                await seeding.seed(engine, RoadNetwork.load(self.map_dir), units=units)
+                await seeding.seed(
+                    engine, RoadNetwork.load(self.map_dir), units=units, demo_logins=True
+                )
             finally:
                 await engine.dispose()
 
@@ -540,9 +555,28 @@ class Stack:
             asyncio.run(admin.drop_database(self.db_url))
 
     def token(self, username: str, role: str, unit_id: int | None) -> str:
-        from dispatch.api.auth import Principal, Role, issue_token
+        """A token of a login session opened in the database (the server honours a token only
+        while its session lasts); an hour long, so a bench run needs no renewal."""
+        from datetime import UTC, datetime
 
-        return issue_token(Principal(username, Role(role), unit_id), secret=self.secret, ttl_s=3600)
+        from dispatch.api.auth import Principal, Role, issue_token
+        from dispatch.bootstrap import make_engine
+        from dispatch.config import Settings
+        from dispatch.store.sessions import SessionStore
+
+        async def go() -> str:
+            engine = make_engine(Settings(database_url=self.db_url, secret_key=self.secret))
+            try:
+                now = datetime.now(UTC)
+                opened = await SessionStore(engine).open(
+                    username, now=now, max_s=4 * 3600, idle_s=3600
+                )
+            finally:
+                await engine.dispose()
+            login = Principal(username, Role(role), unit_id, session_id=opened.session_id)
+            return issue_token(login, secret=self.secret, ttl_s=3600, now=now)
+
+        return asyncio.run(go())
 
 
 # ------------------------------------------------------------------------------------------------
@@ -599,14 +633,14 @@ def run_once(stack: Stack, args: argparse.Namespace, units: int, processes: int)
             }
             children.append(ctx.Process(target=reporter_main, args=(cfg, out), daemon=True))
         ws_urls = [
-            f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/console?token={dispatcher}"
-            for i in range(args.consoles)
+            f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/console" for i in range(args.consoles)
         ]
         n_con = max(1, min(args.console_procs, args.consoles))
         for k in range(n_con if args.consoles else 0):
             cfg = {
                 **times,
                 "urls": ws_urls[k::n_con],
+                "token": dispatcher,
                 "drain_s": args.drain,
                 "compression": not args.no_compression,
             }

@@ -33,7 +33,10 @@ from dispatch.services.ports import AuditTrail, EventRecord
 from dispatch.store import views
 from dispatch.store.audit import AuditLog
 from dispatch.store.positions import PositionWriter
+from dispatch.store.sessions import SessionStore
+from dispatch.store.throttle import LoginThrottle
 from dispatch.store.unit_of_work import SqlUnitOfWork
+from dispatch.store.users import Accounts
 
 
 @dataclass
@@ -48,6 +51,9 @@ class Container:
     advisor: Advisor
     moveups: MoveUpAdvisor
     audit: AuditTrail
+    sessions: SessionStore  # login sessions (dispatch.domain.sessions)
+    accounts: Accounts  # user administration and password changes
+    throttle: LoginThrottle  # failed logins per account and address
 
     _roads_geojson: bytes | None = None
 
@@ -125,7 +131,21 @@ async def bootstrap(settings: Settings) -> Container:
     advisor = Advisor(eta)
     moveups = MoveUpAdvisor(eta, coverage_model(network))
     audit = AuditLog(engine)
-    return Container(settings, engine, bus, network, deps, hub, positions, advisor, moveups, audit)
+    return Container(
+        settings,
+        engine,
+        bus,
+        network,
+        deps,
+        hub,
+        positions,
+        advisor,
+        moveups,
+        audit,
+        SessionStore(engine),
+        Accounts(engine),
+        LoginThrottle(engine, settings.throttle_rules()),
+    )
 
 
 async def _check_login(engine: AsyncEngine, settings: Settings) -> None:

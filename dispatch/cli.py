@@ -88,7 +88,11 @@ def import_map(
 
 @app.command()
 def seed(units: Annotated[int, typer.Option(min=1, max=500)] = 12) -> None:
-    """Stations, hospitals, ambulances and logins for the imported map (idempotent)."""
+    """Stations, hospitals, ambulances and logins for the imported map (idempotent).
+
+    Seeded logins have password = user name. With GOLDENHOUR_DEMO_LOGINS=true (make demo) they
+    are (re)set to that and work as they are; otherwise missing ones are created and must choose
+    a new password at first login, and existing accounts are left alone."""
     from dispatch.adapters.roads import load_network
     from dispatch.bootstrap import make_engine
     from dispatch.seed import seed as run_seed
@@ -98,10 +102,21 @@ def seed(units: Annotated[int, typer.Option(min=1, max=500)] = 12) -> None:
     async def go() -> None:
         engine = make_engine(settings, owner=True)
         try:
-            report = await run_seed(engine, load_network(settings.map_dir), units=units)
+            report = await run_seed(
+                engine,
+                load_network(settings.map_dir),
+                units=units,
+                demo_logins=settings.demo_logins,
+            )
         finally:
             await engine.dispose()
         out.print(f"{report.stations} stations, {report.hospitals} hospitals, {report.units} units")
+        if settings.demo_logins:
+            out.print("demo logins (GOLDENHOUR_DEMO_LOGINS=true): password = user name")
+        else:
+            out.print(
+                f"{report.created} new logins, password = user name, to be changed at first login"
+            )
 
     asyncio.run(go())
 
@@ -178,8 +193,18 @@ def serve(
     port: int = 8000,
     log_level: str = "info",
 ) -> None:
-    """Run the API, console and WebSocket hub."""
+    """Run the API, console and WebSocket hub (refused on a non-loopback --host while
+    GOLDENHOUR_DEMO_LOGINS is on)."""
     import uvicorn
+
+    from dispatch.config import demo_logins_refusal
+
+    refusal = demo_logins_refusal(get_settings(), host)
+    if refusal is not None:
+        out.print(f"[red]refusing to start:[/red] {refusal}", markup=True, soft_wrap=True)
+        raise typer.Exit(2)
+
+    from dispatch.api.access_log import uvicorn_log_config
 
     _logging(log_level.upper())
     uvicorn.run(
@@ -188,6 +213,7 @@ def serve(
         host=host,
         port=port,
         log_level=log_level,
+        log_config=uvicorn_log_config(),  # tokens in URLs and subprotocols are redacted
         ws="websockets-sansio",
     )
 

@@ -16,12 +16,16 @@ give the role a password (``ALTER ROLE goldenhour_app PASSWORD '...'``, or psql'
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
+
+from dispatch.domain.throttle import ThrottleRules
+from dispatch.socket_protocol import normal_origin
 
 #: PostgreSQL keeps the first 63 bytes of an identifier (NAMEDATALEN - 1).
 _MAX_IDENTIFIER_BYTES = 63
@@ -67,7 +71,9 @@ class Settings(BaseSettings):
     map_dir: Path = Path("var/map")
     redis_channel: str = "goldenhour:events"
     max_snap_distance_m: float = 500.0
-    token_ttl_s: int = 12 * 3600  # one shift
+    #: Lifetime of an access token (at most a quarter of an hour); the session behind it, renewed
+    #: with the refresh token, lasts longer: see ``dispatch.domain.sessions``.
+    token_ttl_s: int = Field(default=15 * 60, ge=10, le=15 * 60)
     hub_poll_interval_s: float = 2.0
     position_pushes_per_s: float = 10.0  # at most this many position updates per unit to consoles
     max_catch_up_events: int = 10_000  # a console further behind takes a fresh snapshot
@@ -78,6 +84,32 @@ class Settings(BaseSettings):
     #: Swagger UI at ``/docs`` (GOLDENHOUR_API_DOCS=true), served from local files; off by
     #: default: an operator's convenience, not part of a console. ``/openapi.json`` is always on.
     api_docs: bool = False
+    #: Pages of other origins whose sockets are taken, besides the server's own origin (a JSON
+    #: list, e.g. GOLDENHOUR_ALLOWED_ORIGINS='["https://console.example"]'); see
+    #: ``dispatch.api.handshake``.
+    allowed_origins: list[str] = []
+    #: Take socket handshakes without an ``Origin`` header: not a browser's (the demo traffic,
+    #: crews' bots, tests). False for a deployment with browser clients only.
+    sockets_without_origin: bool = True
+    #: A login session ends this long after it began, whatever happens (one shift) ...
+    session_max_s: int = Field(default=12 * 3600, ge=60)
+    #: ... or after this long without a request or a socket message (consoles: 30 minutes).
+    session_idle_s: int = Field(default=30 * 60, ge=1)
+    #: Failed logins (``dispatch.domain.throttle``): answers slow down after ``slow_after``
+    #: failures of one account within the window, by ``delay_s`` doubling up to ``max_delay_s``;
+    #: at ``lock_after`` the account is locked for ``lock_s``; an address with ``client_limit``
+    #: failures in the window is answered 429 until the window ends.
+    login_window_s: float = Field(default=15 * 60, gt=0)
+    login_slow_after: int = Field(default=5, ge=1)
+    login_delay_s: float = Field(default=1.0, ge=0)
+    login_max_delay_s: float = Field(default=8.0, ge=0, le=30)
+    login_lock_after: int = Field(default=10, ge=1)
+    login_lock_s: float = Field(default=15 * 60, gt=0)
+    login_client_limit: int = Field(default=30, ge=1)
+    #: The printed demo logins (password = user name) work without a forced password change.
+    #: For ``make demo`` and the tests only: the server warns at start, and refuses to listen on
+    #: anything but a loopback address while it is on (``demo_logins_refusal``).
+    demo_logins: bool = False
 
     @field_validator("secret_key")
     @classmethod
@@ -87,6 +119,25 @@ class Settings(BaseSettings):
         ):
             raise ValueError("GOLDENHOUR_SECRET_KEY is a placeholder; generate a random one")
         return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        wrong = [v for v in value if normal_origin(v) is None]
+        if wrong:
+            raise ValueError(f"not an http(s) origin (scheme://host[:port]): {wrong}")
+        return value
+
+    def throttle_rules(self) -> ThrottleRules:
+        return ThrottleRules(
+            window_s=self.login_window_s,
+            slow_after=self.login_slow_after,
+            delay_s=self.login_delay_s,
+            max_delay_s=self.login_max_delay_s,
+            lock_after=self.login_lock_after,
+            lock_s=self.login_lock_s,
+            client_limit=self.login_client_limit,
+        )
 
     def signing_key(self) -> str:
         """The token secret; the server refuses to start without one."""
@@ -118,6 +169,31 @@ class Settings(BaseSettings):
             return _asyncpg_url(self.app_database_url, "GOLDENHOUR_APP_DATABASE_URL")
         url = make_url(self.async_database_url)._replace(username=self.app_role, password=None)
         return url.render_as_string(hide_password=False)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (``goldenhour serve --host``) only listens on this machine: ``localhost``
+    or a loopback address (``0.0.0.0``, ``::`` and every other name listen further)."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def demo_logins_refusal(settings: Settings, host: str) -> str | None:
+    """Why the server must not start on ``host`` with these settings (None: it may): demo logins,
+    whose passwords are printed in the README, reachable from another machine."""
+    if settings.demo_logins and not is_loopback(host):
+        return (
+            f"GOLDENHOUR_DEMO_LOGINS is on (password = user name) and --host {host} is reachable "
+            "from other machines: listen on 127.0.0.1, or turn demo logins off "
+            "(GOLDENHOUR_DEMO_LOGINS=false) and run `goldenhour seed` so that every seeded login "
+            "must change its password"
+        )
+    return None
 
 
 @lru_cache(maxsize=1)

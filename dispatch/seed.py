@@ -9,7 +9,7 @@ on the nearest road. Seeding is idempotent: rows are matched by name / call sign
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from dispatch.domain.geo import Location
 from dispatch.passwords import hash_password
 from dispatch.store import tables as t
 from dispatch.store.geo import point
-from dispatch.store.users import UserRecord, upsert_user
+from dispatch.store.users import UserRecord, insert_user, upsert_user
 
 MIN_STATIONS = 4
 
@@ -32,6 +32,7 @@ class SeedReport:
     hospitals: int
     units: int
     users: list[tuple[str, str, str]]  # username, password, role
+    created: int = 0  # logins that did not exist before
 
 
 def _on_road(network: RoadNetwork, lon: float, lat: float) -> Location:
@@ -90,7 +91,17 @@ def crew_login(call_sign: str) -> str:
     return f"crew-{call_sign.lower()}"
 
 
-async def seed(engine: AsyncEngine, network: RoadNetwork, *, units: int = 12) -> SeedReport:
+async def seed(
+    engine: AsyncEngine, network: RoadNetwork, *, units: int = 12, demo_logins: bool = False
+) -> SeedReport:
+    """Seed the map's sites, the fleet and one login per role (and per unit and hospital), with
+    password = user name.
+
+    ``demo_logins`` (``GOLDENHOUR_DEMO_LOGINS``, ``make demo`` and the tests): every seeded login
+    is (re)set to that password and works as it is. Otherwise only missing logins are created, and
+    they must choose a new password at first login; accounts that exist (and their passwords) are
+    left as they are, so seeding again never undoes an admin's work.
+    """
     stations, hospitals = plan_sites(network)
     now = datetime.now(UTC)
     async with engine.begin() as conn:
@@ -141,17 +152,23 @@ async def seed(engine: AsyncEngine, network: RoadNetwork, *, units: int = 12) ->
         fleet = (await conn.execute(select(t.units.c.id, t.units.c.call_sign))).all()
     # One demo login per role that is not bound to a unit or a hospital (those follow), password
     # = user name: the admin keeps accounts and the fleet, the auditor reads the audit trail.
-    users = [(role, role, role) for role in ("dispatcher", "supervisor", "admin", "auditor")]
-    for name, password, role in users:
-        await upsert_user(engine, UserRecord(name, hash_password(password), role, None))
-    for unit in sorted(fleet, key=lambda u: u.call_sign):
-        login = crew_login(unit.call_sign)
-        await upsert_user(engine, UserRecord(login, hash_password(login), "crew", unit.id))
-        users.append((login, login, "crew"))
-    for hospital_id in hospital_ids:
-        login = f"hospital-{hospital_id}"
-        await upsert_user(
-            engine, UserRecord(login, hash_password(login), "hospital", None, hospital_id)
+    logins = [UserRecord(role, "", role, None) for role in ("dispatcher", "supervisor")]
+    logins += [UserRecord(role, "", role, None) for role in ("admin", "auditor")]
+    logins += [
+        UserRecord(crew_login(unit.call_sign), "", "crew", unit.id)
+        for unit in sorted(fleet, key=lambda u: u.call_sign)
+    ]
+    logins += [UserRecord(f"hospital-{h}", "", "hospital", None, h) for h in hospital_ids]
+    created = 0
+    for login in logins:
+        user = replace(
+            login,
+            password_hash=hash_password(login.username),
+            must_change_password=not demo_logins,
         )
-        users.append((login, login, "hospital"))
-    return SeedReport(len(stations), len(hospitals), len(fleet), users)
+        if demo_logins:
+            await upsert_user(engine, user)
+        else:
+            created += await insert_user(engine, user)
+    users = [(u.username, u.username, u.role) for u in logins]
+    return SeedReport(len(stations), len(hospitals), len(fleet), users, created)

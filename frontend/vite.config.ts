@@ -3,10 +3,11 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig, type Plugin } from "vite";
 
-// Three pages: the dispatcher console (index.html -> dist/index.html, served at "/"), the crew
+// Four pages: the dispatcher console (index.html -> dist/index.html, served at "/"), the crew
 // app (crew/index.html -> dist/crew/index.html, served at "/crew/"; FastAPI's StaticFiles(html=True)
-// redirects "/crew" there) and the supervisors' incident review (review/index.html -> "/review/").
-// Sources: src/console/, src/crew/, src/review/ (one per page) and src/shared/ (used by more than one);
+// redirects "/crew" there), the supervisors' incident review (review/index.html -> "/review/") and
+// the administrator's account screen (admin/index.html -> "/admin/").
+// Sources: src/console/, src/crew/, src/review/, src/admin/ (one per page) and src/shared/ (used by more than one);
 // shared code lands in common chunks under "/assets/".
 // `npm run dev` proxies the API and WebSocket to a local backend.
 const backend = process.env.GOLDENHOUR_BACKEND ?? "http://127.0.0.1:8000";
@@ -69,6 +70,7 @@ export default defineConfig({
         console: `${root}index.html`,
         crew: `${root}crew/index.html`,
         review: `${root}review/index.html`,
+        admin: `${root}admin/index.html`,
       },
       output: {
         // Serve MapLibre's worker module as .js so any static server sends a JavaScript MIME type.
@@ -80,7 +82,14 @@ export default defineConfig({
   server: {
     proxy: {
       "/api": { target: backend, changeOrigin: true },
-      "/ws": { target: backend, ws: true, changeOrigin: true },
+      // The backend takes sockets from its own origin only (dispatch/api/handshake.py): the dev
+      // server's page is another one, so the proxy presents the backend's origin.
+      "/ws": {
+        target: backend,
+        ws: true,
+        changeOrigin: true,
+        configure: (proxy) => proxy.on("proxyReqWs", (proxyReq) => proxyReq.setHeader("origin", new URL(backend).origin)),
+      },
     },
   },
 });

@@ -145,7 +145,7 @@ def server_env(database_url: str, redis_url: str, map_dir: Path, secret_key: str
     async def go() -> None:
         engine = make_engine(settings)
         try:
-            await seed(engine, RoadNetwork.load(map_dir), units=12)
+            await seed(engine, RoadNetwork.load(map_dir), units=12, demo_logins=True)
         finally:
             await engine.dispose()
 
@@ -159,6 +159,8 @@ def server_env(database_url: str, redis_url: str, map_dir: Path, secret_key: str
         GOLDENHOUR_REDIS_CHANNEL=f"gh-test-{RUN_ID}:events",
         GOLDENHOUR_HUB_POLL_INTERVAL_S="1.0",
         GOLDENHOUR_ORDER_RESEND_S="1.0",
+        # the demo logins (password = user name, no forced change): the stories log in as them
+        GOLDENHOUR_DEMO_LOGINS="true",
     )
     return env
 

@@ -8,6 +8,10 @@ from typing import Any
 
 import httpx
 import websockets
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
+
+from dispatch.socket_protocol import SUBPROTOCOL, offer
 
 
 async def login(
@@ -25,6 +29,15 @@ def token_of(headers: dict[str, str]) -> str:
     return headers["Authorization"].removeprefix("Bearer ")
 
 
+def connect_socket(url: str, token: str | None, **options: Any) -> connect:
+    """Open a socket as the clients do (``await`` it, or ``async with`` it): the token offered
+    as the ``bearer.<token>`` subprotocol (``dispatch.socket_protocol``), never in the URL; no
+    ``Origin`` header unless ``origin=`` (then it is a browser's)."""
+    protocols = offer(token) if token is not None else [SUBPROTOCOL]
+    options.setdefault("max_size", None)
+    return connect(url, subprotocols=[Subprotocol(p) for p in protocols], **options)
+
+
 class ConsoleSocket:
     """A console's WebSocket: reads messages in the background so tests can wait for events."""
 
@@ -36,10 +49,10 @@ class ConsoleSocket:
 
     @classmethod
     async def open(cls, ws_base: str, token: str, since: int | None = None) -> ConsoleSocket:
-        url = f"{ws_base}/ws/console?token={token}"
+        url = f"{ws_base}/ws/console"
         if since is not None:
-            url += f"&since={since}"
-        return cls(await websockets.connect(url, max_size=None))
+            url += f"?since={since}"
+        return cls(await connect_socket(url, token))
 
     async def _read(self) -> None:
         try:

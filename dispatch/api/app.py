@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from dispatch.api import docs, metrics, policy, problems
 from dispatch.api.deps import authorize
 from dispatch.api.routes import (
+    admin,
     advice,
     auth,
     config,
@@ -37,6 +38,11 @@ log = logging.getLogger("goldenhour.api")
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.signing_key()  # fail at start, not at the first login
+    if settings.demo_logins:
+        log.warning(
+            "DEMO LOGINS ARE ON (GOLDENHOUR_DEMO_LOGINS=true): seeded logins keep password = "
+            "user name without a forced change. For a demo on this machine only."
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     problems.install(app)
-    for module in (auth, incidents, units, hospitals, intake, maps, review, advice, config):
+    for module in (auth, admin, incidents, units, hospitals, intake, maps, review, advice, config):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(sockets.router)
     app.include_router(ops.router)

@@ -22,9 +22,10 @@ from fastapi.security import OAuth2PasswordBearer
 from fastapi.security.utils import get_authorization_scheme_param
 from starlette.status import WS_1008_POLICY_VIOLATION
 
-from dispatch.api import policy
+from dispatch.api import handshake, policy
 from dispatch.api.auth import Principal, Role, read_token
 from dispatch.api.problems import Problem
+from dispatch.api.sessions import PASSWORD_CHANGE_REQUIRED, live_session
 from dispatch.bootstrap import Container
 from dispatch.services.handlers import Deps
 from dispatch.services.ports import AuditTrail
@@ -64,13 +65,19 @@ async def authorize(
 
     It runs before the body is validated, so a refused request learns nothing about its body.
     Public operations answer None; anything else needs a valid token (401 without one) whose role
-    and binding the row allows (403 with ``forbidden`` or the scope's code). A socket is refused
-    before it is accepted (close code 1008: the client sees HTTP 403).
+    and binding the row allows (403 with ``forbidden`` or the scope's code), and whose login
+    session still lasts (401 ``session-expired``: ``dispatch.api.sessions``). A login that must
+    change its password may only do what its row allows before that (403
+    ``password-change-required``). A socket is refused before it is accepted (close code 1008:
+    the client sees HTTP 403).
     """
     rule = _rule_of(connection)
     if rule.public:
         return None
-    principal = _token_principal(connection, container)
+    try:
+        principal = _token_principal(connection, container)
+    except handshake.Refused as refused:  # a socket's Origin, or a token in its URL
+        raise WebSocketException(WS_1008_POLICY_VIOLATION, str(refused)) from None
     try:
         if principal is None:
             raise Problem(
@@ -78,6 +85,13 @@ async def authorize(
                 "not-authenticated",
                 "Log in first: missing, invalid or expired token",
                 headers={"WWW-Authenticate": "Bearer"},
+            )
+        session = await live_session(container, principal)
+        if session.must_change_password and not rule.before_password_change:
+            raise Problem(
+                403,
+                PASSWORD_CHANGE_REQUIRED,
+                "Choose a new password first (POST /api/v1/auth/password)",
             )
         await policy.check(rule, principal, connection.path_params, reads)
     except Problem as refused:
@@ -98,10 +112,15 @@ def _rule_of(connection: HTTPConnection) -> policy.Rule:
 
 
 def _token_principal(connection: HTTPConnection, container: Container) -> Principal | None:
-    """The login of a valid token: ``Authorization: Bearer`` on HTTP, ``?token=`` on a socket
-    (browsers cannot set headers on a WebSocket)."""
+    """The login of a valid token: ``Authorization: Bearer`` on HTTP; on a socket, from an
+    allowed ``Origin``, the ``bearer.<token>`` subprotocol (browsers cannot set headers on a
+    WebSocket, and a URL is logged: ``dispatch.api.handshake``, which raises ``Refused``)."""
     if connection.scope["type"] == "websocket":
-        token = connection.query_params.get("token")
+        settings = container.settings
+        handshake.check_origin(
+            connection, settings.allowed_origins, without_origin=settings.sockets_without_origin
+        )
+        token = handshake.socket_token(connection)
     else:
         scheme, token = get_authorization_scheme_param(connection.headers.get("Authorization"))
         if scheme.lower() != "bearer":

@@ -83,11 +83,16 @@ class Rule:
 
     grants: Mapping[Role, Scope] = field(default_factory=dict)
     public: bool = False
+    #: Also for a login that must still change its password (seeded, created or reset
+    #: accounts); every other operation answers it 403 ``password-change-required``.
+    before_password_change: bool = False
 
     def refuses_someone(self) -> bool:
         """True when some login can get a 403 here (documented as such in ``/openapi.json``)."""
         return not self.public and (
-            set(self.grants) != set(Role) or any(s is not ANY for s in self.grants.values())
+            not self.before_password_change
+            or set(self.grants) != set(Role)
+            or any(s is not ANY for s in self.grants.values())
         )
 
 
@@ -99,6 +104,7 @@ def allow(
     hospital: Scope | None = None,
     admin: Scope | None = None,
     auditor: Scope | None = None,
+    before_password_change: bool = False,
 ) -> Rule:
     """A row of the table, one keyword per role (left out: refused)."""
     given = {
@@ -109,7 +115,8 @@ def allow(
         Role.ADMIN: admin,
         Role.AUDITOR: auditor,
     }
-    return Rule({role: scope for role, scope in given.items() if scope is not None})
+    grants = {role: scope for role, scope in given.items() if scope is not None}
+    return Rule(grants, before_password_change=before_password_change)
 
 
 #: No login: the basemap (a paper map is public too), logging in, and the health and metrics
@@ -117,6 +124,20 @@ def allow(
 PUBLIC = Rule(public=True)
 #: Reference data without personal or incident data, which every login's screen needs.
 EVERYONE = allow(dispatcher=ANY, supervisor=ANY, crew=ANY, hospital=ANY, admin=ANY, auditor=ANY)
+#: What a login does about itself: who am I, log out, choose a new password. Also before the
+#: forced change of a password (the only other thing such a login may do is renew its token).
+OWN_LOGIN = allow(
+    dispatcher=ANY,
+    supervisor=ANY,
+    crew=ANY,
+    hospital=ANY,
+    admin=ANY,
+    auditor=ANY,
+    before_password_change=True,
+)
+#: User administration (create, deactivate, bind to a unit, reset a password, unlock): the admin
+#: only. Separation of duties: whoever runs the floor or reads the trail does not make accounts.
+ACCOUNTS = allow(admin=ANY)
 #: Running calls and units: the dispatch floor (the supervisor can do all a dispatcher does).
 FLOOR = allow(dispatcher=ANY, supervisor=ANY)
 #: After the fact: incident review, KPIs, replay and export are the supervisor's and the auditor's
@@ -131,7 +152,16 @@ API = "/api/v1"
 POLICY: dict[str, Rule] = {
     # --- logging in ---------------------------------------------------------------------------
     f"POST {API}/auth/token": PUBLIC,
-    f"GET {API}/auth/me": EVERYONE,
+    f"POST {API}/auth/refresh": PUBLIC,  # the refresh token is the credential
+    f"POST {API}/auth/logout": OWN_LOGIN,
+    f"POST {API}/auth/password": OWN_LOGIN,
+    f"GET {API}/auth/me": OWN_LOGIN,
+    # --- user administration ------------------------------------------------------------------
+    f"GET {API}/admin/users": ACCOUNTS,
+    f"POST {API}/admin/users": ACCOUNTS,
+    f"PATCH {API}/admin/users/{{username}}": ACCOUNTS,
+    f"POST {API}/admin/users/{{username}}/password": ACCOUNTS,
+    f"POST {API}/admin/users/{{username}}/unlock": ACCOUNTS,
     # --- calls and incidents --------------------------------------------------------------------
     f"POST {API}/incidents": FLOOR,
     f"GET {API}/incidents": FLOOR,  # the live board; the auditor searches in the review instead

@@ -52,6 +52,11 @@ STATUS_BY_CODE: dict[str, int] = {
     "invalid-protocol": 500,
     "invalid-note": 422,
     "outside-map": 422,
+    "weak-password": 422,
+    "wrong-password": 422,
+    "invalid-binding": 422,
+    "user-exists": 409,
+    "own-account": 409,
 }
 
 _TITLE_BY_STATUS = {
@@ -62,6 +67,7 @@ _TITLE_BY_STATUS = {
     405: "Method not allowed",
     409: "Conflict",
     422: "Unprocessable request",
+    429: "Too many attempts",
     503: "Service unavailable",
 }
 

@@ -1,6 +1,7 @@
 """The console event stream as the simulator needs it: a sequence of state updates.
 
-Listens on ``/ws/console`` as the dispatcher, resumes with ``?since=<last seq>`` after a drop
+Listens on ``/ws/console`` as the dispatcher (the token offered as a subprotocol,
+``dispatch.socket_protocol``), resumes with ``?since=<last seq>`` after a drop
 (so no event is missed), and reconnects from a fresh snapshot when the server says ``resync``.
 While the socket cannot be opened at all it falls back to polling ``GET /units`` and
 ``GET /incidents`` so crews still learn of assignments, only later.
@@ -19,9 +20,11 @@ from urllib.parse import urlencode
 import httpx
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, WebSocketException
+from websockets.typing import Subprotocol
 
 from dispatch.clock import PacedClock
 from dispatch.demo.client import API_PREFIX, ApiClient, ApiError, Incident, Unit
+from dispatch.socket_protocol import SESSION_ENDED_CLOSE_CODE, offer
 
 log = logging.getLogger("goldenhour.sim")
 
@@ -66,17 +69,21 @@ def parse_message(message: dict[str, Any]) -> Update | None:
     return None
 
 
-def ws_url(base_url: str, path: str, token: str, since: int | None) -> str:
-    """``ws(s)://host/path?token=...&since=...`` from the HTTP base URL."""
+def ws_url(base_url: str, path: str, since: int | None) -> str:
+    """``ws(s)://host/path[?since=...]`` from the HTTP base URL (no token: that travels as a
+    subprotocol, never in a URL)."""
     root = base_url.rstrip("/")
     if root.startswith("https://"):
         root = "wss://" + root[len("https://") :]
     elif root.startswith("http://"):
         root = "ws://" + root[len("http://") :]
-    query: dict[str, str | int] = {"token": token}
-    if since is not None:
-        query["since"] = since
-    return f"{root}{path}?{urlencode(query)}"
+    query = "" if since is None else "?" + urlencode({"since": since})
+    return f"{root}{path}{query}"
+
+
+def subprotocols(token: str) -> list[Subprotocol]:
+    """What the feed offers in ``Sec-WebSocket-Protocol``: ``goldenhour.v1, bearer.<token>``."""
+    return [Subprotocol(p) for p in offer(token)]
 
 
 class ConsoleFeed:
@@ -136,8 +143,10 @@ class ConsoleFeed:
     async def _listen(self) -> None:
         token = self.api.token
         assert token is not None
-        url = ws_url(self.base_url, WS_PATHS[self._path_index], token, self.since)
-        async with connect(url, open_timeout=10, ping_interval=20) as socket:
+        url = ws_url(self.base_url, WS_PATHS[self._path_index], self.since)
+        async with connect(
+            url, subprotocols=subprotocols(token), open_timeout=10, ping_interval=20
+        ) as socket:
             self._failures, self._backoff, self._path_known = 0, MIN_BACKOFF_S, True
             log.info(
                 "console socket open%s",
@@ -160,6 +169,8 @@ class ConsoleFeed:
                         self.since = seq
             except ConnectionClosed as exc:
                 log.info("console socket closed (%s); reconnecting", exc.rcvd or "no close frame")
+                if exc.rcvd is not None and exc.rcvd.code == SESSION_ENDED_CLOSE_CODE:
+                    await self._relogin()  # the session ended: a new one before reconnecting
 
     async def _poll_for(self, seconds: float) -> None:
         """Poll the REST API during ``seconds`` (at least once), standing in for the socket."""

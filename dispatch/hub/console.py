@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 
 from dispatch.domain.payloads import without_caller
-from dispatch.hub.frames import Sender, cancel, resync, serve_requests
+from dispatch.hub.frames import Sender, accept, cancel, resync, serve_requests
 from dispatch.hub.hub import Connection, Hub, Positions, Resync, SeesCaller
 from dispatch.services.ports import EventRecord
 from dispatch.store.reads import ReadModel
@@ -34,10 +34,12 @@ class ConsoleSession:
     since: int | None  # resume after this seq; None for a fresh snapshot
     max_catch_up_events: int
     sees_caller: SeesCaller
+    #: told of every client message: activity for the login session (``dispatch.hub.watch``)
+    on_message: Callable[[], None] | None = None
 
     async def run(self, ws: WebSocket) -> None:
         """Serve one authenticated console until it disconnects."""
-        await ws.accept()
+        await accept(ws)
         send = Sender(ws)
         conn = self.hub.connect()  # before reading, so nothing committed later is missed
         pump: list[asyncio.Task[None]] = []
@@ -45,7 +47,7 @@ class ConsoleSession:
             if not await self._catch_up(ws, send, conn):
                 return
             pump = [asyncio.create_task(_pump(conn, send, ws, self._event))]
-            await serve_requests(ws, send)
+            await serve_requests(ws, send, on_message=self.on_message)
         except WebSocketDisconnect:
             pass
         finally:

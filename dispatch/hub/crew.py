@@ -11,6 +11,7 @@ this socket, a REST ack, or a status change that implies it (an en-route press) 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ from dispatch.domain.geo import Location
 from dispatch.domain.limits import MAX_ID, time_out_of_range
 from dispatch.domain.model import Incident, Unit
 from dispatch.domain.payloads import assignment_view, unit_view, without_caller
-from dispatch.hub.frames import Message, Sender, cancel, resync, serve_requests
+from dispatch.hub.frames import Message, Sender, accept, cancel, resync, serve_requests
 from dispatch.hub.hub import Connection, Hub, Positions, Resync, SeesCaller
 from dispatch.services import handlers
 from dispatch.services.handlers import Deps
@@ -42,6 +43,8 @@ class CrewSession:
     sees_caller: SeesCaller
     incident_id: int | None = None  # the incident the unit works, followed from its events
     pending_order: dict[str, Any] | None = None  # the last order, until it is acknowledged
+    #: told of every client message: activity for the login session (``dispatch.hub.watch``)
+    on_message: Callable[[], None] | None = None
 
     def wants(self, record: EventRecord) -> bool:
         return record.unit_id == self.unit_id or (
@@ -50,7 +53,7 @@ class CrewSession:
 
     async def run(self, ws: WebSocket) -> None:
         """Serve one authenticated crew device until it disconnects."""
-        await ws.accept()
+        await accept(ws)
         send = Sender(ws)
         conn = self.hub.connect(wants=self.wants, positions=False)
         tasks: list[asyncio.Task[None]] = []
@@ -77,6 +80,7 @@ class CrewSession:
                     "position": lambda m: self._position(m, send),
                     "ack": lambda m: self._ack(m, send),
                 },
+                on_message=self.on_message,
             )
         except WebSocketDisconnect:
             pass

@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 from fastapi import WebSocket, WebSocketDisconnect
 
 from dispatch.domain.limits import control_character
+from dispatch.socket_protocol import selected
 
 Message = dict[str, Any]
 #: Handles one well-formed client message of a known ``type``.
@@ -42,6 +43,14 @@ INVALID_DATA_CLOSE_CODE = 1007  # RFC 6455: invalid frame payload data
 
 #: A JSON string (an unterminated one runs to the end, so scanning stays linear) or a bracket.
 _STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
+
+
+async def accept(ws: WebSocket) -> None:
+    """Accept the handshake ``authorize`` let through, answering the ``goldenhour.v1``
+    subprotocol the client offered: a browser fails a handshake whose answer names none of its
+    offers, and the other offer, ``bearer.<token>``, is never echoed back
+    (``dispatch.socket_protocol``)."""
+    await ws.accept(subprotocol=selected(ws.scope.get("subprotocols") or ()))
 
 
 class Sender:
@@ -63,14 +72,19 @@ class Sender:
         await self({"type": "error", "code": code, "detail": detail})
 
 
-async def messages(ws: WebSocket, send: Sender) -> AsyncIterator[Message]:
+async def messages(
+    ws: WebSocket, send: Sender, on_message: Callable[[], None] | None = None
+) -> AsyncIterator[Message]:
     """Well-formed client messages; malformed frames are answered with an error and skipped,
     oversized or too deeply nested ones close the socket (:data:`TOO_BIG_CLOSE_CODE`,
-    :data:`INVALID_DATA_CLOSE_CODE`)."""
+    :data:`INVALID_DATA_CLOSE_CODE`). ``on_message`` is told of every frame the client sends
+    (activity that keeps its login session from going idle: ``dispatch.hub.watch``)."""
     while True:
         frame = await ws.receive()
         if frame["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(frame.get("code", 1000))
+        if on_message is not None:
+            on_message()
         raw = frame.get("text")
         if raw is None:
             raw = (frame.get("bytes") or b"").decode("utf-8", errors="replace")
@@ -145,12 +159,17 @@ async def _close(ws: WebSocket, code: int, reason: str) -> NoReturn:
 
 
 async def serve_requests(
-    ws: WebSocket, send: Sender, handlers: Mapping[str, Handler] | None = None
+    ws: WebSocket,
+    send: Sender,
+    handlers: Mapping[str, Handler] | None = None,
+    *,
+    on_message: Callable[[], None] | None = None,
 ) -> None:
     """Answer client messages until the socket closes: ``ping`` with ``pong``, the session's own
-    types with its ``handlers``, anything else with ``unknown-message``."""
+    types with its ``handlers``, anything else with ``unknown-message``; every frame is told to
+    ``on_message`` first."""
     handlers = handlers or {}
-    async for message in messages(ws, send):
+    async for message in messages(ws, send, on_message):
         kind = message["type"]
         handler = handlers.get(kind)
         if kind == "ping":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from fastapi import WebSocket, WebSocketDisconnect
 
 from dispatch.domain.errors import DomainError
 from dispatch.domain.payloads import hospital_view
-from dispatch.hub.frames import Sender, cancel, serve_requests
+from dispatch.hub.frames import Sender, accept, cancel, serve_requests
 from dispatch.hub.hub import Connection, Hub
 from dispatch.services.ports import EventRecord, Roads
 from dispatch.store.reads import ReadModel
@@ -31,6 +32,8 @@ class HospitalSession:
     hub: Hub
     reads: ReadModel
     roads: Roads
+    #: told of every client message: activity for the login session (``dispatch.hub.watch``)
+    on_message: Callable[[], None] | None = None
 
     def routed_here(self, record: EventRecord) -> bool:
         """An event about a unit bound for this hospital (or the choice of it)."""
@@ -44,14 +47,14 @@ class HospitalSession:
 
     async def run(self, ws: WebSocket) -> None:
         """Serve one authenticated emergency department until it disconnects."""
-        await ws.accept()
+        await accept(ws)
         send = Sender(ws)
         conn = self.hub.connect(wants=self.routed_here, positions=False)
         tasks: list[asyncio.Task[None]] = []
         try:
             await send({"type": "inbound", **await self.inbound()})
             tasks = [asyncio.create_task(self._refresh(conn, send))]
-            await serve_requests(ws, send)
+            await serve_requests(ws, send, on_message=self.on_message)
         except WebSocketDisconnect:
             pass
         finally:

@@ -251,6 +251,8 @@ class AuditKind(StrEnum):
     CALLER_DATA_READ = "caller-data-read"  # a caller's number, name or location was shown
     EXPORT = "export"
     USER_CHANGED = "user-changed"
+    #: a session ended by the server itself: a refresh token presented twice (theft suspected)
+    SESSION_REVOKED = "session-revoked"
 
 
 class AuditTrail(Protocol):

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
@@ -232,4 +233,54 @@ users = Table(
     Column("unit_id", Integer, ForeignKey("units.id")),
     Column("hospital_id", Integer, ForeignKey("hospitals.id")),
     Column("active", Boolean, nullable=False, server_default="true"),
+    # seeded (unless demo logins), created and reset accounts: a new password before anything else
+    Column("must_change_password", Boolean, nullable=False, server_default="false"),
+    Column("created_at", TZ, nullable=False, server_default=func.now()),
+    Column("password_changed_at", TZ),
+    Column("last_login_at", TZ),
+    CheckConstraint(
+        "role IN ('dispatcher', 'supervisor', 'crew', 'hospital', 'admin', 'auditor')",
+        name="ck_users_role",
+    ),
+)
+
+#: One row per login (``dispatch.store.sessions``): access tokens name it, the refresh token is kept
+#: only as its SHA-256, a revoked session keeps its row.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column(
+        "username",
+        String(100),
+        ForeignKey("users.username", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("created_at", TZ, nullable=False),
+    Column("last_seen_at", TZ, nullable=False),
+    Column("expires_at", TZ, nullable=False),
+    Column("idle_timeout_s", Integer, nullable=False),
+    Column("refresh_hash", LargeBinary, nullable=False),
+    # the refresh tokens it replaced (one per renewal: some 50 in a shift), to recognise a replay
+    Column("retired_refresh_hashes", ARRAY(LargeBinary), nullable=False, server_default="{}"),
+    Column("revoked_at", TZ),
+    Column("revoke_reason", String(40)),
+    Column("client", String(100)),
+    CheckConstraint("octet_length(refresh_hash) = 32", name="ck_sessions_refresh_hash"),
+    CheckConstraint("idle_timeout_s > 0", name="ck_sessions_idle"),
+    Index("ix_sessions_username_live", "username", postgresql_where=text("revoked_at IS NULL")),
+)
+
+#: Failed logins per account name and per client address (``dispatch.store.throttle``).
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("kind", String(10), primary_key=True),  # 'account' or 'client'
+    Column("key", String(200), primary_key=True),  # the name typed, or the address
+    Column("failures", Integer, nullable=False),
+    Column("window_started_at", TZ),
+    Column("locked_until", TZ),
+    Column("last_failure_at", TZ, nullable=False),
+    CheckConstraint("kind IN ('account', 'client')", name="ck_login_throttle_kind"),
+    Index("ix_login_throttle_last_failure", "last_failure_at"),
 )

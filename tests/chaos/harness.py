@@ -18,7 +18,8 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ import httpx
 import websockets
 
 from tests.conftest import ServerProcess, _free_port
+from tests.support import connect_socket
 
 
 def _pg_bin() -> Path:
@@ -223,7 +225,7 @@ def make_database(base_url: str, name: str, map_dir: Path, units: int = 12) -> s
         )
         engine = make_engine(Settings(database_url=plain, secret_key="x" * 40))  # type: ignore[call-arg]
         try:
-            await seed(engine, RoadNetwork.load(map_dir), units=units)
+            await seed(engine, RoadNetwork.load(map_dir), units=units, demo_logins=True)
         finally:
             await engine.dispose()
 
@@ -282,6 +284,7 @@ def start_app(
         GOLDENHOUR_REDIS_CHANNEL=channel,
         GOLDENHOUR_HUB_POLL_INTERVAL_S="1.0",
         GOLDENHOUR_ORDER_RESEND_S="5.0",
+        GOLDENHOUR_DEMO_LOGINS="true",
     )
     env.update(extra_env or {})
     app = App([], database_url, redis, channel)
@@ -297,19 +300,33 @@ def start_app(
     return app
 
 
-def tokens(secret_key: str) -> dict[str, str]:
-    """Bearer tokens minted with the servers' secret (no Argon2 logins during a fault test)."""
-    from dispatch.api.auth import Principal, Role, issue_token
+async def tokens(secret_key: str, database_url: str) -> dict[str, str]:
+    """Bearer tokens of real login sessions, opened in the database and signed with the servers'
+    secret: no Argon2 logins (and no login throttling) during a fault test.
 
-    out = {
-        "dispatcher": issue_token(
-            Principal("dispatcher", Role.DISPATCHER, None), secret=secret_key, ttl_s=3600
-        )
-    }
+    The server honours a token only while the session it names lasts, so each token gets a
+    session of its own (``dispatch.store.sessions``). They live an hour, longer than the 15 minutes
+    of a login's token, so that a long ``make chaos`` run needs no renewal.
+    """
+    from dispatch.api.auth import Principal, Role, issue_token
+    from dispatch.bootstrap import make_engine
+    from dispatch.config import Settings
+    from dispatch.store.sessions import SessionStore
+
+    logins = {"dispatcher": Principal("dispatcher", Role.DISPATCHER, None)}
     for unit_id in range(1, 13):
-        out[f"crew-{unit_id}"] = issue_token(
-            Principal(f"crew-a{unit_id:02d}", Role.CREW, unit_id), secret=secret_key, ttl_s=3600
-        )
+        logins[f"crew-{unit_id}"] = Principal(f"crew-a{unit_id:02d}", Role.CREW, unit_id)
+    engine = make_engine(Settings(database_url=database_url, secret_key="x" * 40), owner=True)  # type: ignore[call-arg]
+    try:
+        sessions = SessionStore(engine)
+        out = {}
+        for key, principal in logins.items():
+            now = datetime.now(UTC)
+            opened = await sessions.open(principal.username, now=now, max_s=4 * 3600, idle_s=3600)
+            login = replace(principal, session_id=opened.session_id)
+            out[key] = issue_token(login, secret=secret_key, ttl_s=3600, now=now)
+    finally:
+        await engine.dispose()
     return out
 
 
@@ -606,11 +623,11 @@ class ResumingConsole:
 
         delay = 0.1
         while not self._stop:
-            url = f"{self.ws_urls[self.i % len(self.ws_urls)]}/ws/console?token={self.token}"
+            url = f"{self.ws_urls[self.i % len(self.ws_urls)]}/ws/console"
             if self.last_seq is not None:
-                url += f"&since={self.last_seq}"
+                url += f"?since={self.last_seq}"
             try:
-                async with websockets.connect(url, max_size=None, open_timeout=3) as ws:
+                async with connect_socket(url, self.token, open_timeout=3) as ws:
                     delay = 0.1
                     self.connected.set()
                     async for raw in ws:
@@ -846,7 +863,7 @@ async def run_load_with_fault(
     """Start consoles, desks and GPS reporters; run ``fault()``; stop; check every guarantee."""
     urls = [s.url for s in app.servers]
     ws_urls = [s.ws_url for s in app.servers]
-    tok = tokens(secret_key)
+    tok = await tokens(secret_key, app.database_url)
     points = await road_points(urls[0], 16)
     ledger = Ledger()
     consoles = [ResumingConsole(ws_urls, tok["dispatcher"], offset=i) for i in range(2 * len(urls))]

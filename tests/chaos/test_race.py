@@ -36,7 +36,7 @@ UPDATE incidents SET status = 'pending', dispatched_at = NULL WHERE id = ANY($1:
 async def _race(
     urls: list[str], database_url: str, secret_key: str, rounds: int
 ) -> dict[str, float]:
-    tok = tokens(secret_key)["dispatcher"]
+    tok = (await tokens(secret_key, database_url))["dispatcher"]
     headers = {"Authorization": f"Bearer {tok}"}
     # expire idle connections before uvicorn does (5 s), or a reused one may die mid-request
     limits = httpx.Limits(

@@ -6,7 +6,14 @@ import httpx
 import pytest
 
 from tests.conftest import ServerProcess
-from tests.support import ConsoleSocket, a_point_on_a_road, assert_problem, login, token_of
+from tests.support import (
+    ConsoleSocket,
+    a_point_on_a_road,
+    assert_problem,
+    connect_socket,
+    login,
+    token_of,
+)
 
 
 async def _incident_count(http: httpx.AsyncClient, headers: dict[str, str]) -> int:
@@ -185,7 +192,7 @@ async def test_websocket_refuses_missing_or_crew_tokens(
     import websockets
 
     crew = await login(http, "crew-a01")
-    for query in ("", f"?token={token_of(crew)}", "?token=garbage"):
+    for token in (None, token_of(crew), "garbage"):
         with pytest.raises(websockets.InvalidStatus) as refused:
-            await websockets.connect(f"{server.ws_url}/ws/console{query}")
+            await connect_socket(f"{server.ws_url}/ws/console", token)
         assert refused.value.response.status_code == 403

@@ -8,18 +8,23 @@ from __future__ import annotations
 import json
 
 import httpx
-import websockets
 
 from tests.conftest import ServerProcess
-from tests.support import ConsoleSocket, a_point_on_a_road, assert_problem, login, token_of
+from tests.support import (
+    ConsoleSocket,
+    a_point_on_a_road,
+    assert_problem,
+    connect_socket,
+    login,
+    token_of,
+)
 
 CALLER = "+8613812345678"
 SECOND_CALLER = "+8613987654321"
 
 
 async def _open(server: ServerProcess, path: str, headers: dict[str, str]) -> ConsoleSocket:
-    url = f"{server.ws_url}{path}?token={token_of(headers)}"
-    return ConsoleSocket(await websockets.connect(url, max_size=None))
+    return ConsoleSocket(await connect_socket(f"{server.ws_url}{path}", token_of(headers)))
 
 
 def _said(socket: ConsoleSocket) -> str:

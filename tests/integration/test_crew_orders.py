@@ -12,7 +12,14 @@ import pytest
 import websockets
 
 from tests.conftest import ServerProcess
-from tests.support import ConsoleSocket, a_point_on_a_road, assert_problem, login, token_of
+from tests.support import (
+    ConsoleSocket,
+    a_point_on_a_road,
+    assert_problem,
+    connect_socket,
+    login,
+    token_of,
+)
 
 
 async def _dispatch_a01(http: httpx.AsyncClient) -> tuple[dict, dict[str, str], dict[str, str]]:
@@ -53,7 +60,7 @@ async def test_order_is_pushed_resent_until_acknowledged_then_stops(
     http: httpx.AsyncClient, server: ServerProcess, reset_fleet: None
 ) -> None:
     crew = await login(http, "crew-a01")
-    async with websockets.connect(f"{server.ws_url}/ws/crew?token={token_of(crew)}") as ws:
+    async with connect_socket(f"{server.ws_url}/ws/crew", token_of(crew)) as ws:
         snapshot = await _next(ws, "snapshot")
         assert snapshot["unit"]["call_sign"] == "A01" and snapshot["assignment"] is None
         order, crew, _ = await _dispatch_a01(http)
@@ -220,8 +227,8 @@ async def test_a_console_too_far_behind_is_told_to_resync(
     http: httpx.AsyncClient, server: ServerProcess
 ) -> None:
     dispatcher = await login(http, "dispatcher")
-    url = f"{server.ws_url}/ws/console?token={token_of(dispatcher)}&since=999999999"
-    async with websockets.connect(url) as ws:
+    url = f"{server.ws_url}/ws/console?since=999999999"
+    async with connect_socket(url, token_of(dispatcher)) as ws:
         first = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert first["type"] == "resync"
         with pytest.raises(websockets.ConnectionClosed):
@@ -237,7 +244,7 @@ async def test_gps_over_the_crew_socket_reaches_the_console_and_bad_fixes_are_re
     spot = await a_point_on_a_road(http, 23)
     console = await ConsoleSocket.open(server.ws_url, token_of(dispatcher))
     await console.wait_for(lambda m: m["type"] == "snapshot")
-    async with websockets.connect(f"{server.ws_url}/ws/crew?token={token_of(crew)}") as ws:
+    async with connect_socket(f"{server.ws_url}/ws/crew", token_of(crew)) as ws:
         await _next(ws, "snapshot")
         await ws.send(
             json.dumps(

@@ -14,7 +14,7 @@ import pytest
 import websockets
 
 from tests.conftest import ServerProcess
-from tests.support import a_point_on_a_road, login, token_of
+from tests.support import a_point_on_a_road, connect_socket, login, token_of
 
 TOO_BIG = 1009  # RFC 6455: message too big (> 64 KiB)
 INVALID_DATA = 1007  # RFC 6455: invalid frame payload data (JSON nested deeper than 32)
@@ -31,7 +31,7 @@ HOSTILE_FRAMES = [
 async def _socket(server: ServerProcess, http: httpx.AsyncClient, kind: str) -> Any:
     user = {"console": "dispatcher", "crew": "crew-a08"}[kind]
     token = token_of(await login(http, user))
-    ws = await websockets.connect(f"{server.ws_url}/ws/{kind}?token={token}", max_size=None)
+    ws = await connect_socket(f"{server.ws_url}/ws/{kind}", token)
     first = json.loads(await asyncio.wait_for(ws.recv(), 10))
     assert first["type"] == "snapshot", first
     return ws

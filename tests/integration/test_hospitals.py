@@ -9,7 +9,7 @@ import httpx
 import websockets
 
 from tests.conftest import ServerProcess
-from tests.support import a_point_on_a_road, assert_problem, login, token_of
+from tests.support import a_point_on_a_road, assert_problem, connect_socket, login, token_of
 
 
 async def _inbound(ws: websockets.ClientConnection, want: int, timeout: float = 10.0) -> dict:
@@ -102,8 +102,8 @@ async def test_stroke_patient_goes_to_the_stroke_centre_which_sees_them_coming(
         await http.post(f"/api/v1/units/{unit_id}/status", headers=crew, json={"status": status})
 
     async with (
-        websockets.connect(f"{server.ws_url}/ws/hospital?token={token_of(ed)}") as mine,
-        websockets.connect(f"{server.ws_url}/ws/hospital?token={token_of(other_ed)}") as theirs,
+        connect_socket(f"{server.ws_url}/ws/hospital", token_of(ed)) as mine,
+        connect_socket(f"{server.ws_url}/ws/hospital", token_of(other_ed)) as theirs,
     ):
         first = await _inbound(mine, 0)
         assert first["hospital"]["id"] == central["id"]

@@ -32,7 +32,10 @@ from dispatch.api.auth import Role
 from dispatch.api.policy import Rule, Scope
 from dispatch.config import Settings
 from tests.conftest import ServerProcess
-from tests.support import a_point_on_a_road, login
+from tests.support import a_point_on_a_road, connect_socket, login
+
+#: The account the admin operations act on (created by the test: no other login depends on it).
+MATRIX_SUBJECT = "matrix-subject"
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACT = ROOT / "test-artifacts" / "policy-matrix.md"
@@ -175,6 +178,7 @@ def _request(key: str, floor: Floor) -> dict[str, Any]:
         unit_id=floor.unit,
         hospital_id=floor.hospital,
         order_id=floor.order,
+        username=MATRIX_SUBJECT,
     )
     lon, lat = floor.point
     queries: dict[str, dict[str, Any]] = {
@@ -208,22 +212,45 @@ def _request(key: str, floor: Floor) -> dict[str, Any]:
         "POST /api/v1/units/{unit_id}/destination": {"hospital_id": floor.hospital},
         "POST /api/v1/units/{unit_id}/relocate": {"station_id": floor.station},
         "POST /api/v1/hospitals/{hospital_id}/status": {"ed_status": "open"},
+        # a weak new password: refused (422) before the current one is even checked, so nobody's
+        # password changes and no failed login is counted
+        "POST /api/v1/auth/password": {"current_password": "wrong", "new_password": "short"},
+        "POST /api/v1/admin/users": {
+            "username": "matrix-created",
+            "role": "dispatcher",
+            "password": "a sturdy passphrase for the matrix",
+        },
+        "PATCH /api/v1/admin/users/{username}": {"active": True},
+        "POST /api/v1/admin/users/{username}/password": {
+            "password": "another sturdy passphrase, for a reset"
+        },
     }
     args: dict[str, Any] = {"method": method, "url": path, "params": queries.get(key)}
     if key == "POST /api/v1/auth/token":
         args["data"] = {"username": "dispatcher", "password": "dispatcher"}
     elif key in bodies:
         args["json"] = bodies[key]
-    elif method == "POST" and not key.endswith("/ack"):
+    elif method == "POST" and not key.endswith(("/ack", "/logout", "/unlock", "/refresh")):
         pytest.fail(f"{key}: give it a valid body in {__file__}")
     return args
 
 
+async def _throwaway(http: httpx.AsyncClient, key: str, who: Login, args: dict[str, Any]) -> None:
+    """Operations that end a session get one of their own, so the matrix's tokens live on: a
+    logout gets a fresh login of the column's user, a renewal a fresh refresh token."""
+    if key == "POST /api/v1/auth/logout" and who.username is not None:
+        args["headers"] = await login(http, who.username)
+    elif key == "POST /api/v1/auth/refresh":
+        r = await http.post(
+            "/api/v1/auth/token", data={"username": "auditor", "password": "auditor"}
+        )
+        args["json"] = {"refresh_token": r.json()["refresh_token"]}
+
+
 async def _socket(server: ServerProcess, path: str, token: str | None) -> tuple[int, str]:
     """(status, what came first): 101 and the first message's type, or the refusal's status."""
-    url = f"{server.ws_url}{path}" + (f"?token={token}" if token else "")
     try:
-        async with asyncio.timeout(15), websockets.connect(url, max_size=None) as ws:
+        async with asyncio.timeout(15), connect_socket(f"{server.ws_url}{path}", token) as ws:
             return 101, json.loads(await ws.recv())["type"]
     except websockets.InvalidStatus as refused:
         return refused.response.status_code, ""
@@ -281,6 +308,16 @@ async def test_every_operation_answers_every_role_as_the_table_says(
         for who in logins:
             if who.username is not None:
                 tokens[who.label] = (await login(http, who.username))["Authorization"]
+        r = await http.post(
+            "/api/v1/admin/users",
+            headers={"Authorization": tokens["admin"] or ""},
+            json={
+                "username": MATRIX_SUBJECT,
+                "role": "auditor",
+                "password": "the matrix subject's first passphrase",
+            },
+        )
+        assert r.status_code == 201, r.text
         observed: dict[str, dict[str, str]] = {}
         wrong: list[str] = []
         for key in [*operations, *sockets]:
@@ -298,8 +335,10 @@ async def test_every_operation_answers_every_role_as_the_table_says(
                 else:
                     if not await _still_set(db, floor):
                         floor = await _set_the_floor(http, db, dispatcher)
-                    headers = {"Authorization": token} if token else {}
-                    r = await http.request(headers=headers, **_request(key, floor))
+                    args = {"headers": {"Authorization": token} if token else {}}
+                    args |= _request(key, floor)
+                    await _throwaway(http, key, who, args)
+                    r = await http.request(**args)
                     status = r.status_code
                     is_problem = r.headers.get("content-type", "").startswith("application/problem")
                     body = r.json() if is_problem else {}

@@ -1,10 +1,16 @@
 """The three WebSockets: ``/ws/console``, ``/ws/crew`` and ``/ws/hospital``.
 
 Who may open each is the ``WS /ws/...`` row of ``dispatch.api.policy``, enforced by the app's
-``authorize`` dependency before the route runs (browsers cannot set headers on a WebSocket, so
-the token comes as ``?token=``); a refused socket is closed before it is accepted (HTTP 403 to
-the client). Each route then hands the socket to its session in ``dispatch.hub``, scoped to the
-login: a crew's own unit, a hospital's own ED, and the caller-data rule of the login.
+``authorize`` dependency before the route runs: the page's ``Origin`` must be allowed and the
+token comes as the subprotocol ``bearer.<token>``, never in the URL (browsers cannot set headers
+on a WebSocket; ``dispatch.api.handshake``, ``dispatch.socket_protocol``). A refused socket is
+closed before it is accepted (HTTP 403 to the client). Each route then hands the socket to its
+session in ``dispatch.hub``, which accepts it with the ``goldenhour.v1`` subprotocol, scoped to
+the login: a crew's own unit, a hospital's own ED, and the caller-data rule of the login.
+
+A socket lasts as long as the login session it was opened with: ``socket_watch``
+(``dispatch.api.sessions``, ``dispatch.hub.watch``) checks the session every two seconds, counts
+client messages as activity, and closes the socket with 4401 "session ended" when it has ended.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from fastapi import APIRouter, WebSocket, status
 
 from dispatch.api.deps import ContainerDep, Reads, SocketUser
 from dispatch.api.policy import may_see_caller
+from dispatch.api.sessions import socket_watch
 from dispatch.hub.console import ConsoleSession
 from dispatch.hub.crew import CrewSession
 from dispatch.hub.hospital import HospitalSession
@@ -38,20 +45,23 @@ async def console(
     if since is not None and since < 0:
         await _refuse(ws, "since must be >= 0")
         return
+    watch = socket_watch(container, principal)
     session = ConsoleSession(
         hub=container.hub,
         reads=reads,
         since=since,
         max_catch_up_events=container.settings.max_catch_up_events,
         sees_caller=partial(may_see_caller, principal),
+        on_message=watch.noticed,
     )
-    await session.run(ws)
+    await watch.serve(ws, session.run(ws))
 
 
 @router.websocket("/ws/crew")
 async def crew(ws: WebSocket, principal: SocketUser, container: ContainerDep, reads: Reads) -> None:
     """A crew's own stream: its unit, its order (resent until acknowledged), its incident."""
     assert principal.unit_id is not None  # the policy's own_unit scope: bound to a unit
+    watch = socket_watch(container, principal)
     session = CrewSession(
         unit_id=principal.unit_id,
         actor=principal.username,
@@ -60,8 +70,9 @@ async def crew(ws: WebSocket, principal: SocketUser, container: ContainerDep, re
         deps=container.deps,
         resend_every_s=container.settings.order_resend_s,
         sees_caller=partial(may_see_caller, principal),
+        on_message=watch.noticed,
     )
-    await session.run(ws)
+    await watch.serve(ws, session.run(ws))
 
 
 @router.websocket("/ws/hospital")
@@ -71,10 +82,12 @@ async def hospital(
     """Inbound patients for one hospital: who is coming, with what, and a live ETA (a summary
     without caller data, built by the session itself)."""
     assert principal.hospital_id is not None  # the policy's own_hospital scope
+    watch = socket_watch(container, principal)
     session = HospitalSession(
         hospital_id=principal.hospital_id,
         hub=container.hub,
         reads=reads,
         roads=container.deps.roads,
+        on_message=watch.noticed,
     )
-    await session.run(ws)
+    await watch.serve(ws, session.run(ws))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
 from dispatch.api.auth import Role
 from dispatch.api.schemas.resources import (
@@ -29,12 +29,20 @@ from dispatch.domain.nemsis import Severity
 
 
 class Token(Out):
-    access_token: str
+    access_token: str = Field(description="send as `Authorization: Bearer <access_token>`")
     token_type: Literal["bearer"]
+    expires_in: int = Field(description="seconds the access token lives (at most 900)")
+    refresh_token: str = Field(
+        description="for POST /auth/refresh, once: each renewal returns the next one"
+    )
     username: str
     role: Role
     unit_id: int | None = Field(description="the unit a crew login is bound to")
     hospital_id: int | None = Field(description="the hospital a hospital login is bound to")
+    must_change_password: bool = Field(
+        description="true: only POST /auth/password (and /auth/me, /auth/logout, /auth/refresh) "
+        "until a new password is chosen; everything else answers 403 password-change-required"
+    )
 
 
 class Me(Out):
@@ -42,6 +50,26 @@ class Me(Out):
     role: Role
     unit_id: int | None
     hospital_id: int | None
+    must_change_password: bool
+
+
+# --- user administration --------------------------------------------------------------------------
+
+
+class AdminUser(Out):
+    """An account as the admin sees it (never a password or its hash)."""
+
+    username: str
+    role: Role
+    unit_id: int | None = Field(description="the unit a crew login is bound to (for a shift)")
+    hospital_id: int | None
+    active: bool
+    must_change_password: bool
+    failed_logins: int = Field(description="failed logins in the current 15-minute window")
+    locked_until: AwareDatetime | None = Field(
+        description="locked after too many failed logins until then (POST .../unlock ends it)"
+    )
+    last_login_at: AwareDatetime | None
 
 
 # --- incidents ------------------------------------------------------------------------------------
@@ -180,9 +208,7 @@ class MapInfo(Out):
     name: str
     # A list of exactly four, not a 4-tuple: OpenAPI 3.1 ``prefixItems`` for it trips
     # schemathesis (schemathesis/schemathesis#3842), which `make test` runs on this document.
-    bbox: list[float] = Field(
-        min_length=4, max_length=4, description="[west, south, east, north]"
-    )
+    bbox: list[float] = Field(min_length=4, max_length=4, description="[west, south, east, north]")
     center: list[float] = Field(min_length=2, max_length=2, description="[lon, lat], WGS84")
 
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from dispatch.api.auth import Role
 from dispatch.api.schemas.types import Count, Id, Instant, LonLat, PlainText, Seq
 from dispatch.domain.commands import ClientStamp
 from dispatch.domain.crs import CoordinateSystem, to_wgs84
 from dispatch.domain.duplicates import normalise_number
 from dispatch.domain.geo import Location
 from dispatch.domain.model import Caller, UnitStatus
+from dispatch.domain.password_policy import MAX_LENGTH as MAX_PASSWORD_LENGTH
 
 
 class Body(BaseModel):
@@ -150,3 +152,46 @@ class DestinationIn(Body):
 
 class RelocateIn(Body):
     station_id: Id
+
+
+# --- sessions, passwords and accounts ------------------------------------------------------------
+
+#: A password as typed. Its policy (length, not the user name, not common) is checked by
+#: ``dispatch.domain.password_policy`` and answered ``weak-password``; only the bounds that keep a
+#: request cheap (one Argon2 hash of at most 128 characters) are the schema's.
+Password = Annotated[PlainText, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+
+#: A user name: letters, digits and ``. _ @ -``, starting with a letter or digit.
+Username = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$", min_length=2, max_length=100)
+]
+
+
+class RefreshIn(Body):
+    refresh_token: PlainText = Field(min_length=1, max_length=200)
+
+
+class PasswordChangeIn(Body):
+    current_password: Password
+    new_password: Password
+
+
+class PasswordResetIn(Body):
+    password: Password = Field(description="a first password: the user must change it at login")
+
+
+class UserIn(Body):
+    username: Username
+    role: Role
+    password: Password = Field(description="a first password: the user must change it at login")
+    unit_id: Id | None = Field(default=None, description="crew logins only: the unit it crews")
+    hospital_id: Id | None = Field(default=None, description="hospital logins only")
+
+
+class UserPatchIn(Body):
+    """Only the fields sent change; ``unit_id: null`` unbinds a crew login from its unit."""
+
+    active: bool | None = Field(default=None, strict=True)
+    role: Role | None = None
+    unit_id: Id | None = None
+    hospital_id: Id | None = None

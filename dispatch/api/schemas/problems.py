@@ -47,9 +47,12 @@ def _codes(status: int) -> str:
 
 
 _DESCRIPTIONS: dict[int, str] = {
-    401: "Not authenticated: the token is missing, invalid or expired (`not-authenticated`), "
-    "or the login was refused (`bad-credentials`).",
-    403: "The role may not do this (`forbidden`), or not on this object: another unit "
+    401: "Not authenticated: the token is missing, invalid or expired (`not-authenticated`: "
+    "renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, "
+    "idle, past the end of the shift, or the account was changed; log in again), or the login "
+    "was refused (`bad-credentials`).",
+    403: "The login must choose a new password first (`password-change-required`), or "
+    "the role may not do this (`forbidden`), or not on this object: another unit "
     "(`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not "
     "assigned to (`not-your-incident`) or whose patient is not coming to this hospital "
     "(`not-routed-to-you`). Who may do what: docs/api.md, Roles.",
@@ -60,6 +63,9 @@ _DESCRIPTIONS: dict[int, str] = {
     "other than tab and newline has the error type `control_character`, a time outside "
     "2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a "
     f"domain rule refused it ({_codes(422)}).",
+    429: "Too many failed logins: from this address (`too-many-attempts`), or for this account, "
+    "which is locked for a while (`account-locked`; an admin can unlock it). Retry after "
+    "`Retry-After` seconds.",
     500: "Unexpected server error (`internal-error`); it was logged.",
     503: "The database is not reachable (`storage-unavailable`); retry after `Retry-After` "
     "seconds. A retry with the same Idempotency-Key or client_seq is never applied twice.",
@@ -67,6 +73,7 @@ _DESCRIPTIONS: dict[int, str] = {
 
 _HEADERS: dict[int, dict[str, Any]] = {
     401: {"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}},
+    429: {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}},
     503: {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}},
 }
 

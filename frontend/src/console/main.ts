@@ -13,6 +13,7 @@ import { dialogOpen } from "./panels/dialog";
 import { mountHelp } from "./panels/help";
 import { mountIncidents } from "./panels/incidents";
 import { mountLogin } from "../shared/panels/login";
+import { openPasswordDialog } from "../shared/panels/password";
 import { mountMessage, showError, showMessage } from "../shared/panels/message";
 import { mountMoveUps, type MoveUps } from "./panels/moveups";
 import { mountNewCall } from "./panels/newcall";
@@ -52,23 +53,35 @@ function showLogin(): void {
   loginForm.focus();
 }
 
-function logout(): void {
+/** Back to the login screen; `endSession`: also end it on the server (the logout button). */
+function logout(endSession = true): void {
   ui?.socket.stop();
-  api.clearSession();
+  if (endSession) void api.logout();
+  else api.clearSession();
   store.clear();
   showLogin();
 }
 
+// The server refused the session (ended, expired, deactivated) and it could not be renewed.
 api.setUnauthorizedHandler(() => {
   if (!api.loadSession()) return;
-  logout();
+  logout(false);
   showMessage(S.sessionExpired, "error");
+});
+
+// Seeded and reset accounts change their password before anything else.
+api.setPasswordChangeHandler(() => {
+  const s = api.loadSession();
+  if (!s) return;
+  ui?.socket.stop();
+  showLogin();
+  loginForm.requirePasswordChange({ ...s, must_change_password: true });
 });
 
 function startConsole(session: Session): void {
   // The console's socket is the floor's only (dispatch/api/policy.py, WS /ws/console).
   if (session.role !== "dispatcher" && session.role !== "supervisor") {
-    api.clearSession();
+    void api.logout();
     showMessage(S.crewNotAllowed, "error");
     showLogin();
     return;
@@ -96,7 +109,12 @@ function loadConfig(attempt = 0): void {
 }
 
 function buildConsole(): Console {
-  const header = mountHeader(byId("header"), logout, () => help.open());
+  const header = mountHeader(
+    byId("header"),
+    () => logout(),
+    () => help.open(),
+    () => openPasswordDialog(api.loadSession()?.username ?? ""),
+  );
   const p1 = mountP1Alert(document.body, (id) => selectIncident(id));
 
   const map = new DispatchMap(byId("map"), {
@@ -223,6 +241,7 @@ function buildConsole(): Console {
       store.applyPositions(msg.units);
     },
     state: (s) => header.setConnection(s),
+    closed: (code) => header.setLastClose(code),
     error: (detail) => showMessage(t("wsError", { detail }), "error"),
     resync: () => showMessage(S.resyncing, "info"),
     rejected: async () => {
@@ -328,11 +347,14 @@ function loadStatic(map: DispatchMap, header: Header, attempt = 0): void {
     });
 }
 
-// Boot: reuse a session from this tab if the token still works.
-const existing = api.loadSession();
-if (existing) {
+// Boot: reuse a session from this tab (renewed if its token expired meanwhile).
+const existing = api.restoreSession();
+if (existing?.must_change_password) {
+  showLogin();
+  loginForm.requirePasswordChange(existing);
+} else if (existing) {
   startConsole(existing);
-  api.me().catch(() => undefined); // a 401 here triggers the unauthorized handler
+  api.me().catch(() => undefined); // a refused session ends in the unauthorized handler
 } else {
   showLogin();
 }

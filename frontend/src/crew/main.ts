@@ -8,6 +8,7 @@ import { byId } from "../shared/dom";
 import { S, t } from "../shared/i18n";
 import { langToggle } from "../shared/langtoggle";
 import { mountLogin } from "../shared/panels/login";
+import { openPasswordDialog } from "../shared/panels/password";
 import { mountMessage, showMessage } from "../shared/panels/message";
 import { beep, unlockAudio } from "../shared/sound";
 import type { CrewAssignment, Session, Unit, UnitStatus } from "../shared/types";
@@ -81,9 +82,10 @@ class CrewApp {
       status: (s) => this.pressStatus(s),
       ack: () => this.acknowledge(),
       reportPosition: () => void this.reportNow(),
+      changePassword: () => openPasswordDialog(this.session.username, "crew-"),
       logout: () => this.logout(),
     });
-    this.outbox = new Outbox({
+    this.outbox = new Outbox(unitId, {
       unit: (u, item) => {
         this.acceptUnit(u);
         if (item.kind === "position" && item.seq === this.manualSeq) {
@@ -348,8 +350,9 @@ class CrewApp {
   }
 
   private expired(): void {
+    if (app !== this || !api.loadSession()) return; // already back at the login (or its password form)
     showMessage(S.sessionExpired, "error");
-    logout();
+    logout(false);
   }
 
   // ---- actions ----
@@ -438,7 +441,7 @@ class CrewApp {
   }
 
   logout(): void {
-    logout();
+    logout(true);
   }
 
   // ---- view ----
@@ -488,7 +491,7 @@ function showLogin(): void {
 
 function start(session: Session): void {
   if (session.role !== "crew" || session.unit_id === null) {
-    api.clearSession();
+    void api.logout();
     showMessage(S.crewOnlyForCrews, "error");
     showLogin();
     return;
@@ -501,19 +504,35 @@ function start(session: Session): void {
   app.start();
 }
 
-/** Back to the login screen. The outbox stays in localStorage and is sent after the next sign-in. */
-function logout(): void {
+/**
+ * Back to the login screen; `endSession`: also end it on the server (the crew's own logout). The
+ * outbox stays in localStorage and is sent after the next sign-in (of the same unit's crew).
+ */
+function logout(endSession: boolean): void {
   app?.stop();
   app = null;
   appRoot.replaceChildren();
-  api.clearSession();
+  if (endSession) void api.logout();
+  else api.clearSession();
   showLogin();
 }
 
+// The server refused the session and it could not be renewed: sign in again; nothing queued is lost.
 api.setUnauthorizedHandler(() => {
-  if (!api.loadSession() || !app) return;
+  if (!api.loadSession()) return;
   showMessage(S.sessionExpired, "error");
-  logout();
+  logout(false);
+});
+
+// A reset password must be changed before anything else (the outbox waits meanwhile).
+api.setPasswordChangeHandler(() => {
+  const s = api.loadSession();
+  if (!s) return;
+  app?.stop();
+  app = null;
+  appRoot.replaceChildren();
+  showLogin();
+  login.requirePasswordChange({ ...s, must_change_password: true });
 });
 
 // Installable app: the service worker caches the shell (never the API) so the app opens offline.
@@ -521,10 +540,14 @@ if (import.meta.env.PROD && "serviceWorker" in navigator) {
   navigator.serviceWorker.register("/crew-sw.js", { scope: "/crew" }).catch(() => undefined);
 }
 
-const existing = api.loadSession();
-if (existing && existing.role === "crew" && existing.unit_id !== null) {
+// A stored session survives a reload without network: the app starts on it, and renews it (or shows
+// the login, keeping the outbox) once the server can be asked.
+const existing = api.restoreSession();
+if (existing && existing.role === "crew" && existing.unit_id !== null && existing.must_change_password) {
+  showLogin();
+  login.requirePasswordChange(existing);
+} else if (existing && existing.role === "crew" && existing.unit_id !== null) {
   start(existing);
-  // Check the token when the server is reachable; a 401 shows the login (the outbox is kept).
   api.me().catch(() => undefined);
 } else {
   showLogin();

@@ -2,6 +2,9 @@
 // localStorage and sent one at a time, in order. Each status/position carries this install's
 // `client_id` and a persisted, ever-increasing `client_seq`, stamped when queued, so replaying
 // after a lost answer is harmless: the server does not apply a seq twice (docs/api.md).
+// The queue outlives the session: after a logout, an expired session or a reload it is sent once
+// the crew signs in again. Items of another unit (a phone handed to another crew) stay stored,
+// unsent, until a login of that unit comes back, rather than being refused and dropped.
 import { ApiError, ackOrder, reportPosition, setUnitStatus } from "../shared/api";
 import type { AckResult, LonLat, Unit, UnitStatus } from "../shared/types";
 
@@ -23,7 +26,7 @@ export interface OutboxHandlers {
   refused(item: OutboxItem, error: ApiError): void;
   /** Network state as seen by the last attempt. */
   network(up: boolean): void;
-  /** 401: stop until the crew signs in again; the queue is kept. */
+  /** 401 (or 403 password-change-required): stop until the crew signs in again; the queue is kept. */
   unauthorized(): void;
 }
 
@@ -50,6 +53,8 @@ function mentionsStamp(e: ApiError): boolean {
 export class Outbox {
   readonly clientId: string;
   private items: OutboxItem[];
+  /** Queued on this device for another unit: kept, not sent by this login. */
+  private readonly others: OutboxItem[];
   private lastSeq: number;
   private running = false;
   /** Whether the server accepts client_id/client_seq (assumed until it says otherwise). */
@@ -60,6 +65,7 @@ export class Outbox {
   private readonly listeners: (() => void)[] = [];
 
   constructor(
+    readonly unitId: number,
     private readonly h: OutboxHandlers,
     private readonly storage: Storage = localStorage,
   ) {
@@ -70,14 +76,17 @@ export class Outbox {
     }
     this.clientId = id;
     this.lastSeq = Number(storage.getItem(KEY_SEQ) ?? "0") || 0;
+    let stored: OutboxItem[] = [];
     try {
       const raw: unknown = JSON.parse(storage.getItem(KEY_QUEUE) ?? "[]");
-      this.items = Array.isArray(raw) ? (raw as OutboxItem[]) : [];
+      stored = Array.isArray(raw) ? (raw as OutboxItem[]) : [];
     } catch {
-      this.items = [];
+      stored = [];
     }
+    this.items = stored.filter((it) => it.unitId === unitId);
+    this.others = stored.filter((it) => it.unitId !== unitId);
     // Never hand out a seq at or below one already queued (e.g. storage partly restored).
-    for (const it of this.items) this.lastSeq = Math.max(this.lastSeq, it.seq);
+    for (const it of stored) this.lastSeq = Math.max(this.lastSeq, it.seq);
   }
 
   get pending(): readonly OutboxItem[] {
@@ -130,7 +139,8 @@ export class Outbox {
           this.h.network(true);
         } catch (e) {
           const err = e instanceof ApiError ? e : new ApiError(0, { detail: String(e) });
-          if (err.status === 401) {
+          // Not signed in (or a password to change first): keep everything until the crew is back.
+          if (err.status === 401 || (err.status === 403 && err.code === "password-change-required")) {
             this.paused = true;
             this.h.unauthorized();
             return;
@@ -222,7 +232,7 @@ export class Outbox {
 
   private save(): void {
     try {
-      this.storage.setItem(KEY_QUEUE, JSON.stringify(this.items));
+      this.storage.setItem(KEY_QUEUE, JSON.stringify([...this.others, ...this.items]));
     } catch {
       /* quota: the in-memory queue still works */
     }

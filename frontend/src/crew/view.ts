@@ -18,6 +18,7 @@ export interface ViewActions {
   status(s: UnitStatus): void;
   ack(): void;
   reportPosition(): void;
+  changePassword(): void;
   logout(): void;
 }
 
@@ -40,7 +41,7 @@ export interface ViewModel {
 const hhmm = (d: Date) => clock(d).slice(0, 5);
 
 export class CrewView {
-  private readonly callSign = h("strong", { class: "callsign" });
+  private readonly callSign = h("strong", { class: "callsign", "data-testid": "crew-call-sign" });
   private readonly statusRaw = h("span", { class: "raw", "data-testid": "crew-unit-status" });
   private readonly statusText = h("span", {});
   private readonly statusChip = h("span", { class: "chip" }, this.statusText, this.statusRaw);
@@ -74,9 +75,21 @@ export class CrewView {
     private readonly root: HTMLElement,
     actions: ViewActions,
   ) {
-    const logoutBtn = h("button", { type: "button", class: "hbtn", "data-testid": "crew-logout", title: S.logout, "aria-label": S.logout });
-    setIcon(logoutBtn, "logout");
-    logoutBtn.addEventListener("click", actions.logout);
+    // The menu: change password, log out (a <details>: opens and closes without script).
+    const menu = h("details", { class: "crew-menu", "data-testid": "crew-menu" });
+    const menuBtn = h("summary", { class: "hbtn", "data-testid": "crew-menu-open", title: S.menu, "aria-label": S.menu });
+    setIcon(menuBtn, "menu");
+    const passwordBtn = h("button", { type: "button", class: "menu-item", "data-testid": "crew-change-password" }, S.changePassword);
+    const logoutBtn = h("button", { type: "button", class: "menu-item", "data-testid": "crew-logout" }, S.logout);
+    passwordBtn.addEventListener("click", () => {
+      menu.open = false;
+      actions.changePassword();
+    });
+    logoutBtn.addEventListener("click", () => {
+      menu.open = false;
+      actions.logout();
+    });
+    menu.append(menuBtn, h("div", { class: "menu-list" }, passwordBtn, logoutBtn));
     const header = h(
       "header",
       { class: "crew-top" },
@@ -84,7 +97,7 @@ export class CrewView {
       this.statusChip,
       h("span", { class: "spacer" }),
       h("span", { class: "lang-slot" }, langToggle()),
-      logoutBtn,
+      menu,
     );
     this.reportBtn = h("button", { type: "button", class: "mid", "data-testid": "crew-report-position", title: S.reportPosition, "aria-label": S.reportPosition });
     setIcon(this.reportBtn, "locate");

@@ -10,6 +10,7 @@ import { clock, dateTime, duration, LOCAL_TEXT_PATTERN, parseLocalText, toLocalT
 import { S, statusLabel, t } from "../shared/i18n";
 import { langToggle } from "../shared/langtoggle";
 import { mountLogin } from "../shared/panels/login";
+import { openPasswordDialog } from "../shared/panels/password";
 import { mountMessage, showError, showMessage } from "../shared/panels/message";
 import type { Incident, ReviewFilter, Session, TimelineEvent } from "../shared/types";
 import { renderKpis } from "./kpi";
@@ -40,15 +41,24 @@ function showLogin(): void {
   loginForm.focus();
 }
 
-function logout(): void {
-  api.clearSession();
+/** Back to the login screen; `endSession`: also end it on the server (the logout button). */
+function logout(endSession = true): void {
+  if (endSession) void api.logout();
+  else api.clearSession();
   showLogin();
 }
 
 api.setUnauthorizedHandler(() => {
   if (!api.loadSession()) return;
-  logout();
+  logout(false);
   showMessage(S.sessionExpired, "error");
+});
+
+api.setPasswordChangeHandler(() => {
+  const s = api.loadSession();
+  if (!s) return;
+  showLogin();
+  loginForm.requirePasswordChange({ ...s, must_change_password: true });
 });
 
 function start(session: Session): void {
@@ -67,13 +77,16 @@ function build() {
   const user = h("span", { class: "user", "data-testid": "current-user" });
   const langSlot = h("span", { class: "lang-slot" });
   const logoutBtn = h("button", { type: "button", class: "btn small", "data-testid": "logout" }, S.logout);
-  logoutBtn.addEventListener("click", logout);
+  logoutBtn.addEventListener("click", () => logout());
+  const passwordBtn = h("button", { type: "button", class: "btn small", "data-testid": "change-password" }, S.changePassword);
+  passwordBtn.addEventListener("click", () => openPasswordDialog(api.loadSession()?.username ?? ""));
   byId("header").append(
     h("div", { class: "brand" }, h("span", { class: "brand-mark" }, "✚"), h("strong", {}, S.appTitle), h("span", { class: "map-name" }, S.reviewTitle)),
     h("span", { class: "spacer" }),
     h("a", { class: "btn small", href: "/", "data-testid": "review-console-link" }, S.reviewConsoleLink),
     langSlot,
     user,
+    passwordBtn,
     logoutBtn,
   );
 
@@ -432,8 +445,11 @@ function build() {
 }
 
 // Boot: the console's tab session works here too (same origin, same sessionStorage key).
-const existing = api.loadSession();
-if (existing && REVIEWERS.includes(existing.role)) {
+const existing = api.restoreSession();
+if (existing && REVIEWERS.includes(existing.role) && existing.must_change_password) {
+  showLogin();
+  loginForm.requirePasswordChange(existing);
+} else if (existing && REVIEWERS.includes(existing.role)) {
   start(existing);
   api.me().catch(() => undefined);
 } else {

@@ -10,8 +10,79 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Login */
+        /**
+         * Login
+         * @description Log in: a new session, an access token and the refresh token that renews it. Failed
+         *     attempts slow answers down, then lock the account for a while (429 ``account-locked``); an
+         *     address with many failures is answered 429 ``too-many-attempts``. Both carry Retry-After.
+         */
         post: operations["login_api_v1_auth_token_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh
+         * @description A new access token and refresh token for the session, while it lasts (401
+         *     ``session-expired`` once it has ended: log in again). The refresh token sent is dead
+         *     afterwards; sending it again revokes the session. Renewing is not activity: a screen left
+         *     alone still reaches its idle timeout.
+         */
+        post: operations["refresh_api_v1_auth_refresh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Logout
+         * @description End this session: its tokens are refused from now on and its sockets close (4401).
+         */
+        post: operations["logout_api_v1_auth_logout_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change Password
+         * @description Choose a new password (also, and first of all, when ``must_change_password``). It must
+         *     have at least 12 characters, not be the user name nor a common or guessable password
+         *     (422 ``weak-password``, with the reason); a wrong current password is 422
+         *     ``wrong-password`` and counts as a failed login. The login's other sessions end.
+         */
+        post: operations["change_password_api_v1_auth_password_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -25,10 +96,103 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Me */
+        /**
+         * Me
+         * @description Who is logged in, and whether they must choose a new password before anything else.
+         */
         get: operations["me_api_v1_auth_me_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Users
+         * @description Every account, with its failed logins and lock (never a password).
+         */
+        get: operations["list_users_api_v1_admin_users_get"];
+        put?: never;
+        /**
+         * Create User
+         * @description A new login with a first password, which its user must change at first login. A crew
+         *     login may be bound to a unit, a hospital login to a hospital (422 ``invalid-binding``
+         *     otherwise); 409 ``user-exists``; 422 ``weak-password``.
+         */
+        post: operations["create_user_api_v1_admin_users_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change User
+         * @description Deactivate or reactivate, change the role, bind a crew login to a unit for a shift
+         *     (``{"unit_id": 7}``; ``null`` unbinds) or a hospital login to a hospital. A deactivation
+         *     and a change of role or binding end the user's sessions (401 on their next request, sockets
+         *     closed with 4401). An admin cannot deactivate or demote themself (409 ``own-account``).
+         */
+        patch: operations["change_user_api_v1_admin_users__username__patch"];
+        trace?: never;
+    };
+    "/api/v1/admin/users/{username}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset Password
+         * @description Give a user a new first password (for one who forgot theirs): they must change it at
+         *     their next login, their sessions end, and a lock from failed logins is lifted.
+         */
+        post: operations["reset_password_api_v1_admin_users__username__password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{username}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unlock User
+         * @description Lift a lock from failed logins and forget the failures (the user may try again now).
+         */
+        post: operations["unlock_user_api_v1_admin_users__username__unlock_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -797,6 +961,38 @@ export interface components {
             /** Acknowledged At */
             acknowledged_at: string | null;
         };
+        /**
+         * AdminUser
+         * @description An account as the admin sees it (never a password or its hash).
+         */
+        AdminUser: {
+            /** Username */
+            username: string;
+            role: components["schemas"]["Role"];
+            /**
+             * Unit Id
+             * @description the unit a crew login is bound to (for a shift)
+             */
+            unit_id: number | null;
+            /** Hospital Id */
+            hospital_id: number | null;
+            /** Active */
+            active: boolean;
+            /** Must Change Password */
+            must_change_password: boolean;
+            /**
+             * Failed Logins
+             * @description failed logins in the current 15-minute window
+             */
+            failed_logins: number;
+            /**
+             * Locked Until
+             * @description locked after too many failed logins until then (POST .../unlock ends it)
+             */
+            locked_until: string | null;
+            /** Last Login At */
+            last_login_at: string | null;
+        };
         /** Advice */
         Advice: {
             /** Decisions */
@@ -1333,20 +1529,12 @@ export interface components {
              * Bbox
              * @description [west, south, east, north]
              */
-            bbox: [
-                number,
-                number,
-                number,
-                number
-            ];
+            bbox: number[];
             /**
              * Center
              * @description [lon, lat], WGS84
              */
-            center: [
-                number,
-                number
-            ];
+            center: number[];
         };
         /** Me */
         Me: {
@@ -1357,6 +1545,8 @@ export interface components {
             unit_id: number | null;
             /** Hospital Id */
             hospital_id: number | null;
+            /** Must Change Password */
+            must_change_password: boolean;
         };
         /** MoveUpSuggestion */
         MoveUpSuggestion: {
@@ -1411,6 +1601,21 @@ export interface components {
         NoteIn: {
             /** Text */
             text: string;
+        };
+        /** PasswordChangeIn */
+        PasswordChangeIn: {
+            /** Current Password */
+            current_password: string;
+            /** New Password */
+            new_password: string;
+        };
+        /** PasswordResetIn */
+        PasswordResetIn: {
+            /**
+             * Password
+             * @description a first password: the user must change it at login
+             */
+            password: string;
         };
         /** PositionIn */
         PositionIn: {
@@ -1482,6 +1687,11 @@ export interface components {
             /** Distance M */
             distance_m: number;
             route: components["schemas"]["LineString"];
+        };
+        /** RefreshIn */
+        RefreshIn: {
+            /** Refresh Token */
+            refresh_token: string;
         };
         /** RelocateIn */
         RelocateIn: {
@@ -1668,13 +1878,26 @@ export interface components {
         };
         /** Token */
         Token: {
-            /** Access Token */
+            /**
+             * Access Token
+             * @description send as `Authorization: Bearer <access_token>`
+             */
             access_token: string;
             /**
              * Token Type
              * @constant
              */
             token_type: "bearer";
+            /**
+             * Expires In
+             * @description seconds the access token lives (at most 900)
+             */
+            expires_in: number;
+            /**
+             * Refresh Token
+             * @description for POST /auth/refresh, once: each renewal returns the next one
+             */
+            refresh_token: string;
             /** Username */
             username: string;
             role: components["schemas"]["Role"];
@@ -1688,6 +1911,11 @@ export interface components {
              * @description the hospital a hospital login is bound to
              */
             hospital_id: number | null;
+            /**
+             * Must Change Password
+             * @description true: only POST /auth/password (and /auth/me, /auth/logout, /auth/refresh) until a new password is chosen; everything else answers 403 password-change-required
+             */
+            must_change_password: boolean;
         };
         /** TrackFeature */
         TrackFeature: {
@@ -1801,6 +2029,40 @@ export interface components {
          * @enum {string}
          */
         UnitStatus: "available" | "dispatched" | "en_route" | "on_scene" | "transporting" | "at_hospital" | "returning" | "out_of_service";
+        /** UserIn */
+        UserIn: {
+            /** Username */
+            username: string;
+            role: components["schemas"]["Role"];
+            /**
+             * Password
+             * @description a first password: the user must change it at login
+             */
+            password: string;
+            /**
+             * Unit Id
+             * @description crew logins only: the unit it crews
+             */
+            unit_id?: number | null;
+            /**
+             * Hospital Id
+             * @description hospital logins only
+             */
+            hospital_id?: number | null;
+        };
+        /**
+         * UserPatchIn
+         * @description Only the fields sent change; ``unit_id: null`` unbinds a crew login from its unit.
+         */
+        UserPatchIn: {
+            /** Active */
+            active?: boolean | null;
+            role?: components["schemas"]["Role"] | null;
+            /** Unit Id */
+            unit_id?: number | null;
+            /** Hospital Id */
+            hospital_id?: number | null;
+        };
         /**
          * ValidationIssue
          * @description One reason a request was refused by validation (FastAPI's location and message).
@@ -1887,7 +2149,7 @@ export interface operations {
                     "application/json": components["schemas"]["Token"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -1898,7 +2160,82 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed logins: from this address (`too-many-attempts`), or for this account, which is locked for a while (`account-locked`; an admin can unlock it). Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refresh_api_v1_auth_refresh_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1929,6 +2266,106 @@ export interface operations {
             };
         };
     };
+    logout_api_v1_auth_logout_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_password_api_v1_auth_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed logins: from this address (`too-many-attempts`), or for this account, which is locked for a while (`account-locked`; an admin can unlock it). Retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     me_api_v1_auth_me_get: {
         parameters: {
             query?: never;
@@ -1947,11 +2384,353 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_users_api_v1_admin_users_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"][];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_user_api_v1_admin_users_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_user_api_v1_admin_users__username__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserPatchIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reset_password_api_v1_admin_users__username__password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unlock_user_api_v1_admin_users__username__unlock_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1989,7 +2768,7 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"][];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -2000,7 +2779,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2009,7 +2788,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2064,7 +2843,7 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -2075,7 +2854,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2084,7 +2863,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2135,7 +2914,7 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -2146,7 +2925,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2164,7 +2943,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2217,7 +2996,7 @@ export interface operations {
                     "application/json": components["schemas"]["Recommendation"][];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -2228,7 +3007,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2246,7 +3025,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2301,7 +3080,7 @@ export interface operations {
                     "application/json": components["schemas"]["Assignment"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -2312,7 +3091,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2330,7 +3109,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2339,7 +3118,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2394,7 +3173,7 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -2405,7 +3184,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2423,7 +3202,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2432,7 +3211,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2487,7 +3266,7 @@ export interface operations {
                     "application/json": components["schemas"]["NoteAdded"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -2498,7 +3277,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2516,7 +3295,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2567,7 +3346,7 @@ export interface operations {
                     "application/json": components["schemas"]["Timeline"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -2578,7 +3357,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2596,7 +3375,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2647,7 +3426,7 @@ export interface operations {
                     "application/json": components["schemas"]["Tracks"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -2658,7 +3437,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2676,7 +3455,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2731,7 +3510,7 @@ export interface operations {
                     "application/json": components["schemas"]["Assignment"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -2742,7 +3521,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2760,7 +3539,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2769,7 +3548,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2824,7 +3603,7 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -2835,7 +3614,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2853,7 +3632,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2862,7 +3641,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2917,7 +3696,7 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -2928,7 +3707,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2946,7 +3725,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2955,7 +3734,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3006,7 +3785,7 @@ export interface operations {
                     "application/json": components["schemas"]["Destinations"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -3017,7 +3796,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3035,7 +3814,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3084,7 +3863,7 @@ export interface operations {
                     "application/json": components["schemas"]["Unit"][];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -3095,7 +3874,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3146,7 +3925,7 @@ export interface operations {
                     "application/json": components["schemas"]["Assignment"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -3157,7 +3936,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3175,7 +3954,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3230,7 +4009,7 @@ export interface operations {
                     "application/json": components["schemas"]["Unit"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -3241,7 +4020,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3259,7 +4038,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3268,7 +4047,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3323,7 +4102,7 @@ export interface operations {
                     "application/json": components["schemas"]["Unit"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -3334,7 +4113,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3352,7 +4131,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3404,7 +4183,7 @@ export interface operations {
                     "application/json": components["schemas"]["Acknowledged"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -3415,7 +4194,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3433,7 +4212,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3442,7 +4221,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3497,7 +4276,7 @@ export interface operations {
                     "application/json": components["schemas"]["Assignment"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -3508,7 +4287,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3526,7 +4305,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3535,7 +4314,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3590,7 +4369,7 @@ export interface operations {
                     "application/json": components["schemas"]["Unit"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -3601,7 +4380,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3619,7 +4398,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3628,7 +4407,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3683,7 +4462,7 @@ export interface operations {
                     "application/json": components["schemas"]["Unit"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -3694,7 +4473,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3712,7 +4491,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3721,7 +4500,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3770,11 +4549,20 @@ export interface operations {
                     "application/json": components["schemas"]["Hospital"][];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3827,7 +4615,7 @@ export interface operations {
                     "application/json": components["schemas"]["Hospital"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -3838,7 +4626,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3856,7 +4644,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3905,11 +4693,20 @@ export interface operations {
                     "application/json": components["schemas"]["TriageProtocol"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3949,7 +4746,7 @@ export interface operations {
                     "application/json": components["schemas"]["IntakeCheck"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -3960,7 +4757,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3969,7 +4766,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4079,7 +4876,7 @@ export interface operations {
                     "application/json": components["schemas"]["GeocodeHit"][];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -4090,7 +4887,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4099,7 +4896,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4139,7 +4936,7 @@ export interface operations {
                     "application/json": components["schemas"]["Coverage"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -4150,7 +4947,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4159,7 +4956,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4211,7 +5008,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReverseHit"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -4222,7 +5019,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4240,7 +5037,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4283,7 +5080,7 @@ export interface operations {
                     "application/json": components["schemas"]["RouteAnswer"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -4294,7 +5091,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4303,7 +5100,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4341,11 +5138,20 @@ export interface operations {
                     "application/json": components["schemas"]["Site"][];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4402,7 +5208,7 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"][];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -4413,7 +5219,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4422,7 +5228,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4479,7 +5285,7 @@ export interface operations {
                     "application/json": components["schemas"]["Kpis"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -4490,7 +5296,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4499,7 +5305,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4557,7 +5363,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -4568,7 +5374,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4577,7 +5383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4626,7 +5432,7 @@ export interface operations {
                     "application/json": components["schemas"]["Advice"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -4637,7 +5443,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4686,7 +5492,7 @@ export interface operations {
                     "application/json": components["schemas"]["MoveUps"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
@@ -4697,7 +5503,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4746,11 +5552,20 @@ export interface operations {
                     "application/json": components["schemas"]["ConsoleConfig"];
                 };
             };
-            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`), or the login was refused (`bad-credentials`). */
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
             401: {
                 headers: {
                     /** @description `Bearer` */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -31,12 +31,18 @@ import type {
   ReassignBody,
   RelocateBody,
   StatusBody,
+  AdminUser,
+  NewUserBody,
+  PasswordChangeBody,
+  PasswordResetBody,
+  UserPatchBody,
 } from "./types";
 
 export const API_BASE = "/api/v1";
 
 // The console keeps its session per tab (sessionStorage); the crew app, installed on a phone,
-// keeps it across restarts (localStorage) under its own key. Chosen once at start-up.
+// keeps it across restarts (localStorage) under its own key, so that a crew that reloads while
+// offline still has its refresh token when the network comes back. Chosen once at start-up.
 let sessionStore: Storage = sessionStorage;
 let TOKEN_KEY = "gh.session";
 export function useSessionStorage(storage: Storage, key: string): void {
@@ -65,6 +71,18 @@ function problemText(p: Problem, status: number): string {
 }
 
 // ---- session ----
+// Access tokens are short (at most 15 minutes). The session renews itself before expiry (at 80 % of
+// `expires_in`) with its single-use refresh token, and once more when the server answers 401 (an
+// expired token, e.g. after a laptop slept), retrying the request. When the server refuses the
+// renewal (logout elsewhere, deactivation, idle timeout) the app's unauthorized handler takes the
+// user back to the login screen.
+
+/** Renew when this share of the access token's lifetime has passed. */
+const RENEW_AT = 0.8;
+/** A socket about to open with less than this left renews first. */
+const FRESH_ENOUGH_MS = 30_000;
+const RETRY_MIN_MS = 5_000;
+const RETRY_MAX_MS = 60_000;
 
 export function loadSession(): Session | null {
   const raw = sessionStore.getItem(TOKEN_KEY);
@@ -77,28 +95,164 @@ export function loadSession(): Session | null {
   }
 }
 
+/** Store a session the server just answered (login, renewal), and plan its renewal. */
 export function saveSession(s: Session): void {
-  sessionStore.setItem(TOKEN_KEY, JSON.stringify(s));
+  const stamped: Session = s.expires_in && !s.expires_at ? { ...s, expires_at: Date.now() + s.expires_in * 1000 } : s;
+  sessionStore.setItem(TOKEN_KEY, JSON.stringify(stamped));
+  planRenewal(stamped);
+}
+
+/** The stored session at page start (null: show the login), its renewal planned. */
+export function restoreSession(): Session | null {
+  const s = loadSession();
+  planRenewal(s);
+  return s;
 }
 
 export function clearSession(): void {
   sessionStore.removeItem(TOKEN_KEY);
+  planRenewal(null);
 }
 
 export function token(): string | null {
   return loadSession()?.access_token ?? null;
 }
 
-/** Called when the server rejects our token (401), e.g. to show the login screen. */
+/** Called when the server refuses our session for good (401 and no renewal): show the login screen. */
 let onUnauthorized: () => void = () => undefined;
 export function setUnauthorizedHandler(fn: () => void): void {
   onUnauthorized = fn;
 }
 
+/** Called on 403 `password-change-required`: show the change-password form. */
+let onPasswordChangeRequired: () => void = () => undefined;
+export function setPasswordChangeHandler(fn: () => void): void {
+  onPasswordChangeRequired = fn;
+}
+
+type Renewal = "renewed" | "refused" | "offline";
+let renewTimer: number | undefined;
+let renewing: Promise<Renewal> | null = null;
+let retryMs = RETRY_MIN_MS;
+let renewals = 0;
+
+function planRenewal(s: Session | null): void {
+  window.clearTimeout(renewTimer);
+  renewTimer = undefined;
+  if (!s?.refresh_token || !s.expires_in || !s.expires_at) return;
+  const lifetime = s.expires_in * 1000;
+  const due = s.expires_at - lifetime * (1 - RENEW_AT);
+  renewTimer = window.setTimeout(() => void renewOnTime(s.access_token), Math.max(0, due - Date.now()));
+}
+
+async function renewOnTime(stale: string): Promise<void> {
+  const result = await renew(stale);
+  if (result !== "offline") {
+    retryMs = RETRY_MIN_MS;
+    return;
+  }
+  // No network (a crew in a tunnel): keep the session and try again; the server decides later.
+  window.clearTimeout(renewTimer);
+  renewTimer = window.setTimeout(() => void renewOnTime(stale), retryMs);
+  retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
+}
+
+/**
+ * Trade the refresh token for a new pair, once for all callers. `stale` is the access token the
+ * caller found wanting: when the stored one is another, still fresh, token (renewed meanwhile by a
+ * parallel call or another tab of the crew app, which shares its storage) that one is used.
+ */
+export function renew(stale: string | null): Promise<Renewal> {
+  renewing ??= withRenewalLock(() => renewNow(stale)).finally(() => {
+    renewing = null;
+  });
+  return renewing;
+}
+
+async function renewNow(stale: string | null): Promise<Renewal> {
+  const s = loadSession();
+  if (!s) return "refused";
+  if (s.access_token !== stale && !expiresWithin(s, FRESH_ENOUGH_MS)) {
+    planRenewal(s);
+    return "renewed";
+  }
+  if (!s.refresh_token) {
+    onUnauthorized();
+    return "refused";
+  }
+  let res: Response;
+  try {
+    res = await fetch(`${API_BASE}/auth/refresh`, {
+      method: "POST",
+      headers: { Accept: "application/json, application/problem+json", "Content-Type": "application/json" },
+      body: JSON.stringify({ refresh_token: s.refresh_token }),
+      cache: "no-store",
+    });
+  } catch {
+    return "offline";
+  }
+  if (res.ok) {
+    const next = (await res.json()) as Session;
+    saveSession({ ...next, expires_at: undefined } as Session);
+    renewals += 1;
+    document.documentElement.dataset["sessionRenewals"] = String(renewals);
+    return "renewed";
+  }
+  if (res.status === 408 || res.status === 429 || res.status >= 500) return "offline";
+  // 400/401/403: the session is over (revoked, idle, expired, deactivated). Back to the login.
+  onUnauthorized();
+  return "refused";
+}
+
+function expiresWithin(s: Session, ms: number): boolean {
+  return s.expires_at !== undefined && s.expires_at - Date.now() < ms;
+}
+
+/** Renewals of several tabs sharing one storage (the crew app) take turns (Web Locks, where offered). */
+async function withRenewalLock<T>(fn: () => Promise<T>): Promise<T> {
+  const locks = "locks" in navigator ? navigator.locks : undefined;
+  if (!locks) return fn();
+  return locks.request(`gh-renew:${TOKEN_KEY}`, fn);
+}
+
+/** An access token good for a while (renewed first if it is about to expire), for a socket. */
+export async function freshToken(): Promise<string | null> {
+  const s = loadSession();
+  if (s && expiresWithin(s, FRESH_ENOUGH_MS) && s.refresh_token) await renew(s.access_token);
+  return token();
+}
+
 // ---- core request ----
 
-async function request<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json, application/problem+json" };
+function networkError(e: unknown): ApiError {
+  return new ApiError(0, { title: "Network error", detail: e instanceof Error ? e.message : String(e) });
+}
+
+async function readProblem(res: Response): Promise<Problem> {
+  let problem: Problem = { status: res.status, title: res.statusText };
+  try {
+    const parsed: unknown = await res.json();
+    if (parsed && typeof parsed === "object") {
+      problem = parsed as Problem;
+      // FastAPI's default {"detail": [...]} validation shape, just in case.
+      if (Array.isArray((parsed as { detail?: unknown }).detail)) {
+        const arr = (parsed as { detail: { loc: (string | number)[]; msg: string }[] }).detail;
+        problem = { status: res.status, title: "Validation error", errors: arr };
+      }
+    }
+  } catch {
+    /* not JSON */
+  }
+  return problem;
+}
+
+/**
+ * One call with the session's token. A 401 renews the session once and retries; a renewal the
+ * server refuses ends in the unauthorized handler, one it cannot be asked about (offline) in a
+ * network error, so that queued work waits instead of being dropped.
+ */
+async function send(method: string, path: string, body: unknown, accept: string, auth: boolean): Promise<Response> {
+  const headers: Record<string, string> = { Accept: accept };
   let payload: BodyInit | undefined;
   if (body instanceof URLSearchParams) {
     payload = body;
@@ -107,43 +261,84 @@ async function request<T>(method: string, path: string, body?: unknown, auth = t
     payload = JSON.stringify(body);
     headers["Content-Type"] = "application/json";
   }
-  const tok = auth ? token() : null;
-  if (tok) headers["Authorization"] = `Bearer ${tok}`;
-
-  let res: Response;
-  try {
-    res = await fetch(API_BASE + path, { method, headers, body: payload ?? null, cache: "no-store" });
-  } catch (e) {
-    throw new ApiError(0, { title: "Network error", detail: e instanceof Error ? e.message : String(e) });
-  }
-  if (!res.ok) {
-    let problem: Problem = { status: res.status, title: res.statusText };
+  for (let attempt = 0; ; attempt++) {
+    const tok = auth ? token() : null;
+    if (tok) headers["Authorization"] = `Bearer ${tok}`;
+    let res: Response;
     try {
-      const parsed: unknown = await res.json();
-      if (parsed && typeof parsed === "object") {
-        problem = parsed as Problem;
-        // FastAPI's default {"detail": [...]} validation shape, just in case.
-        if (Array.isArray((parsed as { detail?: unknown }).detail)) {
-          const arr = (parsed as { detail: { loc: (string | number)[]; msg: string }[] }).detail;
-          problem = { status: res.status, title: "Validation error", errors: arr };
-        }
-      }
-    } catch {
-      /* not JSON */
+      res = await fetch(API_BASE + path, { method, headers, body: payload ?? null, cache: "no-store" });
+    } catch (e) {
+      throw networkError(e);
     }
-    if (res.status === 401 && auth && tok) onUnauthorized();
+    if (res.ok) return res;
+    const problem = await readProblem(res);
+    // A wrong password (`bad-credentials`, e.g. the current one in a password change) is no reason
+    // to renew; anything else 401 means the token or the session.
+    if (res.status === 401 && tok && problem.code !== "bad-credentials") {
+      if (attempt === 0) {
+        const renewed = await renew(tok);
+        if (renewed === "renewed") continue;
+        if (renewed === "offline") throw networkError(new Error(problem.detail ?? "session renewal failed"));
+      } else {
+        onUnauthorized();
+      }
+    }
+    if (res.status === 403 && problem.code === "password-change-required") onPasswordChangeRequired();
     throw new ApiError(res.status, problem);
   }
+}
+
+async function request<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
+  const res = await send(method, path, body, "application/json, application/problem+json", auth);
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
 }
 
-// ---- endpoints ----
+// ---- sign-in, sign-out, passwords ----
 
 export function login(username: string, password: string): Promise<Session> {
   const form = new URLSearchParams({ username, password, grant_type: "password" });
   return request<Session>("POST", "/auth/token", form, false);
 }
+
+/**
+ * End the session on the server (best effort: offline, the token simply expires) and here. `tok`:
+ * a session that was never stored (a login the app refuses, e.g. a dispatcher in the crew app).
+ */
+export async function logout(tok: string | null = token()): Promise<void> {
+  if (tok === token()) clearSession();
+  if (!tok) return;
+  try {
+    await fetch(`${API_BASE}/auth/logout`, { method: "POST", headers: { Authorization: `Bearer ${tok}` }, cache: "no-store" });
+  } catch {
+    /* offline: the access token expires on its own, the refresh token with the idle timeout */
+  }
+}
+
+export const changePassword = (currentPassword: string, newPassword: string) =>
+  request<void>("POST", "/auth/password", { current_password: currentPassword, new_password: newPassword } satisfies PasswordChangeBody);
+
+/**
+ * The session after a password change, no longer flagged: renewed (so the token says so too), or,
+ * if the server ended the session with the change, a new sign-in with the new password.
+ */
+export async function sessionAfterPasswordChange(username: string, newPassword: string): Promise<Session> {
+  const s = loadSession();
+  if (s?.refresh_token && (await renew(s.access_token)) === "renewed") {
+    const renewed = loadSession();
+    if (renewed) {
+      const done = { ...renewed, must_change_password: false };
+      saveSession(done);
+      return done;
+    }
+  }
+  const fresh = await login(username, newPassword);
+  const done = { ...fresh, must_change_password: false };
+  saveSession(done);
+  return done;
+}
+
+// ---- endpoints ----
 
 export const me = () => request<Omit<Session, "access_token" | "token_type">>("GET", "/auth/me");
 export const mapInfo = () => request<MapInfo>("GET", "/map", undefined, false);
@@ -218,41 +413,34 @@ export const reviewKpis = (f: ReviewFilter) => request<Kpis>("GET", `/review/kpi
 
 /** The CSV export as a Blob (fetched with the bearer token, so it cannot be a plain link). */
 export async function reviewCsv(f: ReviewFilter): Promise<Blob> {
-  const headers: Record<string, string> = { Accept: "text/csv, application/problem+json" };
-  const tok = token();
-  if (tok) headers["Authorization"] = `Bearer ${tok}`;
-  let res: Response;
-  try {
-    res = await fetch(`${API_BASE}/review/incidents.csv${reviewQuery(f, "csv")}`, { headers, cache: "no-store" });
-  } catch (e) {
-    throw new ApiError(0, { title: "Network error", detail: e instanceof Error ? e.message : String(e) });
-  }
-  if (!res.ok) {
-    let problem: Problem = { status: res.status, title: res.statusText };
-    try {
-      problem = (await res.json()) as Problem;
-    } catch {
-      /* not JSON */
-    }
-    if (res.status === 401 && tok) onUnauthorized();
-    throw new ApiError(res.status, problem);
-  }
+  const res = await send("GET", `/review/incidents.csv${reviewQuery(f, "csv")}`, undefined, "text/csv, application/problem+json", true);
   return res.blob();
 }
 
-function socketUrl(path: string, params: URLSearchParams): string {
+// ---- admin (GET/POST/PATCH /admin/users): accounts only, never incident data ----
+
+const userPath = (username: string) => `/admin/users/${encodeURIComponent(username)}`;
+export const adminUsers = () => request<AdminUser[]>("GET", "/admin/users");
+export const createUser = (body: NewUserBody) => request<AdminUser>("POST", "/admin/users", body);
+export const updateUser = (username: string, patch: UserPatchBody) => request<AdminUser>("PATCH", userPath(username), patch);
+export const resetPassword = (username: string, password: string) =>
+  request<void>("POST", `${userPath(username)}/password`, { password } satisfies PasswordResetBody);
+export const unlockUser = (username: string) => request<AdminUser | undefined>("POST", `${userPath(username)}/unlock`);
+
+// ---- sockets: same origin; the token goes in Sec-WebSocket-Protocol (shared/socket.ts), never in the URL ----
+
+function socketUrl(path: string, params?: URLSearchParams): string {
   const proto = window.location.protocol === "https:" ? "wss:" : "ws:";
-  return `${proto}//${window.location.host}${path}?${params.toString()}`;
+  const query = params && params.toString() ? `?${params.toString()}` : "";
+  return `${proto}//${window.location.host}${path}${query}`;
 }
 
-/** URL of the console WebSocket on the same origin. */
+/** URL of the console WebSocket on the same origin (`since`: resume after that event). */
 export function consoleSocketUrl(since: number | null): string {
-  const params = new URLSearchParams({ token: token() ?? "" });
-  if (since !== null) params.set("since", String(since));
-  return socketUrl("/ws/console", params);
+  return socketUrl("/ws/console", since !== null ? new URLSearchParams({ since: String(since) }) : undefined);
 }
 
 /** URL of the crew WebSocket on the same origin. */
 export function crewSocketUrl(): string {
-  return socketUrl("/ws/crew", new URLSearchParams({ token: token() ?? "" }));
+  return socketUrl("/ws/crew");
 }

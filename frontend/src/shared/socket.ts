@@ -2,7 +2,25 @@
 // (console/socket.ts) and the crew app (crew/socket.ts): exponential backoff with jitter, ping/pong
 // keep-alive, silence detection and handshake refusals (expired token, or an endpoint the server
 // does not offer yet).
+//
+// The token never goes in the URL (it would be written to access logs): it is offered in
+// Sec-WebSocket-Protocol as `bearer.<token>` next to `goldenhour.v1`, which the server selects
+// (dispatch/socket_protocol.py). Every attempt takes a fresh token (renewed first when it is about
+// to expire). Close code 4401 means the session ended on the server (logout, deactivation, idle):
+// the session is renewed if it can be, else the app's unauthorized handler shows the login.
+import { freshToken, renew, token } from "./api";
 import { measure } from "./perf";
+
+/** The protocol the server selects; the token rides next to it as `bearer.<token>`. */
+export const SUBPROTOCOL = "goldenhour.v1";
+export const BEARER_PREFIX = "bearer.";
+/** Close code of a socket whose session ended on the server. */
+export const SESSION_ENDED = 4401;
+
+/** The subprotocols offered for `tok` (a JWT is base64url and dots: valid in a subprotocol). */
+export function subprotocols(tok: string | null): string[] {
+  return tok ? [SUBPROTOCOL, BEARER_PREFIX + tok] : [SUBPROTOCOL];
+}
 
 export type ConnectionState = "connected" | "reconnecting";
 
@@ -10,6 +28,8 @@ export interface BaseHandlers {
   state(state: ConnectionState): void;
   /** The server refused us at the handshake (e.g. expired token); return true to stop reconnecting. */
   rejected(): Promise<boolean>;
+  /** Every close, with its code (1006: no close frame), e.g. for the page's diagnostics. */
+  closed?(code: number): void;
 }
 
 export interface SocketOptions {
@@ -23,6 +43,8 @@ export abstract class ReconnectingSocket<M extends { type: string }> {
   protected ws: WebSocket | null = null;
   protected attempts = 0;
   private stopped = false;
+  /** Waiting for a fresh token before opening. */
+  private connecting = false;
   private retryTimer: number | undefined;
   private pingTimer: number | undefined;
   private lastHeard = 0;
@@ -38,7 +60,7 @@ export abstract class ReconnectingSocket<M extends { type: string }> {
     this.opt = { pingEveryMs: 20_000, silenceLimitMs: 50_000, backoffMinMs: 500, backoffMaxMs: 15_000, ...options };
   }
 
-  /** URL to connect to (built fresh for every attempt, so it carries the current token). */
+  /** URL to connect to, built for every attempt (e.g. with `?since=`); never the token. */
   protected abstract url(): string;
   /** One parsed server message. */
   protected abstract handle(ws: WebSocket, msg: M): void;
@@ -52,7 +74,7 @@ export abstract class ReconnectingSocket<M extends { type: string }> {
   start(): void {
     this.stopped = false;
     window.clearTimeout(this.retryTimer);
-    if (!this.ws) this.connect();
+    this.connect();
   }
 
   stop(): void {
@@ -75,7 +97,7 @@ export abstract class ReconnectingSocket<M extends { type: string }> {
 
   /** Try again now (e.g. the browser says the network is back) instead of waiting for the backoff. */
   retryNow(): void {
-    if (this.stopped || this.ws) return;
+    if (this.stopped || this.ws || this.connecting) return;
     this.attempts = 0;
     window.clearTimeout(this.retryTimer);
     this.connect();
@@ -93,10 +115,20 @@ export abstract class ReconnectingSocket<M extends { type: string }> {
   }
 
   private connect(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.ws || this.connecting) return;
+    this.connecting = true;
+    void freshToken()
+      .catch(() => token())
+      .then((tok) => {
+        this.connecting = false;
+        if (!this.stopped && !this.ws) this.open(tok);
+      });
+  }
+
+  private open(tok: string | null): void {
     let ws: WebSocket;
     try {
-      ws = new WebSocket(this.url());
+      ws = new WebSocket(this.url(), subprotocols(tok));
     } catch {
       this.scheduleRetry();
       return;
@@ -132,9 +164,19 @@ export abstract class ReconnectingSocket<M extends { type: string }> {
       this.ws = null;
       window.clearInterval(this.pingTimer);
       this.setState("reconnecting");
+      this.base.closed?.(ev.code);
       if (this.stopped) return;
-      // Auth failures close the socket early (policy violation / app codes 4401, 4403).
-      const authLike = ev.code === 1008 || ev.code === 4401 || ev.code === 4403 || (!opened && this.attempts >= 1);
+      if (ev.code === SESSION_ENDED) {
+        // The server ended our session. A renewal it refuses calls the unauthorized handler (the
+        // login screen, which stops this socket); one it grants means only the token had aged.
+        void renew(tok).then((r) => {
+          if (r !== "refused") this.scheduleRetry();
+        });
+        return;
+      }
+      // Auth failures close the socket early (policy violation / app code 4403), or the handshake
+      // is refused (HTTP 403: the browser reports 1006 without opening).
+      const authLike = ev.code === 1008 || ev.code === 4403 || (!opened && this.attempts >= 1);
       if (authLike) {
         void this.base.rejected().then((stop) => {
           if (!stop) this.scheduleRetry();

@@ -148,9 +148,55 @@ export interface Place {
 export interface Session {
   access_token: string;
   token_type: string;
+  /** Lifetime of the access token in seconds (at most 15 minutes); renewed at 80 % of it. */
+  expires_in?: number;
+  /** Single-use: every renewal (POST /auth/refresh) answers a new one. */
+  refresh_token?: string | null;
   username: string;
   role: Role | string;
   unit_id: number | null;
+  hospital_id?: number | null;
+  /** Seeded and reset accounts: the change-password form comes before anything else. */
+  must_change_password?: boolean;
+  /** This device's clock (ms) when the access token expires; set by shared/api.ts on receipt. */
+  expires_at?: number;
+}
+
+/** A login as the admin screen lists it (GET /admin/users). */
+export interface AdminUser {
+  username: string;
+  role: Role;
+  unit_id: number | null;
+  hospital_id: number | null;
+  active: boolean;
+  must_change_password: boolean;
+  failed_logins: number;
+  locked_until: string | null;
+  last_login_at: string | null;
+}
+
+export interface PasswordChangeBody {
+  current_password: string;
+  new_password: string;
+}
+
+export interface NewUserBody {
+  username: string;
+  role: Role;
+  password: string;
+  unit_id?: number | null;
+  hospital_id?: number | null;
+}
+
+export interface UserPatchBody {
+  active?: boolean;
+  role?: Role;
+  unit_id?: number | null;
+  hospital_id?: number | null;
+}
+
+export interface PasswordResetBody {
+  password: string;
 }
 
 export interface Problem {
@@ -425,7 +471,13 @@ export type ContractChecks = [
   Check<Fits<DivertBody, Schemas["DivertIn"]>>,
   Check<Fits<ReassignBody, Schemas["ReassignIn"]>>,
   Check<Fits<RelocateBody, Schemas["RelocateIn"]>>,
+  Check<Fits<PasswordChangeBody, SchemaOr<"PasswordChangeIn", PasswordChangeBody>>>,
+  Check<Fits<NewUserBody, SchemaOr<"UserIn", NewUserBody>>>,
+  Check<Fits<UserPatchBody, SchemaOr<"UserPatchIn", UserPatchBody>>>,
+  Check<Fits<PasswordResetBody, SchemaOr<"PasswordResetIn", PasswordResetBody>>>,
   // What the server sends is what we read (once the routes declare response models).
+  Check<Fits<SchemaOr<"AdminUser", AdminUser>, AdminUser>>,
+  Check<Fits<SchemaOr<"Token", Session>, Session>>,
   Check<Fits<SchemaOr<"UnitOut", Unit>, Unit>>,
   Check<Fits<SchemaOr<"IncidentOut", Incident>, Incident>>,
 ];

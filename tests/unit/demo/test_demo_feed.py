@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dispatch.demo.feed import parse_message, ws_url
+from dispatch.demo.feed import parse_message, subprotocols, ws_url
 
 UNIT = {"id": 3, "call_sign": "A03", "status": "dispatched", "incident_id": 7}
 INCIDENT = {"id": 7, "number": "2026-000007", "status": "dispatched", "priority": 1}
@@ -37,12 +37,10 @@ def test_event_without_unit_and_other_messages() -> None:
     assert parse_message({"type": "error", "code": "invalid-json"}) is None
 
 
-def test_ws_url_from_http_base() -> None:
-    assert (
-        ws_url("http://127.0.0.1:8000/", "/ws/console", "t.k", None)
-        == "ws://127.0.0.1:8000/ws/console?token=t.k"
-    )
-    assert (
-        ws_url("https://gh.example", "/ws/console", "abc", 42)
-        == "wss://gh.example/ws/console?token=abc&since=42"
-    )
+def test_ws_url_from_http_base_carries_no_token() -> None:
+    assert ws_url("http://127.0.0.1:8000/", "/ws/console", None) == "ws://127.0.0.1:8000/ws/console"
+    assert ws_url("https://gh.example", "/ws/console", 42) == "wss://gh.example/ws/console?since=42"
+
+
+def test_the_token_is_offered_as_a_subprotocol() -> None:
+    assert subprotocols("a.b-c_d") == ["goldenhour.v1", "bearer.a.b-c_d"]

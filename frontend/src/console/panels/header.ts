@@ -1,4 +1,5 @@
-// Top bar: title, map name, 24-hour clock, connection indicator, language, mute, shortcuts, user, logout.
+// Top bar: title, map name, 24-hour clock, connection indicator, language, mute, shortcuts, user,
+// change password, logout.
 import { h, setText } from "../../shared/dom";
 import { clock } from "../../shared/format";
 import { S } from "../../shared/i18n";
@@ -8,6 +9,8 @@ import type { ConnectionState } from "../../shared/socket";
 
 export interface Header {
   setConnection(state: ConnectionState): void;
+  /** The close code of the live socket's last close (data-close-code, for diagnostics and tests). */
+  setLastClose(code: number): void;
   setUser(text: string): void;
   setMapName(name: string): void;
   /** Where the language toggle sits while the console is shown. */
@@ -15,7 +18,7 @@ export interface Header {
   tick(): void;
 }
 
-export function mountHeader(root: HTMLElement, onLogout: () => void, onHelp: () => void): Header {
+export function mountHeader(root: HTMLElement, onLogout: () => void, onHelp: () => void, onPassword: () => void): Header {
   // The testid element keeps the raw state ("connected" / "reconnecting") for automation; the
   // visible label next to it is translated.
   const conn = h("span", { class: "raw", "data-testid": "connection-status", "data-state": "reconnecting", "aria-hidden": "true" }, "reconnecting");
@@ -41,6 +44,8 @@ export function mountHeader(root: HTMLElement, onLogout: () => void, onHelp: () 
     "?",
   );
   help.addEventListener("click", onHelp);
+  const password = h("button", { type: "button", class: "btn small", "data-testid": "change-password" }, S.changePassword);
+  password.addEventListener("click", onPassword);
   const logout = h("button", { type: "button", class: "btn small", "data-testid": "logout" }, S.logout);
   logout.addEventListener("click", onLogout);
   root.append(
@@ -52,6 +57,7 @@ export function mountHeader(root: HTMLElement, onLogout: () => void, onHelp: () 
     mute,
     help,
     user,
+    password,
     logout,
   );
   const tick = () => setText(time, clock(new Date()));
@@ -63,6 +69,9 @@ export function mountHeader(root: HTMLElement, onLogout: () => void, onHelp: () 
       root.dataset["conn"] = state;
       setText(connLabel, state === "connected" ? S.connectedLabel : S.reconnectingLabel);
       connLabel.parentElement!.title = state === "connected" ? S.connectionTitleConnected : S.connectionTitleReconnecting;
+    },
+    setLastClose(code) {
+      conn.dataset["closeCode"] = String(code);
     },
     setUser(text) {
       setText(user, text);

@@ -1,9 +1,12 @@
-// Login screen: OAuth2 password form posted as application/x-www-form-urlencoded.
-import { login, saveSession } from "../api";
+// Login screen: OAuth2 password form posted as application/x-www-form-urlencoded. A session that
+// must change its password (first sign-in, reset by the administrator) gets the change-password
+// form in the same place before the app starts (shared/panels/password.ts).
+import { login, logout, saveSession } from "../api";
 import { h } from "../dom";
 import { S } from "../i18n";
 import type { Session } from "../types";
 import { clearMessage, showError, showMessage } from "./message";
+import { passwordForm } from "./password";
 
 export interface LoginOptions {
   subtitle?: string;
@@ -13,11 +16,18 @@ export interface LoginOptions {
   testidPrefix?: string;
 }
 
+export interface LoginScreen {
+  focus(): void;
+  langSlot: HTMLElement;
+  /** Show the forced change-password form for `session` (already saved); the app starts after it. */
+  requirePasswordChange(session: Session): void;
+}
+
 export function mountLogin(
   root: HTMLElement,
   onLoggedIn: (s: Session) => void,
   options: LoginOptions = {},
-): { focus(): void; langSlot: HTMLElement } {
+): LoginScreen {
   const p = options.testidPrefix ?? "";
   const user = h("input", {
     id: "login-username",
@@ -57,13 +67,15 @@ export function mountLogin(
       .then((session) => {
         const refusal = options.accept?.(session) ?? null;
         if (refusal !== null) {
+          void logout(session.access_token); // not this app's: end the session it opened
           showMessage(refusal, "error");
           return;
         }
         saveSession(session);
         clearMessage();
         pass.value = "";
-        onLoggedIn(session);
+        if (session.must_change_password) requirePasswordChange(session);
+        else onLoggedIn(session);
       })
       .catch(showError)
       .finally(() => {
@@ -72,5 +84,27 @@ export function mountLogin(
       });
   });
   root.append(form);
-  return { focus: () => user.focus(), langSlot };
+
+  const requirePasswordChange = (session: Session) => {
+    const change = passwordForm({
+      username: session.username,
+      forced: true,
+      testidPrefix: p,
+      done: (renewed) => {
+        change.remove();
+        form.hidden = false;
+        onLoggedIn(renewed);
+      },
+      leave: () => {
+        change.remove();
+        form.hidden = false;
+        void logout();
+        user.focus();
+      },
+    });
+    form.hidden = true;
+    root.querySelector(".password-card")?.remove();
+    root.append(change);
+  };
+  return { focus: () => user.focus(), langSlot, requirePasswordChange };
 }
