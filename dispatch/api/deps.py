@@ -14,6 +14,7 @@ and socket and applies the operation's row of ``dispatch.api.policy``; routes on
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, WebSocketException
@@ -28,7 +29,7 @@ from dispatch.api.problems import Problem
 from dispatch.api.sessions import PASSWORD_CHANGE_REQUIRED, live_session
 from dispatch.bootstrap import Container
 from dispatch.services.handlers import Deps
-from dispatch.services.ports import AuditTrail
+from dispatch.services.ports import AuditKind, AuditTrail
 from dispatch.store.reads import ReadModel
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -95,6 +96,15 @@ async def authorize(
             )
         await policy.check(rule, principal, connection.path_params, reads)
     except Problem as refused:
+        if refused.status == 403 and principal is not None:
+            # who tried what they may not: an audit row, before the answer goes out
+            await container.audit.record(
+                AuditKind.REFUSED,
+                actor=principal.username,
+                subject=f"{connection.scope.get('method', 'WS')} {connection.url.path}",
+                client=client_address(connection),
+                detail={"code": refused.code},
+            )
         if connection.scope["type"] == "websocket":
             raise WebSocketException(WS_1008_POLICY_VIOLATION, refused.detail) from None
         raise
@@ -155,12 +165,31 @@ User = Annotated[Principal, Depends(current_user)]
 SocketUser = Annotated[Principal, Depends(socket_user)]
 
 
-async def get_audience(user: User, reads: Reads) -> policy.Audience:
-    """Who the answer goes to, for routes that return incident payloads (caller data rule)."""
+def client_address(connection: HTTPConnection) -> str | None:
+    return connection.client.host if connection.client else None
+
+
+async def get_audience(
+    connection: HTTPConnection, user: User, reads: Reads, container: ContainerDep
+) -> AsyncIterator[policy.Audience]:
+    """Who the answer goes to, for routes that return incident payloads (caller data rule).
+
+    After the route has built its answer, one ``caller-data-read`` audit row names the incidents
+    whose caller number, name or location it carried."""
     works_on = None
     if user.role is Role.CREW and user.unit_id is not None:
         works_on = await reads.incident_of_unit(user.unit_id)
-    return policy.Audience(user, works_on)
+    audience = policy.Audience(user, works_on)
+    yield audience
+    if audience.callers_shown:
+        shown = sorted(audience.callers_shown)
+        await container.audit.record(
+            AuditKind.CALLER_DATA_READ,
+            actor=user.username,
+            subject=f"incident:{shown[0]}" if len(shown) == 1 else f"incidents:{len(shown)}",
+            client=client_address(connection),
+            detail={"path": connection.url.path, "incidents": shown[:500]},
+        )
 
 
 #: Pass every incident payload of an answer through ``audience.incident`` / ``audience.show``.

@@ -342,14 +342,20 @@ def may_see_caller(
 
 @dataclass(frozen=True, slots=True)
 class Audience:
-    """Who a REST answer goes to: every incident payload a route returns passes :meth:`show`."""
+    """Who a REST answer goes to: every incident payload a route returns passes :meth:`show`.
+
+    ``callers_shown`` collects the incidents whose caller data this answer carries; the request's
+    dependency writes one ``caller-data-read`` audit row for them (``deps.get_audience``)."""
 
     principal: Principal
     works_on: int | None = None  # a crew's current incident (read once per request)
+    callers_shown: set[int] = field(default_factory=set)
 
     def show(self, payload: dict[str, Any], incident_id: int | None) -> dict[str, Any]:
         """``payload`` (about ``incident_id``) as this login may see it."""
         if may_see_caller(self.principal, incident_id, self.works_on):
+            if incident_id is not None and _carries_caller(payload):
+                self.callers_shown.add(incident_id)
             return payload
         shown: dict[str, Any] = without_caller(payload)
         return shown
@@ -360,6 +366,10 @@ class Audience:
 
     def incidents(self, views: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [self.incident(v) for v in views]
+
+
+def _carries_caller(payload: dict[str, Any]) -> bool:
+    return bool(payload.get("caller") or payload.get("caller_number"))
 
 
 # --- binding the table to the app -----------------------------------------------------------------

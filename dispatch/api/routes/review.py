@@ -9,11 +9,11 @@ import math
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
-from dispatch.api.deps import AudienceDep, Reads, User
+from dispatch.api.deps import AudienceDep, Audit, Reads, User
 from dispatch.api.problems import Problem
 from dispatch.api.schemas.answers import Kpis
 from dispatch.api.schemas.problems import problems
@@ -23,6 +23,7 @@ from dispatch.api.spreadsheet import SafeCsvWriter
 from dispatch.domain import nemsis
 from dispatch.domain.payloads import NEMSIS_TIMES, incident_times, incident_view
 from dispatch.domain.triage import load_protocol
+from dispatch.services.ports import AuditKind
 from dispatch.store.reads import IncidentFilter
 
 router = APIRouter(prefix="/review", tags=["review"])
@@ -103,8 +104,10 @@ async def kpis(
 
 @router.get("/incidents.csv", response_class=CsvResponse, responses=SEARCH)
 async def export_csv(
-    _: User,
+    user: User,
     reads: Reads,
+    audit: Audit,
+    request: Request,
     start: Start = None,
     end: End = None,
     priority: Priorities = None,
@@ -153,6 +156,20 @@ async def export_csv(
                 i.cancel_reason or "",
             ]
         )
+    await audit.record(  # every export is on the record: who took which records out
+        AuditKind.EXPORT,
+        actor=user.username,
+        subject="review:incidents.csv",
+        client=request.client.host if request.client else None,
+        detail={
+            "rows": len(found),
+            "from": None if start is None else start.isoformat(),
+            "to": None if end is None else end.isoformat(),
+            "priority": priority,
+            "status": status,
+            "bbox": bbox,
+        },
+    )
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",

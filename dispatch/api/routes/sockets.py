@@ -25,6 +25,7 @@ from dispatch.api.sessions import socket_watch
 from dispatch.hub.console import ConsoleSession
 from dispatch.hub.crew import CrewSession
 from dispatch.hub.hospital import HospitalSession
+from dispatch.services.ports import AuditKind
 
 router = APIRouter()
 
@@ -45,6 +46,14 @@ async def console(
     if since is not None and since < 0:
         await _refuse(ws, "since must be >= 0")
         return
+    # the snapshot and the stream carry callers' data: one audit row per console connection
+    await container.audit.record(
+        AuditKind.CALLER_DATA_READ,
+        actor=principal.username,
+        subject="stream:console",
+        client=ws.client.host if ws.client else None,
+        detail={"since": since},
+    )
     watch = socket_watch(container, principal)
     session = ConsoleSession(
         hub=container.hub,
@@ -61,6 +70,13 @@ async def console(
 async def crew(ws: WebSocket, principal: SocketUser, container: ContainerDep, reads: Reads) -> None:
     """A crew's own stream: its unit, its order (resent until acknowledged), its incident."""
     assert principal.unit_id is not None  # the policy's own_unit scope: bound to a unit
+    # its own incident's caller data reaches the crew over this stream
+    await container.audit.record(
+        AuditKind.CALLER_DATA_READ,
+        actor=principal.username,
+        subject=f"stream:crew:unit:{principal.unit_id}",
+        client=ws.client.host if ws.client else None,
+    )
     watch = socket_watch(container, principal)
     session = CrewSession(
         unit_id=principal.unit_id,
