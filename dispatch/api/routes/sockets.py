@@ -70,13 +70,10 @@ async def console(
 async def crew(ws: WebSocket, principal: SocketUser, container: ContainerDep, reads: Reads) -> None:
     """A crew's own stream: its unit, its order (resent until acknowledged), its incident."""
     assert principal.unit_id is not None  # the policy's own_unit scope: bound to a unit
-    # its own incident's caller data reaches the crew over this stream
-    await container.audit.record(
-        AuditKind.CALLER_DATA_READ,
-        actor=principal.username,
-        subject=f"stream:crew:unit:{principal.unit_id}",
-        client=ws.client.host if ws.client else None,
-    )
+    # No audit row per crew connection: a fleet reconnects all day (tunnels, dead spots), and a
+    # thousand serialised audit inserts at a shift change starve the pool (measured with
+    # bench/load.py). The crew sees caller data only for the incident it was sent to, and its
+    # REST reads of it are audited per answer.
     watch = socket_watch(container, principal)
     session = CrewSession(
         unit_id=principal.unit_id,
