@@ -29,6 +29,7 @@ from dispatch.api.routes import (
 )
 from dispatch.api.schemas.problems import problem_schemas
 from dispatch.api.security_headers import SecurityHeaders
+from dispatch.api.sessions import session_watcher
 from dispatch.bootstrap import bootstrap
 from dispatch.config import Settings, get_settings
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.container = await bootstrap(settings)
+        app.state.session_watcher = session_watcher(app.state.container)
         # The map, geocoder and caches are long-lived: keep them out of every GC pass, which
         # otherwise shows up as 100-200 ms pauses in the p99 of a busy server.
         gc.collect()
@@ -54,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.session_watcher.aclose()
             await app.state.container.aclose()
 
     app = FastAPI(

@@ -28,6 +28,7 @@ from dispatch.api.auth import Principal, Role, read_token
 from dispatch.api.problems import Problem
 from dispatch.api.sessions import PASSWORD_CHANGE_REQUIRED, live_session
 from dispatch.bootstrap import Container
+from dispatch.hub.watch import SessionWatcher
 from dispatch.services.handlers import Deps
 from dispatch.services.ports import AuditKind, AuditTrail
 from dispatch.store.reads import ReadModel
@@ -42,6 +43,15 @@ async def get_container(connection: HTTPConnection) -> Container:
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+async def get_watcher(connection: HTTPConnection) -> SessionWatcher[Principal]:
+    """The process's watcher of open sockets' login sessions (``dispatch.api.sessions``)."""
+    watcher: SessionWatcher[Principal] = connection.app.state.session_watcher
+    return watcher
+
+
+Watcher = Annotated[SessionWatcher[Principal], Depends(get_watcher)]
 
 
 async def get_deps(container: ContainerDep) -> Deps:

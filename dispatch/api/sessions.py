@@ -7,20 +7,23 @@ and socket handshake: one read of the session row by primary key, joined with it
 binding the token carries, is refused with 401 ``session-expired``: the client must log in again
 (renewing cannot help). Activity is written at most every 30 s.
 
-Open sockets are watched by :func:`socket_watch` (``dispatch.hub.watch``), which runs the same
-check every two seconds and closes the socket with 4401 when it fails.
+Open sockets are watched together by the process's :func:`session_watcher`
+(``dispatch.hub.watch``), which runs the same check for all of them every two seconds in one read
+(:func:`ended_sessions`) and closes the sockets of a session that fails it with 4401.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from dispatch.api.auth import Principal, Role, issue_token
 from dispatch.api.problems import Problem
 from dispatch.bootstrap import Container
 from dispatch.domain.sessions import access_expiry, needs_touch
-from dispatch.hub.watch import SessionWatch
+from dispatch.hub.watch import SessionWatcher
 from dispatch.store.sessions import SessionState
 
 SESSION_EXPIRED = "session-expired"
@@ -65,17 +68,29 @@ async def live_session(
     return state
 
 
-def socket_watch(container: Container, principal: Principal) -> SessionWatch:
-    """The watch that closes a socket of ``principal`` when its session ends."""
+async def ended_sessions(container: Container, watched: Mapping[Principal, bool]) -> set[Principal]:
+    """Of the logins of the open sockets ``watched``, those whose session has ended (the
+    socket watcher's check, ``dispatch.hub.watch``): one read of all their sessions, and one
+    write of the activity worth recording (``watched[login]``: its client sent something)."""
+    now = container.deps.clock.now()
+    states = await container.sessions.states(
+        {p.session_id for p in watched if p.session_id is not None}
+    )
+    ended: set[Principal] = set()
+    touch: dict[str, datetime] = {}
+    for principal, active in watched.items():
+        state = states.get(principal.session_id or "")
+        if state is None or not _still_matches(state, principal, now):
+            ended.add(principal)
+        elif active and needs_touch(state.times, now):
+            touch[state.id] = now
+    await container.sessions.touch_many(touch)
+    return ended
 
-    async def still_on(active: bool) -> bool:
-        try:
-            await live_session(container, principal, activity=active)
-        except Problem:
-            return False
-        return True
 
-    return SessionWatch(still_on)
+def session_watcher(container: Container) -> SessionWatcher[Principal]:
+    """The process's watcher of every open socket's login session."""
+    return SessionWatcher(partial(ended_sessions, container))
 
 
 def principal_of(state: SessionState) -> Principal:

@@ -186,7 +186,7 @@ async def resync(ws: WebSocket, send: Sender, reason: str) -> None:
     await ws.close(code=RESYNC_CLOSE_CODE, reason="resync")
 
 
-async def cancel(tasks: Iterable[asyncio.Task[None]]) -> None:
+async def cancel(tasks: Iterable[asyncio.Task[Any]]) -> None:
     """Stop a session's background tasks; their errors die with the socket."""
     for task in tasks:
         task.cancel()

@@ -9,8 +9,9 @@ The hashes of the tokens a session retired are kept with it for that. Anything e
 token that merely names a session) is refused without revoking anything: knowing a session's id,
 which every access token carries, must not be enough to end it.
 
-Checking a session is one read by primary key, joined with its account, so that a deactivated
-account or a changed role or binding ends its sessions even if a revoke were missed.
+Checking a session is a read by primary key, joined with its account, so that a deactivated
+account or a changed role or binding ends its sessions even if a revoke were missed. Concurrent
+checks share one query (``dispatch.store.grouped``), as do their activity writes.
 """
 
 from __future__ import annotations
@@ -18,16 +19,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Update, func, insert, select, update
+from sqlalchemy import Update, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatch.domain.sessions import Ended, SessionTimes, ended
 from dispatch.store import tables as t
+from dispatch.store.grouped import GroupRead
 
 _SESSION_ID_BYTES = 16  # 22 base64url characters
 _REFRESH_SECRET_BYTES = 32
@@ -121,9 +124,21 @@ def _state(row: Any) -> SessionState:
     )
 
 
+_TOUCH_SQL = text(
+    """
+    UPDATE sessions AS s SET last_seen_at = a.at
+    FROM unnest(CAST(:ids AS text[]), CAST(:ats AS timestamptz[])) AS a(id, at)
+    WHERE s.id = a.id AND s.last_seen_at < a.at AND s.revoked_at IS NULL
+    """
+)
+
+
 class SessionStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # every request reads its session: concurrent requests share one query (and one write)
+        self._grouped_state = GroupRead[str, SessionState](self.states)
+        self._grouped_touch = GroupRead[tuple[str, datetime], None](self._touch_grouped)
 
     async def open(
         self,
@@ -154,24 +169,37 @@ class SessionStore:
         return Opened(session_id, token, expires_at)
 
     async def state(self, session_id: str) -> SessionState | None:
-        """The session and its account (one read by primary key), or None if there is none."""
-        query = select(*_COLUMNS).select_from(_JOINED).where(t.sessions.c.id == session_id)
+        """The session and its account, or None if there is none: read after the call, together
+        with the other sessions asked for meanwhile (``dispatch.store.grouped``)."""
+        return await self._grouped_state(session_id)
+
+    async def states(self, session_ids: Collection[str]) -> dict[str, SessionState]:
+        """The sessions of ``session_ids`` that exist, with their accounts, in one read."""
+        if not session_ids:
+            return {}
+        query = select(*_COLUMNS).select_from(_JOINED).where(t.sessions.c.id.in_(list(session_ids)))
         async with self._engine.connect() as conn:
-            row = (await conn.execute(query)).one_or_none()
-        return None if row is None else _state(row)
+            rows = (await conn.execute(query)).all()
+        return {row.id: _state(row) for row in rows}
 
     async def touch(self, session_id: str, now: datetime) -> None:
-        """Record activity at ``now`` (skipped when a newer one is already recorded)."""
+        """Record activity at ``now`` (skipped when a newer one is already recorded), written
+        together with the other sessions' activity recorded meanwhile."""
+        await self._grouped_touch((session_id, now))
+
+    async def touch_many(self, activity: Mapping[str, datetime]) -> None:
+        """Record the activity of many sessions (session id: when) in one write."""
+        if not activity:
+            return
         async with self._engine.begin() as conn:
-            await conn.execute(
-                update(t.sessions)
-                .where(
-                    t.sessions.c.id == session_id,
-                    t.sessions.c.last_seen_at < now,
-                    t.sessions.c.revoked_at.is_(None),
-                )
-                .values(last_seen_at=now)
-            )
+            await conn.execute(_TOUCH_SQL, {"ids": list(activity), "ats": list(activity.values())})
+
+    async def _touch_grouped(self, touches: frozenset[tuple[str, datetime]]) -> dict[Any, None]:
+        latest: dict[str, datetime] = {}
+        for session_id, at in touches:
+            latest[session_id] = max(at, latest.get(session_id, at))
+        await self.touch_many(latest)
+        return {}
 
     async def renew(self, token: str, now: datetime) -> Renewed:
         """Swap the refresh ``token`` for a new one while its session lasts (see the module

@@ -8,9 +8,10 @@ closed before it is accepted (HTTP 403 to the client). Each route then hands the
 session in ``dispatch.hub``, which accepts it with the ``goldenhour.v1`` subprotocol, scoped to
 the login: a crew's own unit, a hospital's own ED, and the caller-data rule of the login.
 
-A socket lasts as long as the login session it was opened with: ``socket_watch``
-(``dispatch.api.sessions``, ``dispatch.hub.watch``) checks the session every two seconds, counts
-client messages as activity, and closes the socket with 4401 "session ended" when it has ended.
+A socket lasts as long as the login session it was opened with: the process's session watcher
+(``dispatch.api.sessions``, ``dispatch.hub.watch``) checks the sessions of all open sockets every
+two seconds in one read, counts client messages as activity, and closes the sockets of a session
+that has ended with 4401 "session ended".
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from functools import partial
 
 from fastapi import APIRouter, WebSocket, status
 
-from dispatch.api.deps import ContainerDep, Reads, SocketUser
+from dispatch.api.deps import ContainerDep, Reads, SocketUser, Watcher
 from dispatch.api.policy import may_see_caller
-from dispatch.api.sessions import socket_watch
 from dispatch.hub.console import ConsoleSession
 from dispatch.hub.crew import CrewSession
 from dispatch.hub.hospital import HospitalSession
@@ -40,6 +40,7 @@ async def console(
     principal: SocketUser,
     container: ContainerDep,
     reads: Reads,
+    watcher: Watcher,
     since: int | None = None,
 ) -> None:
     """A snapshot (or the events after ``?since=``), then every event live, in order."""
@@ -54,7 +55,7 @@ async def console(
         client=ws.client.host if ws.client else None,
         detail={"since": since},
     )
-    watch = socket_watch(container, principal)
+    watch = watcher.watch(principal)
     session = ConsoleSession(
         hub=container.hub,
         reads=reads,
@@ -67,14 +68,16 @@ async def console(
 
 
 @router.websocket("/ws/crew")
-async def crew(ws: WebSocket, principal: SocketUser, container: ContainerDep, reads: Reads) -> None:
+async def crew(
+    ws: WebSocket, principal: SocketUser, container: ContainerDep, reads: Reads, watcher: Watcher
+) -> None:
     """A crew's own stream: its unit, its order (resent until acknowledged), its incident."""
     assert principal.unit_id is not None  # the policy's own_unit scope: bound to a unit
     # No audit row per crew connection: a fleet reconnects all day (tunnels, dead spots), and a
     # thousand serialised audit inserts at a shift change starve the pool (measured with
     # bench/load.py). The crew sees caller data only for the incident it was sent to, and its
     # REST reads of it are audited per answer.
-    watch = socket_watch(container, principal)
+    watch = watcher.watch(principal)
     session = CrewSession(
         unit_id=principal.unit_id,
         actor=principal.username,
@@ -90,12 +93,16 @@ async def crew(ws: WebSocket, principal: SocketUser, container: ContainerDep, re
 
 @router.websocket("/ws/hospital")
 async def hospital(
-    ws: WebSocket, principal: SocketUser, container: ContainerDep, reads: Reads
+    ws: WebSocket,
+    principal: SocketUser,
+    container: ContainerDep,
+    reads: Reads,
+    watcher: Watcher,
 ) -> None:
     """Inbound patients for one hospital: who is coming, with what, and a live ETA (a summary
     without caller data, built by the session itself)."""
     assert principal.hospital_id is not None  # the policy's own_hospital scope
-    watch = socket_watch(container, principal)
+    watch = watcher.watch(principal)
     session = HospitalSession(
         hospital_id=principal.hospital_id,
         hub=container.hub,
