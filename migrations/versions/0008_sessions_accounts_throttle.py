@@ -36,7 +36,9 @@ def upgrade() -> None:
         "users",
         sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default="false"),
     )
-    op.add_column("users", sa.Column("created_at", TZ, nullable=False, server_default=sa.func.now()))
+    op.add_column(
+        "users", sa.Column("created_at", TZ, nullable=False, server_default=sa.func.now())
+    )
     op.add_column("users", sa.Column("password_changed_at", TZ))
     op.add_column("users", sa.Column("last_login_at", TZ))
     op.create_check_constraint(
