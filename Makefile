@@ -60,7 +60,8 @@ demo: setup seed
 	@echo
 	@echo "Golden Hour console: http://$(HOST):$(PORT)"
 	@echo "  demo logins (password = user name): dispatcher, supervisor, crew-a01 (unit A01) ... crew-a12,"
-	@echo "  hospital-1, hospital-2, admin (user administration), auditor (audit trail and review)"
+	@echo "  hospital-1, hospital-2, admin (user administration), auditor (audit trail and review),"
+	@echo "  telephony (PBX connector: the simulated phone rings a line before each call)"
 	@echo "  (the simulator places $(CALLS_PER_MINUTE) calls a minute and drives the crews $(SPEEDUP)x faster than life; Ctrl-C stops everything)"
 	@echo
 	@$(ENV) export $(DEMO) && trap 'kill 0' EXIT INT TERM; \

@@ -116,9 +116,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         all_times.append(t2 - t1)
         etas_times.append(t3 - t2)
         # The early-exit ranking must equal the full answer.
-        ranked = sorted(
-            (e.duration_s, i) for i, e in enumerate(full) if e is not None
-        )[:10]
+        ranked = sorted((e.duration_s, i) for i, e in enumerate(full) if e is not None)[:10]
         assert [i for _, i in ranked] == [i for i, _ in top], "best-10 disagrees with all-units"
         assert all(
             (e is None and not np.isfinite(d)) or (e is not None and e.duration_s == d)
@@ -217,8 +215,16 @@ def run_child(mode: str, args: argparse.Namespace, cache: Path, target: dict[str
     else:
         cmd += ["--map", str(target["map"])]
     cmd += [
-        "--units", str(args.units), "--queries", str(args.queries), "--cutoff", str(args.cutoff),
-        "--baseline-queries", str(args.baseline_queries), "--seed", str(args.seed),
+        "--units",
+        str(args.units),
+        "--queries",
+        str(args.queries),
+        "--cutoff",
+        str(args.cutoff),
+        "--baseline-queries",
+        str(args.baseline_queries),
+        "--seed",
+        str(args.seed),
     ]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
@@ -230,14 +236,27 @@ def run_child(mode: str, args: argparse.Namespace, cache: Path, target: dict[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--map", type=Path, action="append", default=[], help=".osm.pbf/.osm")
-    parser.add_argument("--synthetic", type=int, action="append", default=[],
-                        help="generate a road-like graph with this many nodes")
+    parser.add_argument(
+        "--synthetic",
+        type=int,
+        action="append",
+        default=[],
+        help="generate a road-like graph with this many nodes",
+    )
     parser.add_argument("--units", type=int, default=500)
     parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--cutoff", type=float, default=1800.0,
-                        help="seconds; units beyond it are not ranked (<= 0: no cutoff)")
-    parser.add_argument("--baseline-queries", type=int, default=30,
-                        help="networkx is slow; it answers the first N queries only")
+    parser.add_argument(
+        "--cutoff",
+        type=float,
+        default=1800.0,
+        help="seconds; units beyond it are not ranked (<= 0: no cutoff)",
+    )
+    parser.add_argument(
+        "--baseline-queries",
+        type=int,
+        default=30,
+        help="networkx is slow; it answers the first N queries only",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--child", choices=["build", "measure"], help=argparse.SUPPRESS)
     parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
@@ -262,9 +281,11 @@ def main() -> None:
             cache = Path(tmp) / "map"
             built = run_child("build", args, cache, target)
             measured = run_child("measure", args, cache, target)
-        label = {"map": str(target["map"])} if "map" in target else {
-            "map": f"synthetic:{target['synthetic']}"
-        }
+        label = (
+            {"map": str(target["map"])}
+            if "map" in target
+            else {"map": f"synthetic:{target['synthetic']}"}
+        )
         results.append({**label, **built, **measured})
     print(json.dumps(results[0] if len(results) == 1 else results, indent=2))
 

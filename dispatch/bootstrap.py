@@ -22,7 +22,7 @@ from dispatch.adapters.roads import (
 from dispatch.bus.redis import RedisEventBus
 from dispatch.clock import SystemClock
 from dispatch.config import Settings
-from dispatch.domain.geo import service_area
+from dispatch.domain.geo import Location, service_area
 from dispatch.domain.triage import load_protocol
 from dispatch.hub.hub import Hub
 from dispatch.policies.coverage import CoverageModel
@@ -128,8 +128,9 @@ async def bootstrap(settings: Settings) -> Container:
     )
     await hub.start()
     eta = NetworkEta(network)
-    advisor = Advisor(eta)
-    moveups = MoveUpAdvisor(eta, coverage_model(network))
+    coverage = coverage_model(network)
+    advisor = Advisor.configured(eta, coverage, settings.advice_policy, settings.stale_rule())
+    moveups = MoveUpAdvisor(eta, coverage, settings.stale_rule())
     audit = AuditLog(engine)
     return Container(
         settings,
@@ -167,4 +168,15 @@ def coverage_model(network: RoadNetwork, *, zones: int = 40, seed: int = 7) -> C
     weighted by their share, covered within the priority-1 urban target (12 min)."""
     sites, weights = demand_zones(network, zones=zones, seed=seed)
     threshold = float(load_protocol().target(1).seconds)
-    return CoverageModel(sites, weights, NetworkZoneTimes(network, sites), threshold_s=threshold)
+    times = NetworkZoneTimes(network, sites)
+    names = [_zone_name(network, i, z) for i, z in enumerate(sites)]
+    return CoverageModel(sites, weights, times, threshold_s=threshold, names=names)
+
+
+def _zone_name(network: RoadNetwork, index: int, centre: Location) -> str:
+    """A zone as a dispatcher knows it: the nearest address to its centre (advice says "keeps
+    the <address> area covered"), or its number and coordinates where the map has none."""
+    place = network.geocoder.reverse(centre.lon, centre.lat)
+    if place is None:
+        return f"zone {index} [{centre.lon:.4f}, {centre.lat:.4f}]"
+    return str(place.label)

@@ -17,13 +17,17 @@ give the role a password (``ALTER ROLE goldenhour_app PASSWORD '...'``, or psql'
 from __future__ import annotations
 
 import ipaddress
+import zoneinfo
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from dispatch.domain.alarms import DEFAULT_STATUS_ALARM_S, check_thresholds
+from dispatch.domain.freshness import StaleRule
 from dispatch.domain.throttle import ThrottleRules
 from dispatch.socket_protocol import normal_origin
 
@@ -110,6 +114,21 @@ class Settings(BaseSettings):
     #: For ``make demo`` and the tests only: the server warns at start, and refuses to listen on
     #: anything but a loopback address while it is on (``demo_logins_refusal``).
     demo_logins: bool = False
+    #: A unit silent this long has a stale position (None: 3 x ``expected_position_interval_s``);
+    #: a stale unit is still ranked, by its last known position, but its ETA counts
+    #: ``stale_rank_margin_s`` longer against fresh units (``dispatch.domain.freshness``).
+    stale_position_s: float | None = Field(default=None, gt=0)
+    stale_rank_margin_s: float = Field(default=60.0, ge=0)
+    #: The live advisor's policy (``dispatch.policies.live``): ``joint-coverage`` (joint
+    #: assignment that keeps districts covered), ``joint`` or ``closest``.
+    advice_policy: Literal["joint-coverage", "joint", "closest"] = "joint-coverage"
+    #: Time-in-status alarms, seconds per unit status (a JSON object, e.g.
+    #: GOLDENHOUR_STATUS_ALARM_S='{"on_scene": 1800, "at_hospital": 1200}'); a status left out
+    #: never alarms. See ``dispatch.domain.alarms``.
+    status_alarm_s: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_STATUS_ALARM_S))
+    #: The centre's time zone (IANA name, e.g. Europe/Helsinki, Asia/Shanghai): every screen and
+    #: export shows local times in it; the API stays UTC.
+    timezone: str = "UTC"
 
     @field_validator("secret_key")
     @classmethod
@@ -118,6 +137,20 @@ class Settings(BaseSettings):
             ("changeme", "change-me", "secret")
         ):
             raise ValueError("GOLDENHOUR_SECRET_KEY is a placeholder; generate a random one")
+        return value
+
+    @field_validator("status_alarm_s")
+    @classmethod
+    def _alarm_statuses(cls, value: dict[str, float]) -> dict[str, float]:
+        return check_thresholds(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _iana_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"not an IANA time zone name: {value!r}") from exc
         return value
 
     @field_validator("allowed_origins")
@@ -138,6 +171,16 @@ class Settings(BaseSettings):
             lock_s=self.login_lock_s,
             client_limit=self.login_client_limit,
         )
+
+    @property
+    def stale_after_s(self) -> float:
+        """Silence after which a unit's position is stale (see ``stale_position_s``)."""
+        if self.stale_position_s is not None:
+            return self.stale_position_s
+        return 3 * self.expected_position_interval_s
+
+    def stale_rule(self) -> StaleRule:
+        return StaleRule(self.stale_after_s, self.stale_rank_margin_s)
 
     def signing_key(self) -> str:
         """The token secret; the server refuses to start without one."""

@@ -154,6 +154,8 @@ async def seed(
     # = user name: the admin keeps accounts and the fleet, the auditor reads the audit trail.
     logins = [UserRecord(role, "", role, None) for role in ("dispatcher", "supervisor")]
     logins += [UserRecord(role, "", role, None) for role in ("admin", "auditor")]
+    # the PBX/CTI connector's machine login (telephony interface, docs/api.md); the demo's phone
+    logins += [UserRecord("telephony", "", "telephony", None)]
     logins += [
         UserRecord(crew_login(unit.call_sign), "", "crew", unit.id)
         for unit in sorted(fleet, key=lambda u: u.call_sign)

@@ -6,7 +6,8 @@ import { defineConfig, type Plugin } from "vite";
 // Four pages: the dispatcher console (index.html -> dist/index.html, served at "/"), the crew
 // app (crew/index.html -> dist/crew/index.html, served at "/crew/"; FastAPI's StaticFiles(html=True)
 // redirects "/crew" there), the supervisors' incident review (review/index.html -> "/review/") and
-// the administrator's account screen (admin/index.html -> "/admin/").
+// the administrator's account screen (admin/index.html -> "/admin/") and the emergency department's
+// screen (hospital/index.html -> "/hospital/").
 // Sources: src/console/, src/crew/, src/review/, src/admin/ (one per page) and src/shared/ (used by more than one);
 // shared code lands in common chunks under "/assets/".
 // `npm run dev` proxies the API and WebSocket to a local backend.
@@ -71,6 +72,7 @@ export default defineConfig({
         crew: `${root}crew/index.html`,
         review: `${root}review/index.html`,
         admin: `${root}admin/index.html`,
+        hospital: `${root}hospital/index.html`,
       },
       output: {
         // Serve MapLibre's worker module as .js so any static server sends a JavaScript MIME type.

@@ -199,10 +199,30 @@ async def reset_fleet(database_url: str) -> None:
     try:
         await conn.execute(
             "UPDATE units u SET status = 'available', incident_id = NULL, status_at = now(), "
+            "order_id = NULL, order_acknowledged_at = NULL, destination_hospital_id = NULL, "
             "position = s.location, position_at = now() FROM stations s WHERE s.id = u.station_id"
         )
         await conn.execute(
             "UPDATE incidents SET status = 'closed', closed_at = now() WHERE status <> 'closed'"
+        )
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def posts_restored(database_url: str) -> AsyncIterator[None]:
+    """After a story that moves units up, each unit is posted back at the station it had before
+    (test housekeeping only, like ``reset_fleet``), so later stories find the fleet as seeded."""
+    import asyncpg
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        posted = await conn.fetch("SELECT id, station_id FROM units")
+        yield
+        await conn.executemany(
+            "UPDATE units SET station_id = $2, order_id = NULL, order_acknowledged_at = NULL "
+            "WHERE id = $1",
+            [(r["id"], r["station_id"]) for r in posted],
         )
     finally:
         await conn.close()

@@ -25,6 +25,8 @@ from dispatch.api.routes import (
     ops,
     review,
     sockets,
+    telephony,
+    triage,
     units,
 )
 from dispatch.api.schemas.problems import problem_schemas
@@ -71,6 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     problems.install(app)
     for module in (auth, admin, incidents, units, hospitals, intake, maps, review, advice, config):
+        app.include_router(module.router, prefix="/api/v1")
+    for module in (telephony, triage):  # the call-taker's screen (issue 13)
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(sockets.router)
     app.include_router(ops.router)

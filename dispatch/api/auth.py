@@ -25,6 +25,7 @@ class Role(StrEnum):
     HOSPITAL = "hospital"  # an emergency department: its status, and patients coming to it
     ADMIN = "admin"  # users, units, stations, hospitals; never incident data
     AUDITOR = "auditor"  # reads the audit trail and the review; changes nothing
+    TELEPHONY = "telephony"  # a PBX/CTI connector's machine login: reports calls, nothing else
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,7 +52,15 @@ class Scope(StrEnum):
 
 
 #: The order roles are shown in, from the floor outwards.
-COLUMNS = (Role.DISPATCHER, Role.SUPERVISOR, Role.CREW, Role.HOSPITAL, Role.ADMIN, Role.AUDITOR)
+COLUMNS = (
+    Role.DISPATCHER,
+    Role.SUPERVISOR,
+    Role.CREW,
+    Role.HOSPITAL,
+    Role.ADMIN,
+    Role.AUDITOR,
+    Role.TELEPHONY,
+)
 
 ANY = Scope.ANY
 OWN_UNIT = Scope.OWN_UNIT
@@ -104,6 +112,7 @@ def allow(
     hospital: Scope | None = None,
     admin: Scope | None = None,
     auditor: Scope | None = None,
+    telephony: Scope | None = None,
     before_password_change: bool = False,
 ) -> Rule:
     """A row of the table, one keyword per role (left out: refused)."""
@@ -114,6 +123,7 @@ def allow(
         Role.HOSPITAL: hospital,
         Role.ADMIN: admin,
         Role.AUDITOR: auditor,
+        Role.TELEPHONY: telephony,
     }
     grants = {role: scope for role, scope in given.items() if scope is not None}
     return Rule(grants, before_password_change=before_password_change)
@@ -122,7 +132,8 @@ def allow(
 #: No login: the basemap (a paper map is public too), logging in, and the health and metrics
 #: probes (no personal or incident data; they must work before anyone can log in).
 PUBLIC = Rule(public=True)
-#: Reference data without personal or incident data, which every login's screen needs.
+#: Reference data without personal or incident data, which every login's screen needs (the
+#: telephony connector has no screen: it reports calls and nothing else).
 EVERYONE = allow(dispatcher=ANY, supervisor=ANY, crew=ANY, hospital=ANY, admin=ANY, auditor=ANY)
 #: What a login does about itself: who am I, log out, choose a new password. Also before the
 #: forced change of a password (the only other thing such a login may do is renew its token).
@@ -133,6 +144,7 @@ OWN_LOGIN = allow(
     hospital=ANY,
     admin=ANY,
     auditor=ANY,
+    telephony=ANY,  # a connector's password must be changeable too (forced at first login)
     before_password_change=True,
 )
 #: User administration (create, deactivate, bind to a unit, reset a password, unlock): the admin
@@ -198,6 +210,20 @@ POLICY: dict[str, Rule] = {
     ),
     f"POST {API}/intake/check": FLOOR,  # names earlier calls from a phone number: call-takers'
     f"GET {API}/triage/protocol": EVERYONE,
+    f"POST {API}/triage/evaluate": FLOOR,  # the triage card as the call-taker answers
+    # --- telephony: the PBX/CTI connector reports calls; call-takers answer them ----------------
+    f"POST {API}/telephony/calls": allow(telephony=ANY),  # a line rings: the connector only
+    f"GET {API}/telephony/calls": allow(
+        dispatcher=ANY,
+        supervisor=ANY,
+        telephony=ANY,  # to reconcile after a restart, without the caller's data
+    ),
+    f"POST {API}/telephony/calls/{{call_id}}/answer": FLOOR,  # a call-taker picks it up
+    f"POST {API}/telephony/calls/{{call_id}}/end": allow(
+        dispatcher=ANY,  # a call-taker closes a line the PBX did not report ended
+        supervisor=ANY,
+        telephony=ANY,
+    ),
     # --- units ----------------------------------------------------------------------------------
     f"GET {API}/units": allow(
         dispatcher=ANY,
@@ -233,6 +259,9 @@ POLICY: dict[str, Rule] = {
         # dispatchers: no (the supervisor owns diversions); admin: hospitals as records, not
         # their ED status, which is operational
     ),
+    # "ED acknowledged": evidence that the ED itself saw the pre-alert, so nobody keys it in for
+    # it; the path names the login's own hospital as well as the patient (both are checked)
+    f"POST {API}/hospitals/{{hospital_id}}/incoming/{{incident_id}}/ack": allow(hospital=ROUTED),
     # --- the map --------------------------------------------------------------------------------
     f"GET {API}/map": PUBLIC,
     f"GET {API}/map/roads": PUBLIC,
@@ -277,6 +306,15 @@ async def check(
     raw = path_params.get(SCOPE_PARAMETER[scope])
     if not await _within(scope, principal, None if raw is None else str(raw), reads):
         raise Problem(403, REFUSAL_CODE[scope], _refusal(scope, principal, raw))
+    # A path naming a hospital as well as the patient routed there (an ED's acknowledgement):
+    # the hospital must be the login's own too, not only the patient's destination.
+    other = path_params.get(SCOPE_PARAMETER[OWN_HOSPITAL])
+    if (
+        scope is ROUTED
+        and other is not None
+        and not await _within(OWN_HOSPITAL, principal, str(other), reads)
+    ):
+        raise Problem(403, REFUSAL_CODE[OWN_HOSPITAL], _refusal(OWN_HOSPITAL, principal, other))
 
 
 async def _within(scope: Scope, principal: Principal, raw: str | None, reads: ReadModel) -> bool:

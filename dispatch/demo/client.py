@@ -184,13 +184,19 @@ class ApiClient:
     # ----- incidents ----------------------------------------------------------------------
 
     async def create_incident(
-        self, location: tuple[float, float], complaint: str, priority: int
+        self,
+        location: tuple[float, float],
+        complaint: str,
+        priority: int,
+        caller: dict[str, Any] | None = None,
     ) -> Incident:
-        body = {
+        body: dict[str, Any] = {
             "location": [location[0], location[1]],
             "complaint": complaint,
             "priority": priority,
         }
+        if caller is not None:
+            body["caller"] = caller
         return cast(Incident, await self._request("POST", "/incidents", json=body))
 
     async def incidents(self, *, status: str = "open") -> list[Incident]:

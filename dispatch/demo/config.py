@@ -29,6 +29,9 @@ class DemoConfig:
     auto_dispatch_after_s: float | None = 15.0
     dispatcher_username: str = "dispatcher"
     dispatcher_password: str = "dispatcher"
+    #: the PBX connector's login that rings the demo's phone lines (``dispatch.demo.phone``)
+    telephony_username: str = "telephony"
+    telephony_password: str = "telephony"
     crew_username_pattern: str = "crew-{call_sign}"
     crew_password_pattern: str = "crew-{call_sign}"
     speedup: float = 1.0

@@ -21,6 +21,7 @@ from dispatch.demo.crew import Crew
 from dispatch.demo.crewbot import CrewBot, unit_home
 from dispatch.demo.feed import ConsoleFeed, Update
 from dispatch.demo.geometry import LonLat, RoadSampler
+from dispatch.demo.phone import Phone
 
 log = logging.getLogger("goldenhour.sim")
 
@@ -129,6 +130,11 @@ async def _start(
             calls_per_minute=config.calls_per_minute,
             rng=random.Random(f"{config.seed}:calls"),
             on_created=auto.observe if auto is not None else None,
+            phone=Phone(
+                dispatcher.as_user(config.telephony_username, config.telephony_password),
+                dispatcher,
+                random.Random(f"{config.seed}:phone"),
+            ),
         )
         tasks.append(_supervised("caller", caller.run, clock))
     elif config.calls_per_minute > 0:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 from dispatch.domain.errors import DomainError
 
-ROLES = ("dispatcher", "supervisor", "crew", "hospital", "admin", "auditor")
+ROLES = ("dispatcher", "supervisor", "crew", "hospital", "admin", "auditor", "telephony")
 
 
 class InvalidBinding(DomainError):

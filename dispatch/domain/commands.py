@@ -126,6 +126,14 @@ class ChooseDestination(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class AcknowledgeIncoming(Command):
+    """The ED confirms it expects the patient of ``incident_id`` (routed to ``hospital_id``)."""
+
+    hospital_id: int
+    incident_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class RelocateUnit(Command):
     unit_id: int
     station_id: int

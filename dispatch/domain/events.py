@@ -131,9 +131,22 @@ class HospitalStatusChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class PatientAcknowledged(Event):
+    """The receiving ED confirmed it expects this unit's patient ("ED acknowledged"): the crew
+    and the dispatcher stop wondering whether the pre-alert got through."""
+
+    unit: int
+    incident: int
+    hospital: int
+    hospital_name: str
+
+
+@dataclass(frozen=True, slots=True)
 class UnitRelocated(Event):
     """A move-up order: the unit is now posted at ``station`` (and drives there)."""
 
     unit: int
     station: int
     from_station: int | None
+    #: the order the crew acknowledges (None in events written before move-ups were orders)
+    order_id: int | None = None

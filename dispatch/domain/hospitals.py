@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from dispatch.domain.errors import DomainError
@@ -79,6 +80,8 @@ class Hospital:
     capabilities: frozenset[str]
     ed_status: EdStatus
     beds_available: int
+    #: when the ED last reported its status (None: never); the console flags old reports
+    status_at: datetime | None = None
 
     def __post_init__(self) -> None:
         unknown = self.capabilities - CAPABILITIES

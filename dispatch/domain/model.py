@@ -119,6 +119,8 @@ class Caller:
     location: Location | None  # already converted to WGS-84
     accuracy_m: float | None
     crs: str  # the datum it was reported in (WGS-84, GCJ-02, BD-09), for the audit
+    name: str | None = None  # as the caller gave it (or the network's CNAM)
+    callback: str | None = None  # the number to call back, when not the one they call from
 
 
 @dataclass(eq=False)
@@ -305,8 +307,15 @@ class Unit:
         position log applies the same rule in its batch statement (``store/positions.py``)."""
         return self.position_at is None or reported_at > self.position_at
 
-    def relocate(self, station_id: int, *, at: datetime) -> None:
-        """Move-up: post an available unit at another station to cover a gap (it drives there)."""
+    def relocate(self, station_id: int, *, order_id: int, at: datetime) -> None:
+        """Move-up: post a free unit at another station to cover a gap (it drives there).
+
+        The move-up is an order like a dispatch: it becomes the unit's current order
+        (``order_id``, from the same sequence as dispatch orders) and stays unacknowledged until
+        the crew confirms it, so the crew's device is called again until it does. A unit without
+        an incident that has an order is on a move-up (:attr:`on_move_up`). Posting a unit where
+        it is already posted changes nothing and gives no order.
+        """
         if self.status not in DISPATCHABLE:
             raise UnitNotAvailable(
                 f"{self.call_sign} is {self.status.value}; only a free unit can be moved up"
@@ -314,11 +323,21 @@ class Unit:
         if station_id == self.station_id:
             return
         previous, self.station_id = self.station_id, station_id
+        self.order_id, self.order_acknowledged_at = order_id, None
         self.events.append(
             ev.UnitRelocated(
-                occurred_at=at, unit=self.id, station=station_id, from_station=previous
+                occurred_at=at,
+                unit=self.id,
+                station=station_id,
+                from_station=previous,
+                order_id=order_id,
             )
         )
+
+    @property
+    def on_move_up(self) -> bool:
+        """Whether the current order is a move-up (an order with no incident) to ``station_id``."""
+        return self.order_id is not None and self.incident_id is None
 
     def choose_destination(self, hospital: Hospital, *, at: datetime) -> None:
         """Name the receiving hospital (the crew or the dispatcher decides; we recommend).
@@ -403,7 +422,9 @@ class Unit:
         self.status = new
         self.status_at = at
         incident = self.incident_id
-        if new in DISPATCHABLE:  # the crew cleared its call
+        # The crew cleared its call: the call's order goes with it. A move-up order (no incident)
+        # stays until the crew confirms it: "available" is not "copy, moving to station 3".
+        if new in DISPATCHABLE and incident is not None:
             self.incident_id = None
             self.order_id = None
             self.order_acknowledged_at = None

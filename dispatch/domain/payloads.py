@@ -82,6 +82,8 @@ def caller_view(caller: Caller) -> dict[str, Any]:
         "location": None if caller.location is None else caller.location.as_lonlat(),
         "accuracy_m": caller.accuracy_m,
         "crs": caller.crs,
+        "name": caller.name,
+        "callback": caller.callback,
     }
 
 
@@ -152,4 +154,5 @@ def hospital_view(hospital: Hospital) -> dict[str, Any]:
         "capabilities": sorted(hospital.capabilities),
         "ed_status": hospital.ed_status.value,
         "beds_available": hospital.beds_available,
+        "status_at": _iso(hospital.status_at),
     }

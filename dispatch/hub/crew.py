@@ -1,11 +1,15 @@
-"""The crew session (``/ws/crew``): one unit's own stream, its dispatch order resent until the crew
-acknowledges it, and the cheap path for GPS fixes.
+"""The crew session (``/ws/crew``): one unit's own stream, its orders resent until the crew
+acknowledges them, and the cheap path for GPS fixes.
 
 A crew sees only events about its unit or the incident the unit works, and the caller's data only
-of the incident its unit works now (``_shown``; a call it finished is not its business). An order
-nobody confirmed
-is pushed again every ``resend_every_s`` (the radio operator's "how copy?") until an ``ack`` over
-this socket, a REST ack, or a status change that implies it (an en-route press) clears it.
+of the incident its unit works now (``_shown``; a call it finished is not its business).
+
+Two kinds of order reach a crew, both numbered from one sequence and acknowledged the same way:
+a dispatch order (``{"type": "order", ...}``: go to this incident) and a move-up order
+(``{"type": "relocation", ...}``: go and stand by at this station). The unit's current order,
+while nobody confirmed it, is pushed again every ``resend_every_s`` (the radio operator's "how
+copy?") until an ``ack`` over this socket, a REST ack, or a status change that implies it (an
+en-route press) clears it, or a newer order replaces it.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from dispatch.hub.frames import Message, Sender, accept, cancel, resync, serve_r
 from dispatch.hub.hub import Connection, Hub, Positions, Resync, SeesCaller
 from dispatch.services import handlers
 from dispatch.services.handlers import Deps
-from dispatch.services.ports import EventRecord
+from dispatch.services.ports import EventRecord, RoadRoute, Site
 from dispatch.store.reads import ReadModel
 
 
@@ -65,8 +69,17 @@ class CrewSession:
                 assignment = self._assignment(unit, incident)
                 if unit.awaiting_acknowledgement:
                     self.pending_order = {"type": "order", **assignment}
+            relocation = await self._relocation(unit) if unit.on_move_up else None
+            if relocation is not None and unit.awaiting_acknowledgement:
+                self.pending_order = relocation
             await send(
-                {"type": "snapshot", "seq": seq, "unit": unit_view(unit), "assignment": assignment}
+                {
+                    "type": "snapshot",
+                    "seq": seq,
+                    "unit": unit_view(unit),
+                    "assignment": assignment,
+                    "relocation": relocation,
+                }
             )
             conn.last_seq = seq
             tasks = [
@@ -98,6 +111,19 @@ class CrewSession:
                 route = None
         return self._shown(assignment_view(unit, incident, route), incident.id)
 
+    async def _relocation(self, unit: Unit) -> dict[str, Any] | None:
+        """The unit's move-up order as the crew sees it: the station and a fresh road route."""
+        station = next((s for s in await self.reads.stations() if s.id == unit.station_id), None)
+        if station is None:
+            return None
+        route = None
+        if unit.position is not None:
+            try:
+                route = self.deps.roads.route(unit.position, station.location)
+            except DomainError:
+                route = None
+        return relocation_view(unit, station, route)
+
     def _shown(self, payload: dict[str, Any], incident_id: int | None) -> dict[str, Any]:
         """``payload`` about ``incident_id`` as this crew may see it, now."""
         if self.sees_caller(incident_id, self.incident_id):
@@ -114,22 +140,32 @@ class CrewSession:
             if isinstance(item, Positions) or item.seq <= conn.last_seq:
                 continue
             unit_data = item.data.get("unit")
-            if item.unit_id == self.unit_id and isinstance(unit_data, dict):
-                self.incident_id = unit_data.get("incident_id")
+            ours = (
+                unit_data if item.unit_id == self.unit_id and isinstance(unit_data, dict) else None
+            )
+            if ours is not None:
+                self.incident_id = ours.get("incident_id")
             await send(self._shown(item.as_message(), item.incident_id))
             conn.last_seq = item.seq
-            if item.name == "UnitAssigned" and item.unit_id == self.unit_id:
-                _, unit, incident = await self.reads.crew_snapshot(self.unit_id)
-                if incident is not None and unit.awaiting_acknowledgement:
-                    self.pending_order = {"type": "order", **self._assignment(unit, incident)}
-                    await send(self.pending_order)
-            elif item.name == "OrderAcknowledged" or (
-                item.name == "UnitStatusChanged"
-                and item.unit_id == self.unit_id
-                and isinstance(unit_data, dict)
-                and unit_data.get("acknowledged_at")
-            ):
+            if ours is not None and _settles(self.pending_order, ours):
                 self.pending_order = None
+            if item.name in ("UnitAssigned", "UnitRelocated") and item.unit_id == self.unit_id:
+                await self._new_order(send)
+
+    async def _new_order(self, send: Sender) -> None:
+        """A new order for our unit: sent now, and again until acknowledged (read back from the
+        store, so the crew gets the order as it stands, with a route from where it is now)."""
+        _, unit, incident = await self.reads.crew_snapshot(self.unit_id)
+        if not unit.awaiting_acknowledgement:
+            return
+        order = None
+        if incident is not None:
+            order = {"type": "order", **self._assignment(unit, incident)}
+        elif unit.on_move_up:
+            order = await self._relocation(unit)
+        if order is not None:
+            self.pending_order = order
+            await send(order)
 
     async def _resend_orders(self, send: Sender) -> None:
         """An order nobody confirmed is sent again every ``resend_every_s`` (10 s by default)."""
@@ -192,6 +228,35 @@ class CrewSession:
                 "position": None if unit.position is None else unit.position.as_lonlat(),
             }
         )
+
+
+def relocation_view(unit: Unit, station: Site, route: RoadRoute | None) -> dict[str, Any]:
+    """A move-up order as the crew device gets it (``type: relocation``): which station to stand
+    by at and how to drive there. Acknowledged like a dispatch order, by ``order_id``."""
+    return {
+        "type": "relocation",
+        "order_id": unit.order_id,
+        "acknowledged_at": unit_view(unit)["acknowledged_at"],
+        "station": {
+            "id": station.id,
+            "name": station.name,
+            "location": station.location.as_lonlat(),
+        },
+        "unit": unit_view(unit),
+        "eta_s": None if route is None else round(route.duration_s, 1),
+        "distance_m": None if route is None else round(route.distance_m, 1),
+        "route": None if route is None else route.as_geojson(),
+        "steps": [] if route is None else list(route.steps),
+    }
+
+
+def _settles(pending: dict[str, Any] | None, unit: dict[str, Any]) -> bool:
+    """Whether the unit's state (from an event about it) ends the resending of ``pending``: the
+    order was acknowledged (a button, a REST ack, an en-route press) or is no longer the unit's
+    current order (replaced, or the call was cleared or cancelled)."""
+    if pending is None:
+        return False
+    return unit.get("order_id") != pending.get("order_id") or bool(unit.get("acknowledged_at"))
 
 
 def _reported_at(value: object) -> datetime | None:

@@ -36,10 +36,12 @@ class HospitalSession:
     on_message: Callable[[], None] | None = None
 
     def routed_here(self, record: EventRecord) -> bool:
-        """An event about a unit bound for this hospital (or the choice of it)."""
+        """An event about a unit bound for this hospital (or the choice of it), or a change of
+        this ED's own status (a supervisor may set it for an ED whose screen is down)."""
         unit = record.data.get("unit")
         was_here = (
-            record.name == "DestinationChosen" and record.data.get("hospital") == self.hospital_id
+            record.name in ("DestinationChosen", "HospitalStatusChanged")
+            and record.data.get("hospital") == self.hospital_id
         )
         return was_here or (
             isinstance(unit, dict) and unit.get("destination_hospital_id") == self.hospital_id
@@ -72,8 +74,10 @@ class HospitalSession:
 
     async def inbound(self) -> dict[str, Any]:
         """A minimal patient summary per unit heading here: no name, no number, only what the ED
-        needs to prepare (complaint, priority, determinant, capability needed) and the ETA."""
+        needs to prepare (complaint, priority, determinant, capability needed), the ETA and
+        whether this ED has acknowledged the patient."""
         hospital, coming = await self.reads.heading_to(self.hospital_id)
+        acked = {a.incident_id: a.at for a in await self.reads.acknowledged(self.hospital_id)}
         patients = []
         for unit, incident in coming:
             eta = None
@@ -90,6 +94,10 @@ class HospitalSession:
                     "determinant": incident.determinant,
                     "needs": incident.hospital_capability,
                     "eta_s": None if eta is None else round(eta, 1),
+                    "incident_id": incident.id,  # to acknowledge it (its REST path)
+                    "acknowledged_at": None
+                    if incident.id not in acked
+                    else acked[incident.id].isoformat(),
                 }
             )
         return {

@@ -26,6 +26,10 @@ F64 = NDArray[np.float64]
 #: Statuses in which a unit is on its way to a call and may be diverted to a more urgent one.
 DIVERTIBLE = frozenset({UnitStatus.DISPATCHED, UnitStatus.EN_ROUTE})
 
+#: A unit with a stale GPS fix counts this many seconds slower than its ETA from its last known
+#: position when compared with fresh units (the rule of ``dispatch.domain.freshness``).
+STALE_MARGIN_S = 60.0
+
 
 @dataclass(frozen=True, slots=True)
 class PendingCall:
@@ -52,6 +56,8 @@ class UnitState:
 
     ``station_id`` is where the unit is posted (home, or where a move-up sent it); for a unit
     on a call, ``incident_id`` / ``incident_priority`` say which call (divert candidates).
+    ``position_age_s`` is the age of its last GPS fix and ``stale`` whether that is too old to
+    trust (the simulator's units are never stale).
     """
 
     unit_id: int
@@ -63,6 +69,8 @@ class UnitState:
     incident_id: int | None = None
     incident_priority: int | None = None
     at_station: bool = False
+    position_age_s: float | None = None
+    stale: bool = False
 
     @property
     def available(self) -> bool:
@@ -134,6 +142,16 @@ def queue_order(pending: Sequence[PendingCall]) -> list[PendingCall]:
 
 def eligible(call: PendingCall, unit: UnitState) -> bool:
     return unit.capability in call.capabilities
+
+
+def ranking_times(times: F64, units: Sequence[UnitState], margin_s: float) -> F64:
+    """``times`` with each stale unit's column ``margin_s`` longer: what policies compare, never
+    what the dispatcher is shown."""
+    if not len(units) or margin_s == 0:
+        return times
+    stale = np.array([u.stale for u in units], dtype=np.float64)
+    out: F64 = times + margin_s * stale[None, :]
+    return out
 
 
 def eta_matrix(pending: Sequence[PendingCall], units: Sequence[UnitState], eta: EtaProvider) -> F64:

@@ -2,6 +2,9 @@
 
 ``cost[i, u] = w[p] * (eta + late_weight * lateness) + coverage_s[p] * 100 * loss[u]``
 
+where a unit with a stale GPS fix has its ``eta`` counted ``stale_margin_s`` longer
+(:data:`~dispatch.policies.base.STALE_MARGIN_S`; see ``dispatch.domain.freshness``).
+
 - ``w[p]``: how much a second of priority ``p`` counts (priority 1 most);
 - ``lateness``: seconds by which the unit would miss the protocol's response target, given how
   long the call has waited and the expected turnout (chute) time;
@@ -19,7 +22,7 @@ from datetime import datetime
 import numpy as np
 
 from dispatch.domain.triage import load_protocol
-from dispatch.policies.base import F64, PendingCall, UnitState
+from dispatch.policies.base import F64, STALE_MARGIN_S, PendingCall, UnitState, ranking_times
 from dispatch.policies.coverage import Bools, CoverageModel, CoverageState
 
 
@@ -39,6 +42,7 @@ class CostParams:
     late_weight: float = 2.0
     turnout_s: float = 60.0
     targets_s: Mapping[int, float] = field(default_factory=_targets)
+    stale_margin_s: float = STALE_MARGIN_S
 
     def weight(self, priority: int) -> float:
         return float(self.priority_weight.get(priority, 1.0))
@@ -59,6 +63,7 @@ def cost_matrix(
     w = np.array([params.weight(c.priority) for c in calls])[:, None]
     waited = np.array([c.waited_s(now) for c in calls])[:, None]
     target = np.array([params.targets_s.get(c.priority, 3600.0) for c in calls])[:, None]
+    times = ranking_times(times, units, params.stale_margin_s)
     with np.errstate(invalid="ignore"):
         late = np.maximum(0.0, waited + params.turnout_s + times - target)
         cost = w * (times + params.late_weight * late)

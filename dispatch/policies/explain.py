@@ -1,4 +1,5 @@
-"""Explanations attached to decisions: what the dispatcher sees next to the closest unit."""
+"""Explanations attached to decisions: what the dispatcher sees next to the closest unit, and
+the one line (:func:`one_line`) that says why in words."""
 
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ def explain(
             None if not np.isfinite(closest_eta_s) else round(float(eta_s - closest_eta_s), 1)
         ),
         "reason": reason,
+        "position_age_s": _age(unit.position_age_s),
+        "stale": unit.stale,
+        "closest_stale": None if closest is None else closest.stale,
     }
     if coverage is not None and cover is not None and base is not None and index is not None:
         after = coverage.state(_without(units, index), cover, q=(base.q_all, base.q_als))
@@ -50,6 +54,45 @@ def explain(
             out["zone_protected"] = None
     out.update(extra)
     return out
+
+
+def _age(age_s: float | None) -> float | None:
+    return None if age_s is None else round(float(age_s), 1)
+
+
+#: What :func:`one_line` may answer (the console translates the code; the text is English).
+REASON_CODES = ("fallback", "divert", "stale", "fresh", "nearest", "covered", "joint")
+
+
+def one_line(explanation: dict[str, Any], divert_from: int | None) -> tuple[str, str]:
+    """``(code, text)``: why this unit, in one line, first matching rule wins.
+
+    1. ``fallback``: the solver failed or ran late; the closest unit by road.
+    2. ``divert``: pulled off a less urgent call because it arrives much sooner.
+    3. ``stale``: the unit's GPS fix is stale; it is ranked by its last known position.
+    4. ``fresh``: the closest unit's fix is stale, so the nearest unit with a fresh fix.
+    5. ``nearest``: the nearest unit by road.
+    6. ``covered``: the nearest unit stays, to keep its district covered (names the zone).
+    7. ``joint``: the nearest unit is better used on another pending call.
+    """
+    if explanation.get("fallback"):
+        return "fallback", "nearest by road (the optimiser fell back to closest-idle)"
+    if divert_from is not None:
+        return "divert", f"diverted from a less urgent call (incident {divert_from}): much sooner"
+    if explanation.get("stale"):
+        age = explanation.get("position_age_s")
+        told = "never reported" if age is None else f"{round(age)} s old"
+        return "stale", f"nearest by last known position; GPS fix {told}"
+    same = explanation.get("closest_unit") in (None, explanation.get("unit"))
+    if same:
+        return "nearest", "nearest by road"
+    if explanation.get("closest_stale"):
+        closest = explanation["closest_unit"]
+        return "fresh", f"nearest unit with a fresh GPS fix ({closest} is stale)"
+    zone = explanation.get("zone_protected")
+    if isinstance(zone, dict) and zone.get("name"):
+        return "covered", f"keeps {zone['name']} covered"
+    return "joint", "the nearest unit is better used on another pending call"
 
 
 def _without(units: Sequence[UnitState], index: int) -> list[UnitState]:

@@ -108,7 +108,7 @@ class JointAssignment:
         self.candidates = candidates
         self.solver = solver
         self.guard = Guard(time_limit_s, threaded=threaded)
-        self._fallback = ClosestIdle(coverage)
+        self._fallback = ClosestIdle(coverage, stale_margin_s=self.params.stale_margin_s)
 
     def choose(
         self,

@@ -30,6 +30,7 @@ from dispatch.domain.errors import (
     UnitNotAvailable,
 )
 from dispatch.domain.events import HospitalStatusChanged
+from dispatch.domain.freshness import StaleRule, position_age_s, rank
 from dispatch.domain.geo import Extent, Location
 from dispatch.domain.hospitals import DestinationOption, EdStatus, Hospital, rank_destinations
 from dispatch.domain.model import Incident, Unit
@@ -40,6 +41,7 @@ from dispatch.services.ports import (
     Geocoder,
     PositionLog,
     Publisher,
+    RoadEta,
     RoadRoute,
     Roads,
     UnitOfWork,
@@ -79,6 +81,9 @@ class Recommendation:
     eta_s: float
     distance_m: float
     route: RoadRoute
+    #: Seconds since the unit's last GPS fix (None: never reported) and whether that is stale.
+    position_age_s: float | None = None
+    stale: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,24 +190,51 @@ async def receive_call(c: cmd.ReceiveCall, deps: Deps) -> CallAnswer:
     return CallAnswer(view)
 
 
-async def recommend(incident_id: int, limit: int, deps: Deps) -> list[Recommendation]:
-    """Rank the available, capable units by road travel time to the incident (fastest first)."""
+async def recommend(
+    incident_id: int, limit: int, deps: Deps, stale: StaleRule | None = None
+) -> list[Recommendation]:
+    """Rank the available, capable units by road travel time to the incident (fastest first).
+
+    With a ``stale`` rule, units whose GPS fix is stale are ranked by their last known position
+    with their ETA handicapped by the rule's margin (``dispatch.domain.freshness``), and every
+    answer carries its fix's age. The fastest ``limit`` fresh and ``limit`` stale units are
+    computed separately, which is enough for the merged top ``limit``.
+    """
     async with deps.new_uow() as uow:
         incident = await uow.incidents.get(incident_id)
         units = await uow.units.list()
     needs = incident.required_capabilities()
+    now = deps.clock.now()
     candidates = [
         u
         for u in units
         if u.status in model.DISPATCHABLE and u.capability in needs and u.position is not None
     ]
-    positions = [u.position for u in candidates if u.position is not None]
+    age = {u.id: position_age_s(u.position_at, now) for u in candidates}
+    is_stale = {u.id: stale is not None and stale.is_stale(age[u.id]) for u in candidates}
+    found: list[tuple[Unit, RoadEta]] = []
+    for group in (
+        [u for u in candidates if not is_stale[u.id]],
+        [u for u in candidates if is_stale[u.id]],
+    ):
+        positions = [u.position for u in group if u.position is not None]
+        best = deps.roads.best(positions, incident.location, limit)
+        found += [(group[i], eta) for i, eta in best]
+    if stale is not None:
+        found = rank(
+            found, stale, eta_s=lambda f: f[1].duration_s, stale=lambda f: is_stale[f[0].id]
+        )
+    else:
+        found.sort(key=lambda f: f[1].duration_s)
     ranked = []
-    for rank, (index, eta) in enumerate(deps.roads.best(positions, incident.location, limit), 1):
-        unit = candidates[index]
+    for n, (unit, eta) in enumerate(found[:limit], 1):
         assert unit.position is not None
         route = deps.roads.route(unit.position, incident.location)
-        ranked.append(Recommendation(rank, unit, eta.duration_s, eta.distance_m, route))
+        ranked.append(
+            Recommendation(
+                n, unit, eta.duration_s, eta.distance_m, route, age[unit.id], is_stale[unit.id]
+            )
+        )
     return ranked
 
 
@@ -494,6 +526,7 @@ async def update_hospital(c: cmd.UpdateHospital, deps: Deps) -> Hospital:
             capabilities=current.capabilities if c.capabilities is None else c.capabilities,
         )
         now = deps.clock.now()
+        updated = dataclasses.replace(updated, status_at=now)
         await uow.hospitals.save(updated, now)
         uow.record(
             HospitalStatusChanged(
@@ -540,12 +573,19 @@ async def choose_destination(c: cmd.ChooseDestination, deps: Deps) -> Unit:
 
 
 async def relocate_unit(c: cmd.RelocateUnit, deps: Deps) -> Unit:
-    """A move-up order from the dispatcher (often one the optimiser suggested)."""
+    """A move-up order from the dispatcher (often one the optimiser suggested).
+
+    Its order id comes from the dispatch orders' sequence, so one acknowledgement path (socket
+    ``ack`` or ``POST /units/{id}/orders/{order_id}/ack``) serves both kinds and an id names one
+    order only. It has no row in ``assignments`` (which are orders to incidents); the event log
+    keeps it: ``UnitRelocated`` with its ``order_id``, then ``OrderAcknowledged``.
+    """
     async with deps.new_uow() as uow:
         incident, unit, _ = await _lock_unit_with_incident(uow, c.unit_id)
         if not await uow.stations_exist([c.station_id]):
             raise NotFound(f"No station with id {c.station_id}")
-        unit.relocate(c.station_id, at=deps.clock.now())
+        order_id = await uow.assignments.next_id()
+        unit.relocate(c.station_id, order_id=order_id, at=deps.clock.now())
         await uow.units.save(unit)
         await _commit(uow, c.actor, deps)
     return unit

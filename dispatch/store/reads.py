@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dispatch.domain.hospitals import Hospital
 from dispatch.domain.model import Incident, Unit
 from dispatch.services.ports import EventRecord, Site
-from dispatch.store import reports, views
+from dispatch.store import acknowledgements, reports, views
 from dispatch.store import tables as t
 from dispatch.store.reports import IncidentFilter
 from dispatch.store.repository import (
@@ -116,6 +116,12 @@ class ReadModel:
 
     async def stations(self) -> list[Site]:
         return await views.sites(self._engine, t.stations)
+
+    async def acknowledged(
+        self, hospital_id: int | None = None
+    ) -> list[acknowledgements.Acknowledgement]:
+        """EDs' acknowledgements of incoming patients still in force (one hospital's, or all)."""
+        return await acknowledgements.current(self._engine, hospital_id)
 
     # --- accounts -------------------------------------------------------------------------------
 

@@ -100,6 +100,8 @@ def _incident_query() -> Select[Any]:
         t.incidents.c.caller_number,
         t.incidents.c.caller_accuracy_m,
         t.incidents.c.caller_crs,
+        t.incidents.c.caller_name,
+        t.incidents.c.caller_callback,
         *lon_lat(t.incidents.c.caller_location, "caller"),
         unit_ids.label("unit_ids"),
         *lon_lat(t.incidents.c.location, "location"),
@@ -137,7 +139,12 @@ def incident_from_row(row: Any) -> Incident:
         caller=None
         if row.caller_crs is None
         else Caller(
-            row.caller_number, location_from(row, "caller"), row.caller_accuracy_m, row.caller_crs
+            row.caller_number,
+            location_from(row, "caller"),
+            row.caller_accuracy_m,
+            row.caller_crs,
+            row.caller_name,
+            row.caller_callback,
         ),
     )
 
@@ -276,6 +283,8 @@ class SqlIncidentRepository:
             "caller_location": point(None if incident.caller is None else incident.caller.location),
             "caller_accuracy_m": None if incident.caller is None else incident.caller.accuracy_m,
             "caller_crs": None if incident.caller is None else incident.caller.crs,
+            "caller_name": None if incident.caller is None else incident.caller.name,
+            "caller_callback": None if incident.caller is None else incident.caller.callback,
         }
 
 
@@ -436,6 +445,7 @@ def hospital_from_row(row: Any) -> Hospital:
         capabilities=frozenset(row.capabilities or ()),
         ed_status=EdStatus(row.ed_status),
         beds_available=row.beds_available,
+        status_at=row.status_at,
     )
 
 
@@ -452,6 +462,7 @@ class SqlHospitalRepository:
             h.capabilities,
             h.ed_status,
             h.beds_available,
+            h.status_at,
             *lon_lat(h.location, "location"),
         )
 

@@ -100,6 +100,8 @@ incidents = Table(
     Column("caller_location", _point()),
     Column("caller_accuracy_m", Float),
     Column("caller_crs", String(10)),
+    Column("caller_name", String(100)),  # as the caller gave it (migration 0009)
+    Column("caller_callback", String(40)),  # the number to call back, when not the ANI
     Index("ix_incidents_location", "location", postgresql_using="gist"),
     Index("ix_incidents_open", "status", postgresql_where="status NOT IN ('closed', 'cancelled')"),
 )
@@ -149,6 +151,28 @@ calls = Table(
     Column("complaint", Text, nullable=False),
     Column("linked", Boolean, nullable=False, server_default="false"),
     Index("ix_calls_number_time", "caller_number", "received_at"),
+)
+
+#: Every call the PBX reported (``dispatch.domain.telephony``): ringing, answered, ended. Kept
+#: whatever became of it, so an abandoned call can be called back.
+phone_calls = Table(
+    "phone_calls",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("line", String(60), nullable=False),
+    Column("pbx_call_id", String(100), unique=True),
+    Column("caller_number", String(40)),
+    Column("caller_name", String(100)),
+    Column("caller_location", _point()),
+    Column("caller_accuracy_m", Float),
+    Column("started_at", TZ, nullable=False),
+    Column("received_at", TZ, nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("answered_at", TZ),
+    Column("answered_by", String(100)),
+    Column("ended_at", TZ),
+    CheckConstraint("state IN ('ringing', 'answered', 'ended')", name="ck_phone_calls_state"),
+    Index("ix_phone_calls_live", "state", postgresql_where="state <> 'ended'"),
 )
 
 #: Every accepted GPS fix, for replaying a unit's movements in incident review.
@@ -239,7 +263,7 @@ users = Table(
     Column("password_changed_at", TZ),
     Column("last_login_at", TZ),
     CheckConstraint(
-        "role IN ('dispatcher', 'supervisor', 'crew', 'hospital', 'admin', 'auditor')",
+        "role IN ('dispatcher', 'supervisor', 'crew', 'hospital', 'admin', 'auditor', 'telephony')",
         name="ck_users_role",
     ),
 )

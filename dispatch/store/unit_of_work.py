@@ -20,6 +20,7 @@ from dispatch.domain.payloads import incident_view, unit_view
 from dispatch.services.ports import EventRecord, Site
 from dispatch.store import tables as t
 from dispatch.store.geo import lon_lat
+from dispatch.store.phone_calls import SqlPhoneCallRepository
 from dispatch.store.repository import (
     SqlAssignmentRepository,
     SqlCallRepository,
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
     idempotency: SqlIdempotencyRepository
     calls: SqlCallRepository
     hospitals: SqlHospitalRepository
+    phone_calls: SqlPhoneCallRepository  # calls the PBX reported (dispatch.domain.telephony)
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -61,6 +63,7 @@ class SqlUnitOfWork:
         self.idempotency = SqlIdempotencyRepository(self._conn)
         self.calls = SqlCallRepository(self._conn)
         self.hospitals = SqlHospitalRepository(self._conn)
+        self.phone_calls = SqlPhoneCallRepository(self._conn)
         self._loose: list[Event] = []
         return self
 

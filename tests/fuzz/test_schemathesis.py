@@ -30,7 +30,16 @@ from tests.support import login
 pytestmark = pytest.mark.fuzz
 
 # admin last: its run may change accounts (never these ones: generated names are random)
-ROLES = ("dispatcher", "supervisor", "crew-a01", "hospital-1", "auditor", "admin", None)
+ROLES = (
+    "dispatcher",
+    "supervisor",
+    "crew-a01",
+    "hospital-1",
+    "auditor",
+    "telephony",
+    "admin",
+    None,
+)
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance"
 SEED = 20261204
 SECONDS_PER_ROLE = int(os.environ.get("FUZZ_SECONDS_PER_ROLE", "22"))

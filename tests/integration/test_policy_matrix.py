@@ -4,9 +4,10 @@ policy table (``dispatch.api.policy``).
 The floor has one call in progress: A01 is on it and taking the patient to Central Hospital, A02 is
 on another call going to Harbour Hospital. Then each operation is tried by nobody, the dispatcher,
 the supervisor, A01's crew (its unit, its incident), A02's crew (someone else's), Central's ED (the
-patient is coming to it), Harbour's ED (it is not), the admin and the auditor. A cell the table
-refuses must answer 401 (nobody) or 403 with the scope's problem code; a cell it allows must answer
-neither (nor a 5xx). The observed matrix is written to test-artifacts/policy-matrix.md.
+patient is coming to it), Harbour's ED (it is not), the admin, the auditor and the PBX connector's
+telephony login. A cell the table refuses must answer 401 (nobody) or 403 with the scope's problem
+code; a cell it allows must answer neither (nor a 5xx). The observed matrix is written to
+test-artifacts/policy-matrix.md.
 
 A route in the document without a row in the table fails here, and stops ``create_app`` before.
 """
@@ -179,6 +180,7 @@ def _request(key: str, floor: Floor) -> dict[str, Any]:
         hospital_id=floor.hospital,
         order_id=floor.order,
         username=MATRIX_SUBJECT,
+        call_id=1,  # a phone line; allowed cells may answer 404 or 409, never 401/403
     )
     lon, lat = floor.point
     queries: dict[str, dict[str, Any]] = {
@@ -203,6 +205,10 @@ def _request(key: str, floor: Floor) -> dict[str, Any]:
         "POST /api/v1/incidents/{incident_id}/triage": {"complaint_code": "stroke", "answers": {}},
         "POST /api/v1/incidents/{incident_id}/calls": {"complaint": "a neighbour calls too"},
         "POST /api/v1/intake/check": {"location": floor.point, "complaint": "fall"},
+        "POST /api/v1/triage/evaluate": {"complaint_code": "stroke", "answers": {}},
+        "POST /api/v1/telephony/calls": {"line": "matrix-trunk", "caller_number": "110"},
+        "POST /api/v1/telephony/calls/{call_id}/answer": {},
+        "POST /api/v1/telephony/calls/{call_id}/end": {},
         "POST /api/v1/units/{unit_id}/status": {"status": "en_route"},
         "POST /api/v1/units/{unit_id}/position": {"position": floor.point},
         "POST /api/v1/units/{unit_id}/divert": {
@@ -303,6 +309,7 @@ async def test_every_operation_answers_every_role_as_the_table_says(
             Login("hospital, not routed", f"hospital-{floor.other_hospital}", Role.HOSPITAL),
             Login("admin", "admin", Role.ADMIN),
             Login("auditor", "auditor", Role.AUDITOR),
+            Login("telephony", "telephony", Role.TELEPHONY),  # the PBX connector's machine login
         ]
         tokens: dict[str, str | None] = {}
         for who in logins:

@@ -20,7 +20,8 @@ ACK_ALERT_AFTER_S = 60
 @router.get("/config", response_model=ConsoleConfig, responses=problems(401))
 async def config(_: User, container: ContainerDep) -> dict[str, Any]:
     """Response targets and alert thresholds, so consoles show countdowns and alerts the same
-    way the server counts them."""
+    way the server counts them: stale GPS, time-in-status alarms (seconds per unit status), the
+    live advisor's policy and the centre's time zone (every screen shows local times in it)."""
     protocol = load_protocol()
     settings = container.settings
     return {
@@ -38,5 +39,9 @@ async def config(_: User, container: ContainerDep) -> dict[str, Any]:
         "order_resend_s": settings.order_resend_s,
         "ack_alert_after_s": ACK_ALERT_AFTER_S,
         "position_interval_s": settings.expected_position_interval_s,
-        "stale_after_s": 3 * settings.expected_position_interval_s,
+        "stale_after_s": settings.stale_after_s,
+        "stale_rank_margin_s": settings.stale_rank_margin_s,
+        "advice_policy": settings.advice_policy,
+        "status_alarm_s": settings.status_alarm_s,
+        "time_zone": settings.timezone,
     }

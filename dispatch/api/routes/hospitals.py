@@ -14,12 +14,13 @@ from dispatch.api.deps import Reads, ServiceDeps, User
 from dispatch.api.problems import Problem
 from dispatch.api.schemas.bodies import HospitalStatusIn
 from dispatch.api.schemas.problems import problems
-from dispatch.api.schemas.resources import Hospital
+from dispatch.api.schemas.resources import Hospital, IncomingAck
 from dispatch.api.schemas.types import PathId
 from dispatch.domain import commands as cmd
 from dispatch.domain.hospitals import CAPABILITIES
 from dispatch.domain.payloads import hospital_view
-from dispatch.services import handlers
+from dispatch.services import handlers, incoming
+from dispatch.store.acknowledgements import Acknowledgement
 
 router = APIRouter(prefix="/hospitals", tags=["hospitals"])
 
@@ -59,3 +60,37 @@ async def update_status(
         deps,
     )
     return hospital_view(updated)
+
+
+@router.post(
+    "/{hospital_id}/incoming/{incident_id}/ack",
+    response_model=IncomingAck,
+    responses=problems(401, 403, 404, 409, 422, 503),
+)
+async def acknowledge_incoming(
+    hospital_id: PathId, incident_id: PathId, user: User, deps: ServiceDeps, reads: Reads
+) -> dict[str, Any]:
+    """The ED confirms it expects this patient ("ED acknowledged" on the console and the crew's
+    screen). Only the ED the patient is routed to (the policy's ``routed_to_own_hospital`` plus
+    ``own_hospital``). Repeating it is harmless: the first acknowledgement is answered again."""
+    acks = await _acks_of(reads, hospital_id, incident_id)
+    if not acks:
+        await incoming.acknowledge_incoming(
+            cmd.AcknowledgeIncoming(
+                actor=user.username, hospital_id=hospital_id, incident_id=incident_id
+            ),
+            deps,
+        )
+        acks = await _acks_of(reads, hospital_id, incident_id)
+    first = min(acks, key=lambda a: a.at)
+    return {
+        "incident_id": incident_id,
+        "hospital_id": hospital_id,
+        "unit_ids": sorted(a.unit_id for a in acks),
+        "acknowledged_at": first.at.isoformat(),
+        "acknowledged_by": first.by,
+    }
+
+
+async def _acks_of(reads: Reads, hospital_id: int, incident_id: int) -> list[Acknowledgement]:
+    return [a for a in await reads.acknowledged(hospital_id) if a.incident_id == incident_id]

@@ -115,10 +115,13 @@ async def recommendations(
     incident_id: PathId,
     _: User,
     deps: ServiceDeps,
+    container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> list[dict[str, Any]]:
-    """Available, capable units ranked by road time to the incident (fastest first)."""
-    ranked = await handlers.recommend(incident_id, limit, deps)
+    """Available, capable units ranked by road time to the incident (fastest first). A unit
+    whose GPS fix is stale is ranked by its last known position, never above a fresh unit unless
+    more than ``stale_rank_margin_s`` faster, and shows its fix's age (``position_age_s``)."""
+    ranked = await handlers.recommend(incident_id, limit, deps, container.settings.stale_rule())
     return [
         {
             "rank": r.rank,
@@ -126,6 +129,8 @@ async def recommendations(
             "eta_s": round(r.eta_s, 1),
             "distance_m": round(r.distance_m, 1),
             "route": r.route.as_geojson(),
+            "position_age_s": None if r.position_age_s is None else round(r.position_age_s, 1),
+            "stale": r.stale,
         }
         for r in ranked
     ]

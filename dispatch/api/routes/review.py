@@ -1,6 +1,12 @@
 """``/review/*``: incident review for supervisors and auditors: search, KPIs against response
 targets, and the CSV export. (An incident's tracks, the replay, are under
-``/incidents/{id}/tracks``.)"""
+``/incidents/{id}/tracks``.)
+
+Times in the API are UTC. The CSV keeps its UTC ISO 8601 columns (what reporting systems and
+scripts read) and adds, after them, the same moments as the centre's wall-clock time
+(``GOLDENHOUR_TIMEZONE``), ``YYYY-MM-DD HH:MM:SS`` without an offset so that a spreadsheet reads
+them as dates; the zone is named in each local column's header.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,13 @@ import io
 import math
 from datetime import datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
-from dispatch.api.deps import AudienceDep, Audit, Reads, User
+from dispatch.api.deps import AudienceDep, Audit, ContainerDep, Reads, User
 from dispatch.api.problems import Problem
 from dispatch.api.schemas.answers import Kpis
 from dispatch.api.schemas.problems import problems
@@ -108,13 +115,17 @@ async def export_csv(
     reads: Reads,
     audit: Audit,
     request: Request,
+    container: ContainerDep,
     start: Start = None,
     end: End = None,
     priority: Priorities = None,
     status: Statuses = None,
     bbox: Bbox = None,
 ) -> Response:
-    """Incidents with their NEMSIS eTimes-aligned times, for spreadsheets and state reporting."""
+    """Incidents with their NEMSIS eTimes-aligned times, for spreadsheets and state reporting:
+    UTC ISO 8601 columns, then the same times in the centre's time zone (header says which)."""
+    zone_name = container.settings.timezone
+    zone = ZoneInfo(zone_name)
     found = await reads.search(_filter(start, end, priority, status, bbox, 100_000))
     buffer = io.StringIO()
     writer = SafeCsvWriter(buffer)  # a complaint "=HYPERLINK(...)" stays text in a spreadsheet
@@ -132,6 +143,7 @@ async def export_csv(
             *(f"{e.number} {e.name}" for e in stamps),
             "response_s",
             "cancel_reason",
+            *(f"{e.number} {e.name} ({zone_name})" for e in stamps),
         ]
     )
     for i in reversed(found):
@@ -154,6 +166,10 @@ async def export_csv(
                 *(times[stamp].isoformat() if stamp in times else "" for _, stamp in NEMSIS_TIMES),
                 "" if response is None else response,
                 i.cancel_reason or "",
+                *(
+                    local_time(times[stamp], zone) if stamp in times else ""
+                    for _, stamp in NEMSIS_TIMES
+                ),
             ]
         )
     await audit.record(  # every export is on the record: who took which records out
@@ -175,3 +191,8 @@ async def export_csv(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="incidents.csv"'},
     )
+
+
+def local_time(at: datetime, zone: ZoneInfo) -> str:
+    """``at`` (tz-aware) as the centre's wall clock, ``YYYY-MM-DD HH:MM:SS`` (whole seconds)."""
+    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")

@@ -81,6 +81,12 @@ class Recommendation(Out):
     eta_s: float
     distance_m: float
     route: LineString
+    position_age_s: float | None = Field(
+        description="seconds since the unit's last GPS fix (null: it never reported one)"
+    )
+    stale: bool = Field(
+        description="the fix is older than the staleness threshold: ETA from the last position"
+    )
 
 
 class NoteAdded(Out):
@@ -319,6 +325,12 @@ class ConsoleConfig(Out):
     ack_alert_after_s: int
     position_interval_s: float
     stale_after_s: float
+    stale_rank_margin_s: float
+    advice_policy: Literal["joint-coverage", "joint", "closest"]
+    status_alarm_s: dict[str, float] = Field(
+        description="time-in-status alarm thresholds, seconds per unit status"
+    )
+    time_zone: str = Field(description="the centre's IANA time zone; API times stay UTC")
 
 
 # --- advice ---------------------------------------------------------------------------------------
@@ -337,6 +349,11 @@ class AdviceDecision(Out):
     divert_from: int | None = Field(description="the incident the unit would leave, if any")
     explanation: dict[str, Any]
     closest: ClosestUnit | None
+    reason: str = Field(
+        description="one line for the dispatcher, e.g. 'nearest by road' or 'keeps <zone> covered'"
+    )
+    position_age_s: float | None = Field(description="seconds since the unit's last GPS fix")
+    stale: bool = Field(description="the unit's fix is stale: ETA from its last known position")
 
 
 class Advice(Out):

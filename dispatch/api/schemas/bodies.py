@@ -31,6 +31,10 @@ class CallerIn(Body):
     location: LonLat | None = Field(default=None, description="[lon, lat] as reported")
     accuracy_m: float | None = Field(default=None, ge=0, le=100_000, strict=True)
     crs: PlainText = Field(default="WGS-84", max_length=20, description="WGS-84, GCJ-02 or BD-09")
+    name: PlainText | None = Field(default=None, max_length=100, description="as given")
+    callback: PlainText | None = Field(
+        default=None, max_length=40, description="number to call back, when not the ANI"
+    )
 
     def to_caller(self) -> Caller:
         location = None
@@ -41,6 +45,8 @@ class CallerIn(Body):
             location,
             self.accuracy_m,
             CoordinateSystem.parse(self.crs).value,
+            (self.name or "").strip() or None,
+            normalise_number(self.callback),
         )
 
 

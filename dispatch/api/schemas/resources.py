@@ -43,6 +43,8 @@ class Caller(Out):
     location: LonLat | None
     accuracy_m: float | None
     crs: str = Field(description="the datum it was reported in: WGS-84, GCJ-02 or BD-09")
+    name: str | None = Field(default=None, description="the caller's name, as given")
+    callback: str | None = Field(default=None, description="number to call back, if not ANI")
 
 
 class Unit(Out):
@@ -96,6 +98,18 @@ class Hospital(Out):
     capabilities: list[str]
     ed_status: EdStatus
     beds_available: int
+    #: when the ED last reported its status or beds (null: never); old reports are flagged
+    status_at: Timestamp | None
+
+
+class IncomingAck(Out):
+    """An ED's acknowledgement of an incoming patient (the first one, when repeated)."""
+
+    incident_id: int
+    hospital_id: int
+    unit_ids: list[int]
+    acknowledged_at: Timestamp
+    acknowledged_by: str | None
 
 
 class Site(Out):

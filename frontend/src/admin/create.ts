@@ -9,7 +9,7 @@ import { showError, showMessage } from "../shared/panels/message";
 import type { AdminUser, NewUserBody, Role } from "../shared/types";
 import { type Refs, fillPicker, hospitalChoices, pickedId, unitChoices } from "./refs";
 
-const ROLES: Role[] = ["dispatcher", "supervisor", "crew", "hospital", "auditor", "admin"];
+const ROLES: Role[] = ["dispatcher", "supervisor", "crew", "hospital", "auditor", "telephony", "admin"];
 
 export interface CreateForm {
   setRefs(refs: Refs): void;

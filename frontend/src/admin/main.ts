@@ -8,6 +8,7 @@ import "./admin.css";
 
 import * as api from "../shared/api";
 import { byId, h, setText } from "../shared/dom";
+import { setTimeZone } from "../shared/format";
 import { S } from "../shared/i18n";
 import { langToggle } from "../shared/langtoggle";
 import { mountLogin } from "../shared/panels/login";
@@ -75,7 +76,14 @@ function start(session: Session): void {
   ui.langSlot.append(langToggle());
   setText(ui.user, `${session.username} · ${S.roles[session.role] ?? session.role}`);
   document.title = `${S.appTitle} · ${S.adminTitle}`;
-  ui.reload();
+  // Sign-in times in the centre's time zone (GET /config time_zone), like every other screen.
+  void api
+    .config()
+    .then(
+      (c) => setTimeZone(c.time_zone),
+      () => false,
+    )
+    .then(() => ui?.reload());
 }
 
 function build(): AdminUi {

@@ -16,12 +16,15 @@ import { mountLogin } from "../shared/panels/login";
 import { openPasswordDialog } from "../shared/panels/password";
 import { mountMessage, showError, showMessage } from "../shared/panels/message";
 import { mountMoveUps, type MoveUps } from "./panels/moveups";
-import { mountNewCall } from "./panels/newcall";
+import { mountCallTaking } from "./panels/calltaking";
 import { mountQueue } from "./panels/queue";
 import { mountRecommendations } from "./panels/recommendations";
 import { mountUnits } from "./panels/units";
+import { mountHospitalBoard } from "./panels/hospitals";
+import { mountDestinations } from "./panels/destinations";
 import { installShortcuts } from "./shortcuts";
 import { beep, isMuted, setMuted, unlockAudio } from "../shared/sound";
+import { setTimeZone } from "../shared/format";
 import { store } from "./state";
 import type { Assignment, LonLat, Session, Unit } from "../shared/types";
 import { ConsoleSocket } from "./socket";
@@ -80,6 +83,12 @@ api.setPasswordChangeHandler(() => {
 
 function startConsole(session: Session): void {
   // The console's socket is the floor's only (dispatch/api/policy.py, WS /ws/console).
+  if (session.role === "hospital") {
+    // An ED's login belongs on the ED screen (its session is this tab's: no second sign-in).
+    showMessage(S.hospitalLoop.goToEd, "info");
+    window.location.assign("/hospital/");
+    return;
+  }
   if (session.role !== "dispatcher" && session.role !== "supervisor") {
     void api.logout();
     showMessage(S.crewNotAllowed, "error");
@@ -102,7 +111,13 @@ function startConsole(session: Session): void {
 function loadConfig(attempt = 0): void {
   api
     .config()
-    .then((c) => store.setConfig(c))
+    .then((c) => {
+      // Every time on screen in the centre's zone (shared/format.ts); rows drawn before the
+      // zone was known are drawn again.
+      const zoneChanged = setTimeZone(c.time_zone);
+      store.setConfig(c);
+      if (zoneChanged) store.notify("incidents");
+    })
     .catch(() => {
       if (api.loadSession()) window.setTimeout(() => loadConfig(attempt + 1), Math.min(30_000, 2000 * 2 ** attempt));
     });
@@ -142,13 +157,22 @@ function buildConsole(): Console {
     }
   };
 
-  const newCall = mountNewCall(byId("panel-newcall"), {
-    created: (incident) => {
-      store.upsertIncident(incident);
-      selectIncident(incident.id);
+  const newCall = mountCallTaking(
+    byId("panel-newcall"),
+    map,
+    {
+      created: (incident) => {
+        store.upsertIncident(incident);
+        selectIncident(incident.id);
+      },
+      located: (loc: LonLat) => map.flyTo(loc, 15),
+      linked: (incident) => {
+        store.upsertIncident(incident);
+        selectIncident(incident.id);
+      },
     },
-    located: (loc: LonLat) => map.flyTo(loc, 15),
-  });
+    () => !consoleRoot.hidden && !help.isOpen && !dialogOpen(),
+  );
   const queue = mountQueue(byId("panel-queue"), selectIncident);
   const incidents = mountIncidents(byId("panel-incidents"), selectIncident);
   const recs = mountRecommendations(byId("panel-recs"), {
@@ -162,6 +186,8 @@ function buildConsole(): Console {
   const units = mountUnits(byId("panel-units"), focusUnit);
   const coverage = mountCoverage(byId("map-overlay"), map);
   const moveups = mountMoveUps(byId("panel-moveups"), (u) => store.upsertUnit(u));
+  const hospitalBoard = mountHospitalBoard(byId("panel-hospitals"), () => store.serverNow());
+  const destinationAdvice = mountDestinations(byId("panel-destinations"), hospitalBoard, () => !consoleRoot.hidden && !help.isOpen && !dialogOpen());
 
   // Map follows the store. Positions-only changes redraw the unit layer (one setData per frame)
   // and move the few HTML labels; the tables do not re-render for them.
@@ -224,7 +250,10 @@ function buildConsole(): Console {
     snapshot: (msg) => {
       store.setServerTime(msg.server_time);
       store.reset(msg.units, msg.incidents);
+      newCall.lines.reload(); // phone lines are not in the snapshot: read them (events follow)
       store.flush();
+      hospitalBoard.reload();
+      destinationAdvice.reload();
     },
     event: (msg) => {
       const orderId = msg.data["order_id"];
@@ -233,6 +262,9 @@ function buildConsole(): Console {
       if (msg.data.incident) store.upsertIncident(msg.data.incident);
       if (msg.name === "CallReceived" && msg.data.incident?.priority === 1) p1.show(msg.data.incident);
       recs.detail.event(msg);
+      newCall.lines.event(msg.name, msg.data);
+      hospitalBoard.event(msg);
+      destinationAdvice.event(msg);
     },
     positions: (msg) => {
       // Telemetry outside the event stream: apply a position only if it is newer than the one shown
@@ -283,10 +315,12 @@ function buildConsole(): Console {
   let flagKey = "";
   window.setInterval(() => {
     header.tick();
+    newCall.lines.tick();
     queue.tick();
     incidents.tick();
     units.tick();
     const now = store.serverNow();
+    hospitalBoard.tick(now);
     let key = "";
     for (const u of store.units.values()) {
       if (store.isStale(u, now)) key += `s${u.id},`;

@@ -1,29 +1,51 @@
-// Crew app composition: login gate (crew role only), then the unit's screen: current order,
-// map, status buttons, GPS reports, offline outbox and the live crew socket (with polling as
-// fallback). Served at /crew; installable (manifest + service worker in public/ and vite.config.ts).
+// Crew app composition: login gate (crew role only), then the unit's screen: current order (a
+// call, with its destination hospital, or a move-up to another station), map, status buttons, GPS
+// reports, offline outbox and the live crew socket (with polling as fallback). Served at /crew;
+// installable (manifest + service worker in public/ and vite.config.ts).
 import "./crew.css";
 
 import * as api from "../shared/api";
 import { byId } from "../shared/dom";
+import { setTimeZone } from "../shared/format";
 import { S, t } from "../shared/i18n";
 import { langToggle } from "../shared/langtoggle";
 import { mountLogin } from "../shared/panels/login";
 import { openPasswordDialog } from "../shared/panels/password";
-import { mountMessage, showMessage } from "../shared/panels/message";
+import { mountMessage, showError, showMessage } from "../shared/panels/message";
 import { beep, unlockAudio } from "../shared/sound";
-import type { CrewAssignment, Session, Unit, UnitStatus } from "../shared/types";
+import type { CrewAssignment, LineString, LonLat, Session, Unit, UnitStatus } from "../shared/types";
 import type { ConnectionState } from "../shared/socket";
 import { Gps, type Fix, type GpsState } from "./gps";
+import { currentLeg, distanceM, IN_QUARTERS_M, type HospitalRoute } from "./legs";
 import { isLegal, onAssignment } from "./lifecycle";
+import {
+  chooseDestination,
+  destinationOptions,
+  hospitals,
+  onMoveUp,
+  roadRoute,
+  stations,
+  type CrewUnit,
+  type DestinationOption,
+  type Hospital,
+  type Relocation,
+} from "./orders";
 import { Outbox, type OutboxItem } from "./outbox";
 import { CrewSocket } from "./socket";
-import { CrewView } from "./view";
+import { CrewView, type DestinationModel } from "./view";
 
 api.useSessionStorage(localStorage, "gh.crew.session");
 
 const POLL_MS = 10_000;
 const POSITION_EVERY_MS = 5_000;
 const CACHE_KEY = "gh.crew.cache";
+/** While a destination is set: how often its ED status is read again, and its route recomputed. */
+const HOSPITALS_EVERY_MS = 60_000;
+const HOSPITAL_ROUTE_EVERY_MS = 60_000;
+/** After a failed route request (offline), wait this long before asking again. */
+const ROUTE_RETRY_MS = 5_000;
+/** Statuses in which the crew may name the receiving hospital (the backend's rule). */
+const MAY_CHOOSE_DESTINATION: ReadonlySet<UnitStatus> = new Set(["dispatched", "en_route", "on_scene", "transporting"]);
 
 const loginRoot = byId("login");
 const appRoot = byId("app");
@@ -39,22 +61,40 @@ const login = mountLogin(byId("login-box"), (s) => start(s), {
 /** What the app knows about its unit; persisted so a cold start without network shows the job. */
 interface Known {
   unitId: number;
-  unit: Unit | null;
+  unit: CrewUnit | null;
   assignment: CrewAssignment | null;
   /** When `assignment.eta_s` was computed (ms), for the ETA clock. */
   assignmentAt: number;
   /** Orders acknowledged on this device (the server's answer may still be queued). */
   acked: Record<number, string | null>;
+  /** The unit's move-up order, if its current order is one; when it arrived (ms). */
+  relocation: Relocation | null;
+  relocationAt: number;
+  /** Hospitals (name, ED status, beds) for the destination block and the map. */
+  hospitals: Hospital[];
+  /** The road route to the destination hospital, fetched once transporting. */
+  hospitalRoute: HospitalRoute | null;
 }
 
 function loadKnown(unitId: number): Known {
+  const fresh: Known = {
+    unitId,
+    unit: null,
+    assignment: null,
+    assignmentAt: Date.now(),
+    acked: {},
+    relocation: null,
+    relocationAt: Date.now(),
+    hospitals: [],
+    hospitalRoute: null,
+  };
   try {
-    const k = JSON.parse(localStorage.getItem(CACHE_KEY) ?? "null") as Known | null;
-    if (k && k.unitId === unitId) return { ...k, acked: k.acked ?? {} };
+    const k = JSON.parse(localStorage.getItem(CACHE_KEY) ?? "null") as Partial<Known> | null;
+    if (k && k.unitId === unitId) return { ...fresh, ...k, acked: k.acked ?? {} };
   } catch {
     /* ignore */
   }
-  return { unitId, unit: null, assignment: null, assignmentAt: Date.now(), acked: {} };
+  return fresh;
 }
 
 class CrewApp {
@@ -74,6 +114,11 @@ class CrewApp {
   private refreshing = false;
   private renderQueued = false;
   private wakeLock: { release(): Promise<void> } | null = null;
+  /** The ranked hospitals list while the crew has it open (null: closed). */
+  private options: DestinationOption[] | null = null;
+  private hospitalsAt = 0;
+  private routeAsked = 0;
+  private routing = false;
 
   constructor(private session: Session) {
     const unitId = session.unit_id!;
@@ -81,6 +126,9 @@ class CrewApp {
     this.view = new CrewView(appRoot, {
       status: (s) => this.pressStatus(s),
       ack: () => this.acknowledge(),
+      ackRelocation: () => this.acknowledgeRelocation(),
+      toggleDestinations: () => void this.toggleDestinations(),
+      pickDestination: (id) => void this.pickDestination(id),
       reportPosition: () => void this.reportNow(),
       changePassword: () => openPasswordDialog(this.session.username, "crew-"),
       logout: () => this.logout(),
@@ -93,12 +141,7 @@ class CrewApp {
           showMessage(S.positionSent, "info");
         }
       },
-      acked: (r) => {
-        this.known.acked[r.order_id] = r.acknowledged_at;
-        const a = this.known.assignment;
-        if (a && a.order_id === r.order_id) a.acknowledged_at = r.acknowledged_at;
-        this.save();
-      },
+      acked: (r) => this.noteAcked(r.order_id, r.acknowledged_at),
       refused: (item, err) => this.refused(item, err),
       network: (up) => this.setNet(up),
       unauthorized: () => this.expired(),
@@ -128,6 +171,19 @@ class CrewApp {
       snapshot: (msg) => {
         this.acceptUnit(msg.unit);
         this.setAssignment(msg.assignment);
+        this.setRelocation(msg.relocation ?? null);
+      },
+      relocation: (msg) => {
+        if (msg.unit) this.acceptUnit(msg.unit);
+        const { order_id, acknowledged_at, station, route, eta_s, distance_m, steps } = msg;
+        this.setRelocation({ order_id, acknowledged_at, station, route, eta_s, distance_m, steps });
+        // Resent until the server hears our ack: if we already acked it, say so again; if nobody
+        // has, call the crew again.
+        if (order_id in this.known.acked) this.socket.ack(order_id);
+        else if (msg.resent && this.known.relocation && !this.relocationAcknowledged(this.known.relocation)) {
+          beep([[988, 200], [784, 200]]);
+          navigator.vibrate?.([300, 120, 300]);
+        }
       },
       order: (msg) => {
         const cur = this.known.assignment;
@@ -175,17 +231,10 @@ class CrewApp {
         const orderId = msg.data["order_id"];
         if (msg.name === "OrderAcknowledged" && typeof orderId === "number") {
           const at = typeof msg.data["acknowledged_at"] === "string" ? (msg.data["acknowledged_at"] as string) : msg.occurred_at;
-          this.known.acked[orderId] = at;
-          if (a && a.order_id === orderId) a.acknowledged_at = at;
-          this.save();
-          this.render();
+          this.noteAcked(orderId, u?.acknowledged_at ?? at);
         }
       },
-      acked: (orderId, at) => {
-        this.known.acked[orderId] = at;
-        this.save();
-        this.render();
-      },
+      acked: (orderId, at) => this.noteAcked(orderId, at),
     });
     this.gps = new Gps(
       (fix) => this.onFix(fix),
@@ -196,19 +245,38 @@ class CrewApp {
     );
   }
 
+  /** The centre's time zone (``/config``): the crew's clocks match the console's, not the phone's. */
+  private loadTimeZone(attempt = 0): void {
+    api
+      .config()
+      .then((c) => {
+        if (setTimeZone(c.time_zone)) this.render();
+      })
+      .catch(() => {
+        if (app === this && api.loadSession()) window.setTimeout(() => this.loadTimeZone(attempt + 1), Math.min(30_000, 2000 * 2 ** attempt));
+      });
+  }
+
   start(): void {
     this.view.setUnitLabel(this.session.username, this.known.unit?.call_sign ?? null);
     this.view.loadMap();
     this.render();
     this.socket.start();
     this.gps.start();
+    this.loadTimeZone();
     this.outbox.resume();
     void this.refresh();
     this.pollTimer = window.setInterval(() => {
       // The socket pushes changes; poll only while it is down (or the server has none).
       if (this.conn !== "connected") void this.refresh();
     }, POLL_MS);
-    this.tickTimer = window.setInterval(() => this.view.tick(this.gps.last), 1000);
+    this.tickTimer = window.setInterval(() => {
+      this.view.tick(this.gps.last);
+      if (this.destinationId() !== null && Date.now() - this.hospitalsAt > HOSPITALS_EVERY_MS) void this.loadHospitals();
+      void this.ensureHospitalRoute(this.effectiveStatus()); // retries, and the route every minute
+    }, 1000);
+    if (this.known.hospitals.length) this.view.setHospitals(this.known.hospitals);
+    void this.loadHospitals();
     window.addEventListener("online", this.onOnline);
     window.addEventListener("offline", this.onOffline);
     document.addEventListener("visibilitychange", this.onVisible);
@@ -252,9 +320,10 @@ class CrewApp {
     return s;
   }
 
-  private acceptUnit(u: Unit): void {
+  private acceptUnit(u: CrewUnit): void {
     if (u.id !== this.known.unitId) return;
     const cur = this.known.unit;
+    const destinationBefore = this.destinationId();
     // An answer that started before a newer one must not roll the status back.
     if (cur?.status_at && u.status_at && Date.parse(u.status_at) < Date.parse(cur.status_at)) {
       this.known.unit = { ...cur, position: u.position ?? cur.position, position_at: u.position_at ?? cur.position_at };
@@ -263,6 +332,13 @@ class CrewApp {
     }
     if (this.known.unit.incident_id === null && this.known.assignment && !onAssignment(this.known.unit.status)) {
       this.known.assignment = null;
+    }
+    const r = this.known.relocation;
+    if (r && (!onMoveUp(this.known.unit) || this.known.unit.order_id !== r.order_id)) this.known.relocation = null;
+    if (this.destinationId() !== destinationBefore) {
+      this.options = null;
+      this.routeAsked = 0; // a new hospital: its route now, not after the retry delay
+      if (this.destinationId() !== null) void this.loadHospitals();
     }
     this.view.setUnitLabel(this.session.username, this.known.unit.call_sign);
     this.save();
@@ -273,11 +349,69 @@ class CrewApp {
     const prev = this.known.assignment;
     if (a && withUnit && a.unit) this.acceptUnit(a.unit);
     this.known.assignment = a;
-    this.known.assignmentAt = Date.now();
+    // The ETA counts down from when it was computed: a resent order repeats the first one's ETA,
+    // so only a new order or a fresh route (another ETA) restarts the clock.
+    if (!a || !prev || prev.order_id !== a.order_id || prev.eta_s !== a.eta_s) this.known.assignmentAt = Date.now();
     if (a && (!prev || prev.incident.id !== a.incident.id || prev.order_id !== a.order_id)) this.newOrderArrived(a);
     this.save();
     this.render();
     void this.keepAwake();
+  }
+
+  /** A move-up order from the server (null: the unit has none). A new one calls the crew. */
+  private setRelocation(r: Relocation | null): void {
+    const prev = this.known.relocation;
+    this.known.relocation = r;
+    // As for dispatch orders: a resend repeats the first ETA; a new order or route restarts it.
+    if (r && (prev?.order_id !== r.order_id || prev.eta_s !== r.eta_s)) this.known.relocationAt = Date.now();
+    if (r && prev?.order_id !== r.order_id) {
+      if (!this.relocationAcknowledged(r) && this.alertedOrder !== `relocation:${r.order_id}`) {
+        this.alertedOrder = `relocation:${r.order_id}`;
+        beep([
+          [988, 220],
+          [784, 220],
+          [988, 220],
+        ]);
+        navigator.vibrate?.([300, 120, 300, 120, 300]);
+      }
+    }
+    this.save();
+    this.render();
+    void this.keepAwake();
+  }
+
+  /** The move-up order to show: the unit's current one, until confirmed and in quarters. */
+  private shownRelocation(): Relocation | null {
+    const r = this.known.relocation;
+    const u = this.known.unit;
+    if (!r || !u || !onMoveUp(u) || u.order_id !== r.order_id) return null;
+    // Confirmed and arrived (by the server's word, or by our own GPS before it tells us): done.
+    const here = this.gps.last?.position ?? null;
+    const arrived = u.in_quarters || (here !== null && distanceM(here, r.station.location) <= IN_QUARTERS_M);
+    if (this.relocationAcknowledged(r) && arrived) return null;
+    return r;
+  }
+
+  private relocationAcknowledged(r: Relocation): boolean {
+    if (r.acknowledged_at || r.order_id in this.known.acked) return true;
+    const u = this.known.unit;
+    if (u && u.order_id === r.order_id && u.acknowledged_at) return true;
+    return this.outbox.pending.some((i) => i.kind === "ack" && i.orderId === r.order_id);
+  }
+
+  /** The server (or the outbox) confirmed an acknowledgement. */
+  private noteAcked(orderId: number, at: string | null): void {
+    this.known.acked[orderId] = at;
+    const a = this.known.assignment;
+    if (a && a.order_id === orderId) a.acknowledged_at = at;
+    const r = this.known.relocation;
+    if (r && r.order_id === orderId) r.acknowledged_at = at;
+    this.save();
+    this.render();
+  }
+
+  private destinationId(): number | null {
+    return this.known.unit?.destination_hospital_id ?? null;
   }
 
   private orderAcknowledged(a: CrewAssignment): boolean {
@@ -330,7 +464,10 @@ class CrewApp {
           this.setNet(true);
           if (this.known.assignment) this.setAssignment(null);
           const me = (await api.units()).find((u) => u.id === this.known.unitId);
-          if (me) this.acceptUnit(me);
+          if (me) {
+            this.acceptUnit(me);
+            await this.relocationFromUnit(me);
+          }
         } else if (e.status === 0) {
           this.setNet(false);
         }
@@ -342,6 +479,114 @@ class CrewApp {
       this.refreshing = false;
       this.render();
     }
+  }
+
+  /**
+   * Without the socket (polling), a move-up order is known from the unit itself (an order with no
+   * incident): its station and a route are fetched here. The socket brings the same, and resends.
+   */
+  private async relocationFromUnit(u: CrewUnit): Promise<void> {
+    if (!onMoveUp(u) || u.order_id == null || this.known.relocation?.order_id === u.order_id) return;
+    const station = (await stations()).find((s) => s.id === u.station_id);
+    if (!station) return;
+    let route: LineString | null = null;
+    let eta: number | null = null;
+    const from = this.gps.last?.position ?? u.position;
+    if (from) {
+      try {
+        const r = await roadRoute(from, station.location);
+        route = r.route as LineString;
+        eta = r.eta_s;
+      } catch {
+        /* no route (off the road network): the station is still shown */
+      }
+    }
+    this.setRelocation({ order_id: u.order_id, acknowledged_at: u.acknowledged_at ?? null, station, route, eta_s: eta, steps: [] });
+  }
+
+  private async loadHospitals(): Promise<void> {
+    this.hospitalsAt = Date.now();
+    try {
+      this.known.hospitals = await hospitals();
+    } catch {
+      return; // offline: the cached list stays
+    }
+    this.view.setHospitals(this.known.hospitals);
+    this.save();
+    this.render();
+  }
+
+  /**
+   * While transporting, the route leads to the destination hospital: asked from the server
+   * (GET /route) from where the unit is, when the destination is set or changes, and again every
+   * minute (the crew may have taken another way).
+   */
+  private async ensureHospitalRoute(status: UnitStatus | null): Promise<void> {
+    const id = this.destinationId();
+    if (status !== "transporting" || id === null || this.routing) return;
+    const cur = this.known.hospitalRoute;
+    if (cur && cur.hospitalId === id && Date.now() - cur.at < HOSPITAL_ROUTE_EVERY_MS) return;
+    if (Date.now() - this.routeAsked < ROUTE_RETRY_MS) return; // the clock tick asks again later
+    const hospital = this.known.hospitals.find((x) => x.id === id);
+    if (!hospital) {
+      if (Date.now() - this.hospitalsAt > ROUTE_RETRY_MS) void this.loadHospitals();
+      return;
+    }
+    const target: LonLat = [hospital.location[0], hospital.location[1]];
+    const from = this.gps.last?.position ?? this.known.unit?.position ?? null;
+    this.routing = true;
+    this.routeAsked = Date.now();
+    try {
+      let route: LineString | null = null;
+      let eta: number | null = null;
+      if (from) {
+        const r = await roadRoute(from, target);
+        route = r.route as LineString;
+        eta = r.eta_s;
+      }
+      if (this.destinationId() === id) {
+        this.known.hospitalRoute = { hospitalId: id, target, route, eta_s: eta, at: Date.now() };
+        this.save();
+      }
+    } catch (e) {
+      // Offline or off the road network: keep the last route (if it was to this hospital), retry.
+      if (!(e instanceof api.ApiError) || e.status !== 0) {
+        if (!cur || cur.hospitalId !== id) this.known.hospitalRoute = { hospitalId: id, target, route: null, eta_s: null, at: Date.now() };
+      }
+    } finally {
+      this.routing = false;
+      this.render();
+    }
+  }
+
+  private async toggleDestinations(): Promise<void> {
+    const a = this.known.assignment;
+    if (this.options !== null || !a) {
+      this.options = null;
+      this.render();
+      return;
+    }
+    try {
+      this.options = (await destinationOptions(a.incident.id)).options;
+    } catch (e) {
+      showError(e);
+      return;
+    }
+    this.render();
+  }
+
+  private async pickDestination(hospitalId: number): Promise<void> {
+    navigator.vibrate?.(40);
+    try {
+      const unit = await chooseDestination(this.known.unitId, hospitalId);
+      this.options = null;
+      this.acceptUnit(unit);
+      const name = this.known.hospitals.find((x) => x.id === hospitalId)?.name ?? `#${hospitalId}`;
+      showMessage(t("crewDestinationSet", { name }), "info");
+    } catch (e) {
+      showError(e);
+    }
+    this.render();
   }
 
   private refused(item: OutboxItem, err: api.ApiError): void {
@@ -378,6 +623,14 @@ class CrewApp {
     if (!a || a.order_id == null) return;
     navigator.vibrate?.(40);
     this.queueAck(a.order_id);
+    this.render();
+  }
+
+  private acknowledgeRelocation(): void {
+    const r = this.shownRelocation();
+    if (!r) return;
+    navigator.vibrate?.(40);
+    this.queueAck(r.order_id);
     this.render();
   }
 
@@ -426,7 +679,7 @@ class CrewApp {
   }
 
   private async keepAwake(): Promise<void> {
-    const want = this.known.assignment !== null && document.visibilityState === "visible";
+    const want = (this.known.assignment !== null || this.shownRelocation() !== null) && document.visibilityState === "visible";
     const wl = (navigator as Navigator & { wakeLock?: { request(type: "screen"): Promise<{ release(): Promise<void> }> } }).wakeLock;
     if (!wl) return;
     try {
@@ -462,6 +715,15 @@ class CrewApp {
     const status = this.effectiveStatus();
     const a = this.known.assignment && onAssignment(status) ? this.known.assignment : null;
     const queuedStatus = this.outbox.pending.some((i) => i.kind === "status");
+    const relocation = a ? null : this.shownRelocation();
+    const destinationId = this.destinationId();
+    void this.ensureHospitalRoute(status);
+    const destination: DestinationModel = {
+      hospitalId: destinationId,
+      hospital: this.known.hospitals.find((x) => x.id === destinationId) ?? null,
+      canChoose: a !== null && status !== null && MAY_CHOOSE_DESTINATION.has(status),
+      options: this.options,
+    };
     this.view.render({
       unit: this.known.unit,
       status,
@@ -470,6 +732,19 @@ class CrewApp {
       assignmentAt: this.known.assignmentAt,
       acknowledged: a ? this.orderAcknowledged(a) : true,
       ackedAt: a?.acknowledged_at ?? (a?.order_id != null ? this.known.acked[a.order_id] ?? null : null),
+      destination,
+      relocation,
+      relocationAcknowledged: relocation ? this.relocationAcknowledged(relocation) : true,
+      relocationAckedAt: relocation ? relocation.acknowledged_at ?? this.known.acked[relocation.order_id] ?? null : null,
+      leg: currentLeg({
+        status,
+        assignment: a,
+        assignmentAt: this.known.assignmentAt,
+        destinationId,
+        hospitalRoute: this.known.hospitalRoute,
+        relocation,
+        relocationAt: this.known.relocationAt,
+      }),
       conn: this.conn,
       online: this.netUp && navigator.onLine,
       queued: this.outbox.size,

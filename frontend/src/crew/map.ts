@@ -1,5 +1,5 @@
-// The crew's small map: the shared offline basemap, our unit, the incident, hospitals and the
-// part of the route still ahead.
+// The crew's small map: the shared offline basemap, our unit, the incident, hospitals (the
+// destination marked), the station of a move-up and the part of the route still ahead.
 import { BaseMap, maplibregl, remaining } from "../shared/basemap";
 import { STATUS_COLORS } from "../shared/colors";
 import { h } from "../shared/dom";
@@ -11,7 +11,10 @@ export class CrewMap extends BaseMap {
   private readonly unitEl = h("div", { class: "mk mk-unit" });
   private incidentMarker: maplibregl.Marker | null = null;
   private readonly incidentEl = h("div", { class: "mk mk-incident" });
-  private places: maplibregl.Marker[] = [];
+  private places = new Map<number, { marker: maplibregl.Marker; el: HTMLElement }>();
+  private destinationId: number | null = null;
+  private postMarker: maplibregl.Marker | null = null;
+  private readonly postEl = h("div", { class: "mk mk-place mk-post", "data-testid": "crew-map-post" }, S.crewPostMark);
   private fittedFor: string | null = null;
   private centred = false;
 
@@ -20,12 +23,31 @@ export class CrewMap extends BaseMap {
   }
 
   setPlaces(hospitals: Place[]): void {
-    for (const m of this.places) m.remove();
-    this.places = hospitals.map((p) =>
-      new maplibregl.Marker({ element: h("div", { class: "mk mk-place mk-hospital", title: `${S.hospital}: ${p.name}` }, "H") })
-        .setLngLat(p.location)
-        .addTo(this.map),
-    );
+    for (const p of this.places.values()) p.marker.remove();
+    this.places.clear();
+    for (const p of hospitals) {
+      const el = h("div", { class: "mk mk-place mk-hospital", title: `${S.hospital}: ${p.name}`, "data-hospital-id": p.id }, "H");
+      this.places.set(p.id, { el, marker: new maplibregl.Marker({ element: el }).setLngLat(p.location).addTo(this.map) });
+    }
+    this.setDestination(this.destinationId);
+  }
+
+  /** Mark the hospital the patient is taken to. */
+  setDestination(hospitalId: number | null): void {
+    this.destinationId = hospitalId;
+    for (const [id, p] of this.places) p.el.classList.toggle("destination", id === hospitalId);
+  }
+
+  /** The station a move-up order sends the unit to. */
+  setPost(station: Place | null): void {
+    if (!station) {
+      this.postMarker?.remove();
+      this.postMarker = null;
+      return;
+    }
+    this.postEl.title = station.name;
+    if (!this.postMarker) this.postMarker = new maplibregl.Marker({ element: this.postEl, anchor: "bottom" }).setLngLat(station.location).addTo(this.map);
+    else this.postMarker.setLngLat(station.location);
   }
 
   setUnit(unit: Unit | null, status: string | null): void {

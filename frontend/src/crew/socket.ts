@@ -1,17 +1,22 @@
-// The crew socket (/ws/crew): snapshot, orders, events about our unit/incident; acks go back.
-// When the server does not offer it (older backend) the handshake fails and the app polls.
+// The crew socket (/ws/crew): snapshot, orders (dispatch and move-up), events about our
+// unit/incident; acks go back. When the server does not offer it (older backend) the handshake
+// fails and the app polls.
 import { crewSocketUrl } from "../shared/api";
-import type { CrewOrderMsg, CrewServerMsg, CrewSnapshotMsg, EventMsg } from "../shared/types";
+import type { CrewOrderMsg, CrewServerMsg, EventMsg } from "../shared/types";
 import { ReconnectingSocket, type BaseHandlers } from "../shared/socket";
+import type { CrewSnapshot, RelocationMsg } from "./orders";
+
+type Msg = CrewServerMsg | RelocationMsg;
 
 export interface CrewSocketHandlers extends BaseHandlers {
-  snapshot(msg: CrewSnapshotMsg): void;
+  snapshot(msg: CrewSnapshot): void;
   order(msg: CrewOrderMsg): void;
+  relocation(msg: RelocationMsg): void;
   event(msg: EventMsg): void;
   acked(orderId: number, at: string | null): void;
 }
 
-export class CrewSocket extends ReconnectingSocket<CrewServerMsg> {
+export class CrewSocket extends ReconnectingSocket<Msg> {
   constructor(private readonly h: CrewSocketHandlers) {
     super(h, { backoffMaxMs: 30_000 });
   }
@@ -24,7 +29,7 @@ export class CrewSocket extends ReconnectingSocket<CrewServerMsg> {
     return this.send({ type: "ack", order_id: orderId });
   }
 
-  protected handle(ws: WebSocket, msg: CrewServerMsg): void {
+  protected handle(ws: WebSocket, msg: Msg): void {
     switch (msg.type) {
       case "snapshot":
         this.healthy();
@@ -35,6 +40,11 @@ export class CrewSocket extends ReconnectingSocket<CrewServerMsg> {
         this.healthy();
         this.setState("connected");
         this.h.order(msg);
+        break;
+      case "relocation":
+        this.healthy();
+        this.setState("connected");
+        this.h.relocation(msg);
         break;
       case "event":
         this.healthy();

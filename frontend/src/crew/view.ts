@@ -1,35 +1,58 @@
 // The crew screen, built once and updated in place: header (unit, status, link, language),
-// GPS/queue bar, the current order with its map, and the big status buttons at thumb height.
+// GPS/queue bar, the current order (a call, with its destination hospital, or a move-up) with its
+// map, and the big status buttons at thumb height.
 import * as api from "../shared/api";
 import { STATUS_COLORS } from "../shared/colors";
 import { h, setText } from "../shared/dom";
 import { clock, duration } from "../shared/format";
-import { S, statusLabel, t } from "../shared/i18n";
+import { lang, S, statusLabel, t } from "../shared/i18n";
 import { setIcon } from "../shared/icons";
 import { langToggle } from "../shared/langtoggle";
 import { showError } from "../shared/panels/message";
-import type { CrewAssignment, Unit, UnitStatus } from "../shared/types";
+import type { CrewAssignment, UnitStatus } from "../shared/types";
 import type { ConnectionState } from "../shared/socket";
 import type { Fix, GpsState } from "./gps";
+import type { Leg } from "./legs";
 import { LIFECYCLE, nextStatuses } from "./lifecycle";
 import { CrewMap } from "./map";
+import type { CrewUnit, DestinationOption, Hospital, Relocation } from "./orders";
 
 export interface ViewActions {
   status(s: UnitStatus): void;
   ack(): void;
+  ackRelocation(): void;
+  /** Open (or close) the short ranked list of hospitals for the patient. */
+  toggleDestinations(): void;
+  pickDestination(hospitalId: number): void;
   reportPosition(): void;
   changePassword(): void;
   logout(): void;
 }
 
+/** The destination block: the hospital chosen (if any) and whether the crew may choose one now. */
+export interface DestinationModel {
+  hospitalId: number | null;
+  hospital: Hospital | null;
+  canChoose: boolean;
+  /** The ranked list while open (null: closed; empty: nobody can take the patient). */
+  options: DestinationOption[] | null;
+}
+
 export interface ViewModel {
-  unit: Unit | null;
+  unit: CrewUnit | null;
   status: UnitStatus | null;
   statusPending: boolean;
   assignment: CrewAssignment | null;
   assignmentAt: number;
   acknowledged: boolean;
   ackedAt: string | null;
+  destination: DestinationModel;
+  /** The move-up order on show (none while the unit works a call or once it is in quarters). */
+  relocation: Relocation | null;
+  relocationAcknowledged: boolean;
+  relocationAckedAt: string | null;
+  /** Where the unit drives now: drawn, timed and framed on the map. */
+  leg: Leg | null;
   conn: ConnectionState;
   online: boolean;
   queued: number;
@@ -50,7 +73,25 @@ export class CrewView {
   private readonly gpsText = h("span", { class: "gps-text", "data-testid": "crew-gps" });
   private readonly offline = h("div", { class: "offline", "data-testid": "crew-offline", role: "status", "aria-live": "polite", hidden: true });
   private readonly card = h("section", { class: "card", "data-testid": "crew-assignment", hidden: true });
-  private readonly idle = h("section", { class: "card idle" }, h("h2", {}, S.noAssignment), h("p", {}, S.noAssignmentHint));
+  private readonly idleTitle = h("h2", {}, S.noAssignment);
+  private readonly idleHint = h("p", { "data-testid": "crew-idle-hint" }, S.noAssignmentHint);
+  private readonly idle = h("section", { class: "card idle", "data-testid": "crew-idle" }, this.idleTitle, this.idleHint);
+  // The destination hospital, inside the order card.
+  private readonly destBox = h("div", { class: "dest", "data-testid": "crew-destination" });
+  private readonly destName = h("strong", { class: "dest-name", "data-testid": "crew-destination-name" });
+  private readonly destEd = h("span", { class: "badge", "data-testid": "crew-destination-ed" });
+  private readonly destBeds = h("span", { class: "sub" });
+  private readonly destBtn = h("button", { type: "button", class: "mid", "data-testid": "crew-choose-destination" }, S.crewChooseDestination);
+  private readonly destOptions = h("div", { class: "dest-options", "data-testid": "crew-destination-options", hidden: true });
+  private destOptionsKey = "";
+  // A move-up order: its own card, acknowledged like a dispatch order.
+  private readonly relCard = h("section", { class: "card relocation", "data-testid": "crew-relocation", hidden: true });
+  private readonly relBanner = h("div", { class: "order-banner" }, S.crewMoveUp);
+  private readonly relAckBtn = h("button", { type: "button", class: "big ack", "data-testid": "crew-relocation-ack" }, S.crewAckMoveUp);
+  private readonly relStation = h("div", { class: "address", "data-testid": "crew-relocation-station" });
+  private readonly relAcked = h("div", { class: "acked" });
+  private readonly relEtaRow = h("div", { class: "eta" });
+  private readonly relEtaText = h("strong", { class: "mono", "data-testid": "crew-relocation-eta" });
   private readonly orderBanner = h("div", { class: "order-banner" }, S.newOrder);
   private readonly ackBtn = h("button", { type: "button", class: "big ack", "data-testid": "crew-ack" }, S.acknowledge);
   private readonly ackedText = h("div", { class: "acked" });
@@ -108,15 +149,29 @@ export class CrewView {
     this.ackBtn.addEventListener("click", actions.ack);
     this.stepsBox.append(h("summary", {}, S.directions), this.stepsList);
     this.etaRow.append(h("span", { class: "label" }, S.eta), this.etaText);
+    this.destBtn.addEventListener("click", actions.toggleDestinations);
+    this.destOptions.addEventListener("click", (e) => {
+      const b = (e.target as HTMLElement).closest<HTMLButtonElement>("button[data-hospital-id]");
+      if (b) actions.pickDestination(Number(b.dataset["hospitalId"]));
+    });
+    this.destBox.append(
+      h("div", { class: "row" }, h("span", { class: "label" }, S.crewDestination), this.destName, this.destEd, this.destBeds),
+      this.destBtn,
+      this.destOptions,
+    );
     this.card.append(
       this.orderBanner,
       this.ackBtn,
       h("div", { class: "row" }, this.prio, h("span", { class: "label" }, S.callNumber), this.number, this.incStatus),
       this.address,
       this.complaint,
+      this.destBox,
       this.etaRow,
       this.ackedText,
     );
+    this.relAckBtn.addEventListener("click", actions.ackRelocation);
+    this.relEtaRow.append(h("span", { class: "label" }, S.eta), this.relEtaText);
+    this.relCard.append(this.relBanner, this.relAckBtn, this.relStation, h("div", { class: "sub" }, S.crewMoveUpHint), this.relEtaRow, this.relAcked);
 
     const grid = h("div", { class: "status-grid", role: "group", "aria-label": S.statusHeading });
     for (const s of LIFECYCLE) {
@@ -134,7 +189,7 @@ export class CrewView {
     root.append(
       header,
       h("div", { class: "crew-bars" }, this.offline, bar),
-      h("main", { class: "crew-main" }, this.card, this.idle, this.mapEl, this.stepsBox, this.syncedEl),
+      h("main", { class: "crew-main" }, this.card, this.relCard, this.idle, this.mapEl, this.stepsBox, this.syncedEl),
       h("footer", { class: "crew-actions" }, grid),
     );
   }
@@ -150,7 +205,6 @@ export class CrewView {
           this.map?.fit(info);
           this.map?.loadRoads();
           if (this.last) this.drawMap(this.last);
-          return api.hospitals().then((hs) => this.map?.setPlaces(hs));
         })
         .catch((e: unknown) => {
           if (attempt === 0 && !(e instanceof api.ApiError && e.status === 0)) showError(e);
@@ -202,10 +256,17 @@ export class CrewView {
     this.offline.dataset["online"] = String(m.online);
     setText(this.offline, m.online ? t("sendingQueued", { count: m.queued }) : t("offlineQueued", { count: m.queued }));
 
-    // Assignment.
+    // Assignment, or a move-up order, or nothing to do.
     const a = m.assignment;
+    const r = a ? null : m.relocation;
     this.card.hidden = !a;
-    this.idle.hidden = !!a;
+    this.relCard.hidden = !r;
+    this.idle.hidden = !!a || !!r;
+    this.idle.dataset["status"] = st ?? "";
+    setText(this.idleTitle, st === "returning" ? S.crewReturning : S.noAssignment);
+    setText(this.idleHint, st === "returning" ? S.crewReturningHint : S.noAssignmentHint);
+    if (r) this.renderRelocation(m, r);
+    if (a) this.renderDestination(m.destination);
     if (a) {
       const i = a.incident;
       const hasOrder = a.order_id !== undefined && a.order_id !== null;
@@ -227,7 +288,7 @@ export class CrewView {
       this.card.dataset["orderId"] = hasOrder ? String(a.order_id) : "";
     }
     this.renderEta(m);
-    this.renderSteps(a);
+    this.renderSteps(m.leg);
 
     // Status buttons: all of them in lifecycle order, only the legal next moves enabled.
     const next = new Set(nextStatuses(st));
@@ -243,20 +304,82 @@ export class CrewView {
     this.drawMap(m);
   }
 
-  private renderEta(m: ViewModel): void {
-    const a = m.assignment;
-    const show = !!a && a.eta_s !== null && a.eta_s !== undefined && (m.status === "dispatched" || m.status === "en_route");
-    this.etaRow.hidden = !show;
-    if (!show || !a || a.eta_s === null) return;
-    const at = m.assignmentAt + a.eta_s * 1000;
-    const left = Math.max(0, (at - Date.now()) / 1000);
-    setText(this.etaText, t("etaValue", { clock: hhmm(new Date(at)), minutes: Math.ceil(left / 60) }));
-    this.etaText.title = duration(left);
+  private renderRelocation(m: ViewModel, r: Relocation): void {
+    const needAck = !m.relocationAcknowledged;
+    this.relCard.classList.toggle("unacked", needAck);
+    this.relCard.dataset["orderId"] = String(r.order_id);
+    this.relCard.dataset["stationId"] = String(r.station.id);
+    this.relBanner.hidden = !needAck;
+    this.relAckBtn.hidden = !needAck;
+    this.relAcked.hidden = needAck;
+    setText(this.relAcked, m.relocationAckedAt ? t("acknowledged", { time: hhmm(new Date(m.relocationAckedAt)) }) : t("acknowledged", { time: "" }).trim());
+    setText(this.relStation, t("crewMoveUpTo", { station: r.station.name }));
   }
 
-  private renderSteps(a: CrewAssignment | null): void {
-    const steps = a?.steps ?? [];
-    const key = a ? `${a.incident.id}:${steps.length}:${steps[0]?.instruction ?? ""}` : "";
+  private renderDestination(d: DestinationModel): void {
+    this.destBox.hidden = d.hospitalId === null && !d.canChoose;
+    this.destBox.dataset["hospitalId"] = d.hospitalId === null ? "" : String(d.hospitalId);
+    const hosp = d.hospital;
+    setText(this.destName, hosp ? hosp.name : d.hospitalId === null ? S.crewNoDestination : `#${d.hospitalId}`);
+    this.destEd.hidden = !hosp;
+    this.destBeds.hidden = !hosp;
+    if (hosp) {
+      setText(this.destEd, S.crewEdStatus[hosp.ed_status] ?? hosp.ed_status);
+      this.destEd.className = `badge ed-${hosp.ed_status}`;
+      this.destEd.dataset["edStatus"] = hosp.ed_status;
+      setText(this.destBeds, t("crewBeds", { beds: hosp.beds_available }));
+    }
+    this.destBtn.hidden = !d.canChoose;
+    this.destBtn.setAttribute("aria-expanded", String(d.options !== null));
+    this.destOptions.hidden = d.options === null || !d.canChoose;
+    const key = d.options === null ? "" : JSON.stringify([d.hospitalId, d.options.map((o) => [o.hospital.id, o.rank, o.eta_s, o.hospital.ed_status])]);
+    if (key === this.destOptionsKey) return;
+    this.destOptionsKey = key;
+    const ranked = (d.options ?? []).filter((o) => o.rank !== null).slice(0, 5);
+    this.destOptions.replaceChildren(
+      h("div", { class: "label" }, ranked.length ? S.crewDestinationOptions : S.crewNoDestinationOptions),
+      ...ranked.map((o) =>
+        h(
+          "button",
+          {
+            type: "button",
+            class: `dest-option${o.hospital.id === d.hospitalId ? " chosen" : ""}`,
+            "data-testid": "crew-destination-option",
+            "data-hospital-id": o.hospital.id,
+            "aria-pressed": String(o.hospital.id === d.hospitalId),
+          },
+          h("strong", {}, o.hospital.name),
+          h("span", { class: `badge ed-${o.hospital.ed_status}` }, S.crewEdStatus[o.hospital.ed_status] ?? o.hospital.ed_status),
+          o.eta_s === null ? null : h("span", { class: "mono" }, `${Math.ceil(o.eta_s / 60)} min`),
+          o.reason ? h("span", { class: "sub" }, lang === "zh" ? o.reason.zh : o.reason.en) : null,
+        ),
+      ),
+    );
+  }
+
+  private renderEta(m: ViewModel): void {
+    const leg = m.leg;
+    const show = !!leg && leg.eta_s !== null;
+    const row = leg?.kind === "station" ? this.relEtaRow : this.etaRow;
+    const text = leg?.kind === "station" ? this.relEtaText : this.etaText;
+    (row === this.etaRow ? this.relEtaRow : this.etaRow).hidden = true;
+    row.hidden = !show;
+    row.dataset["leg"] = leg?.kind ?? "";
+    if (!show || !leg || leg.eta_s === null) return;
+    const at = leg.at + leg.eta_s * 1000;
+    const left = Math.max(0, (at - Date.now()) / 1000);
+    setText(text, t("etaValue", { clock: hhmm(new Date(at)), minutes: Math.ceil(left / 60) }));
+    text.title = duration(left);
+  }
+
+  /** Hospitals on the map (the destination marked), kept up to date by the app. */
+  setHospitals(hospitals: Hospital[]): void {
+    this.map?.setPlaces(hospitals);
+  }
+
+  private renderSteps(leg: Leg | null): void {
+    const steps = leg?.steps ?? [];
+    const key = leg ? `${leg.key}:${steps.length}:${steps[0]?.instruction ?? ""}` : "";
     this.stepsBox.hidden = steps.length === 0;
     if (key === this.stepsKey) return;
     this.stepsKey = key;
@@ -268,6 +391,12 @@ export class CrewView {
   }
 
   private drawMap(m: ViewModel): void {
+    // What the map shows, as attributes: the leg driven and where its route ends (for tests, and
+    // for anyone checking the screen against the radio).
+    const leg = m.leg;
+    const end = leg?.route?.coordinates.at(-1) ?? null;
+    this.mapEl.dataset["leg"] = leg?.kind ?? "";
+    this.mapEl.dataset["routeEnd"] = end ? `${end[0].toFixed(5)},${end[1].toFixed(5)}` : "";
     const map = this.map;
     if (!map) return;
     const pos = m.fix?.position ?? m.unit?.position ?? null;
@@ -275,13 +404,16 @@ export class CrewView {
     map.setUnit(unit, m.status);
     const a = m.assignment;
     map.setIncident(a?.incident ?? null);
-    const routed = m.status === "dispatched" || m.status === "en_route";
-    map.setRoute(a && routed ? a.route : null, pos, STATUS_COLORS[m.status ?? "dispatched"] ?? "#f08c00");
-    if (a) {
-      const pts = [...(a.route?.coordinates ?? [])];
+    map.setDestination(a ? m.destination.hospitalId : null);
+    map.setPost(m.assignment ? null : m.relocation?.station ?? null);
+    map.setRoute(leg?.route ?? null, pos, STATUS_COLORS[m.status ?? "dispatched"] ?? "#f08c00");
+    const key = leg?.key ?? (a ? `incident:${a.incident.id}:${a.order_id ?? ""}` : null);
+    if (key) {
+      const pts = [...(leg ? leg.route?.coordinates ?? [] : a?.route?.coordinates ?? [])];
       if (pos) pts.push(pos);
-      if (a.incident.location) pts.push(a.incident.location);
-      map.frame(`${a.incident.id}:${a.order_id ?? ""}`, pts);
+      const target = leg ? leg.target : a?.incident.location ?? null;
+      if (target) pts.push(target);
+      map.frame(key, pts);
     } else {
       map.frame(null, []);
     }

@@ -6,7 +6,7 @@ import "./review.css";
 
 import * as api from "../shared/api";
 import { byId, h, setText } from "../shared/dom";
-import { clock, dateTime, duration, LOCAL_TEXT_PATTERN, parseLocalText, toLocalText } from "../shared/format";
+import { clock, dateTime, duration, LOCAL_TEXT_PATTERN, parseLocalText, setTimeZone, timeZone, toLocalText } from "../shared/format";
 import { S, statusLabel, t } from "../shared/i18n";
 import { langToggle } from "../shared/langtoggle";
 import { mountLogin } from "../shared/panels/login";
@@ -64,17 +64,29 @@ api.setPasswordChangeHandler(() => {
 function start(session: Session): void {
   loginRoot.hidden = true;
   appRoot.hidden = false;
-  if (!ui) ui = build();
-  ui.langSlot.append(langToggle());
-  setText(ui.user, `${session.username} · ${S.roles[session.role] ?? session.role}`);
-  document.title = `${S.appTitle} · ${S.reviewTitle}`;
-  ui.map.resize();
-  ui.search();
+  // Every time on this page is the centre's wall clock (GET /config time_zone): learn the zone
+  // before the first one is shown; without it the browser's zone is used.
+  void api
+    .config()
+    .then(
+      (c) => setTimeZone(c.time_zone),
+      () => false,
+    )
+    .then(() => {
+      if (!ui) ui = build();
+      ui.langSlot.append(langToggle());
+      setText(ui.user, `${session.username} · ${S.roles[session.role] ?? session.role}`);
+      setText(ui.zone, timeZone() ?? Intl.DateTimeFormat().resolvedOptions().timeZone);
+      document.title = `${S.appTitle} · ${S.reviewTitle}`;
+      ui.map.resize();
+      ui.search();
+    });
 }
 
 function build() {
   // ---- header ----
   const user = h("span", { class: "user", "data-testid": "current-user" });
+  const zone = h("span", { class: "sub mono", "data-testid": "review-time-zone", title: S.timeZoneTitle });
   const langSlot = h("span", { class: "lang-slot" });
   const logoutBtn = h("button", { type: "button", class: "btn small", "data-testid": "logout" }, S.logout);
   logoutBtn.addEventListener("click", () => logout());
@@ -84,6 +96,7 @@ function build() {
     h("div", { class: "brand" }, h("span", { class: "brand-mark" }, "✚"), h("strong", {}, S.appTitle), h("span", { class: "map-name" }, S.reviewTitle)),
     h("span", { class: "spacer" }),
     h("a", { class: "btn small", href: "/", "data-testid": "review-console-link" }, S.reviewConsoleLink),
+    zone,
     langSlot,
     user,
     passwordBtn,
@@ -404,7 +417,7 @@ function build() {
         const at = Date.parse(e.occurred_at);
         const tr = h(
           "tr",
-          { "data-testid": `timeline-row-${e.seq}`, "data-seq": e.seq, "data-name": e.name, title: e.occurred_at },
+          { "data-testid": `timeline-row-${e.seq}`, "data-seq": e.seq, "data-name": e.name, "data-status": e.status ?? "", title: e.occurred_at },
           h("td", { class: "mono nowrap" }, clock(e.occurred_at), h("div", { class: "sub" }, `+${duration((at - t0) / 1000)}`)),
           h("td", {}, S.eventNames[e.name] ?? e.name),
           h("td", { class: "mono", "data-actor": e.actor ?? "" }, e.actor ?? "–"),
@@ -441,7 +454,7 @@ function build() {
       .finally(() => (csvBtn.disabled = false));
   });
 
-  return { langSlot, user, map, search };
+  return { langSlot, user, zone, map, search };
 }
 
 // Boot: the console's tab session works here too (same origin, same sessionStorage key).

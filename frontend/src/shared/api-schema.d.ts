@@ -248,7 +248,9 @@ export interface paths {
         };
         /**
          * Recommendations
-         * @description Available, capable units ranked by road time to the incident (fastest first).
+         * @description Available, capable units ranked by road time to the incident (fastest first). A unit
+         *     whose GPS fix is stale is ranked by its last known position, never above a fresh unit unless
+         *     more than ``stale_rank_margin_s`` faster, and shows its fix's age (``position_age_s``).
          */
         get: operations["recommendations_api_v1_incidents__incident_id__recommendations_get"];
         put?: never;
@@ -625,6 +627,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/hospitals/{hospital_id}/incoming/{incident_id}/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge Incoming
+         * @description The ED confirms it expects this patient ("ED acknowledged" on the console and the crew's
+         *     screen). Only the ED the patient is routed to (the policy's ``routed_to_own_hospital`` plus
+         *     ``own_hospital``). Repeating it is harmless: the first acknowledgement is answered again.
+         */
+        post: operations["acknowledge_incoming_api_v1_hospitals__hospital_id__incoming__incident_id__ack_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/triage/protocol": {
         parameters: {
             query?: never;
@@ -840,7 +864,8 @@ export interface paths {
         };
         /**
          * Export Csv
-         * @description Incidents with their NEMSIS eTimes-aligned times, for spreadsheets and state reporting.
+         * @description Incidents with their NEMSIS eTimes-aligned times, for spreadsheets and state reporting:
+         *     UTC ISO 8601 columns, then the same times in the centre's time zone (header says which).
          */
         get: operations["export_csv_api_v1_review_incidents_csv_get"];
         put?: never;
@@ -902,11 +927,97 @@ export interface paths {
         /**
          * Config
          * @description Response targets and alert thresholds, so consoles show countdowns and alerts the same
-         *     way the server counts them.
+         *     way the server counts them: stale GPS, time-in-status alarms (seconds per unit status), the
+         *     live advisor's policy and the centre's time zone (every screen shows local times in it).
          */
         get: operations["config_api_v1_config_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/telephony/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live Calls
+         * @description Lines ringing or in progress, oldest first: what a console shows when it (re)connects.
+         */
+        get: operations["live_calls_api_v1_telephony_calls_get"];
+        put?: never;
+        /**
+         * Ring
+         * @description A line rings. Consoles show it at once; the call is on record whatever happens next.
+         */
+        post: operations["ring_api_v1_telephony_calls_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/telephony/calls/{call_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer
+         * @description A call-taker picks the line up; the first one keeps it (409 once the caller hung up).
+         */
+        post: operations["answer_api_v1_telephony_calls__call_id__answer_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/telephony/calls/{call_id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End
+         * @description The call ended. Unanswered, it stays on record as abandoned. Repeating it is harmless.
+         */
+        post: operations["end_api_v1_telephony_calls__call_id__end_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/triage/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate
+         * @description Determinant, priority, response target and the pre-arrival instructions that apply to the
+         *     answers given so far (partial answers are fine: unanswered questions never match).
+         */
+        post: operations["evaluate_api_v1_triage_evaluate_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1018,6 +1129,21 @@ export interface components {
                 [key: string]: unknown;
             };
             closest: components["schemas"]["ClosestUnit"] | null;
+            /**
+             * Reason
+             * @description one line for the dispatcher, e.g. 'nearest by road' or 'keeps <zone> covered'
+             */
+            reason: string;
+            /**
+             * Position Age S
+             * @description seconds since the unit's last GPS fix
+             */
+            position_age_s: number | null;
+            /**
+             * Stale
+             * @description the unit's fix is stale: ETA from its last known position
+             */
+            stale: boolean;
         };
         /** AreaGeometry */
         AreaGeometry: {
@@ -1145,6 +1271,16 @@ export interface components {
              * @description the datum it was reported in: WGS-84, GCJ-02 or BD-09
              */
             crs: string;
+            /**
+             * Name
+             * @description the caller's name, as given
+             */
+            name?: string | null;
+            /**
+             * Callback
+             * @description number to call back, if not ANI
+             */
+            callback?: string | null;
         };
         /**
          * CallerIn
@@ -1172,6 +1308,16 @@ export interface components {
              * @default WGS-84
              */
             crs?: string;
+            /**
+             * Name
+             * @description as given
+             */
+            name?: string | null;
+            /**
+             * Callback
+             * @description number to call back, when not the ANI
+             */
+            callback?: string | null;
         };
         /** CancelIn */
         CancelIn: {
@@ -1216,6 +1362,25 @@ export interface components {
             position_interval_s: number;
             /** Stale After S */
             stale_after_s: number;
+            /** Stale Rank Margin S */
+            stale_rank_margin_s: number;
+            /**
+             * Advice Policy
+             * @enum {string}
+             */
+            advice_policy: "joint-coverage" | "joint" | "closest";
+            /**
+             * Status Alarm S
+             * @description time-in-status alarm thresholds, seconds per unit status
+             */
+            status_alarm_s: {
+                [key: string]: number;
+            };
+            /**
+             * Time Zone
+             * @description the centre's IANA time zone; API times stay UTC
+             */
+            time_zone: string;
         };
         /** Coverage */
         Coverage: {
@@ -1318,6 +1483,14 @@ export interface components {
             /** Interpolated */
             interpolated: boolean;
         };
+        /** HangUpIn */
+        HangUpIn: {
+            /**
+             * Ended At
+             * @description when the call ended (UTC)
+             */
+            ended_at?: string | null;
+        };
         /** Health */
         Health: {
             /**
@@ -1354,6 +1527,8 @@ export interface components {
             ed_status: components["schemas"]["EdStatus"];
             /** Beds Available */
             beds_available: number;
+            /** Status At */
+            status_at: string | null;
         };
         /** HospitalStatusIn */
         HospitalStatusIn: {
@@ -1444,6 +1619,42 @@ export interface components {
          * @enum {string}
          */
         IncidentStatus: "pending" | "dispatched" | "en_route" | "on_scene" | "transporting" | "at_hospital" | "closed" | "cancelled";
+        /**
+         * IncomingAck
+         * @description An ED's acknowledgement of an incoming patient (the first one, when repeated).
+         */
+        IncomingAck: {
+            /** Incident Id */
+            incident_id: number;
+            /** Hospital Id */
+            hospital_id: number;
+            /** Unit Ids */
+            unit_ids: number[];
+            /**
+             * Acknowledged At
+             * Format: date-time
+             */
+            acknowledged_at: string;
+            /** Acknowledged By */
+            acknowledged_by: string | null;
+        };
+        /** InstructionBlock */
+        InstructionBlock: {
+            title: components["schemas"]["Bilingual"];
+            /** Steps */
+            steps: components["schemas"]["Bilingual"][];
+        };
+        /** InstructionsReview */
+        InstructionsReview: {
+            /**
+             * Status
+             * @description draft until a medical director signs the content off
+             */
+            status: string;
+            /** Reviewed By */
+            reviewed_by: string | null;
+            note: components["schemas"]["Bilingual"];
+        };
         /** IntakeCheck */
         IntakeCheck: {
             /** Duplicates */
@@ -1617,6 +1828,60 @@ export interface components {
              */
             password: string;
         };
+        /** PhoneCall */
+        PhoneCall: {
+            /** Id */
+            id: number;
+            /** Line */
+            line: string;
+            /** Pbx Call Id */
+            pbx_call_id: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "ringing" | "answered" | "ended";
+            /**
+             * Abandoned
+             * @description ended before anyone answered: call back
+             */
+            abandoned: boolean;
+            /** @description null for logins that may not see caller data (the connector included) */
+            caller: components["schemas"]["PhoneCaller"] | null;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /** Answered At */
+            answered_at: string | null;
+            /** Answered By */
+            answered_by: string | null;
+            /** Ended At */
+            ended_at: string | null;
+        };
+        /** PhoneCaller */
+        PhoneCaller: {
+            /** Number */
+            number: string | null;
+            /** Name */
+            name: string | null;
+            /** Location */
+            location: [
+                number,
+                number
+            ] | null;
+            /**
+             * Accuracy M
+             * @description uncertainty radius of location, metres
+             */
+            accuracy_m: number | null;
+        };
         /** PositionIn */
         PositionIn: {
             /** Client Id */
@@ -1687,6 +1952,16 @@ export interface components {
             /** Distance M */
             distance_m: number;
             route: components["schemas"]["LineString"];
+            /**
+             * Position Age S
+             * @description seconds since the unit's last GPS fix (null: it never reported one)
+             */
+            position_age_s: number | null;
+            /**
+             * Stale
+             * @description the fix is older than the staleness threshold: ETA from the last position
+             */
+            stale: boolean;
         };
         /** RefreshIn */
         RefreshIn: {
@@ -1734,6 +2009,50 @@ export interface components {
             /** Distance M */
             distance_m: number | null;
         };
+        /**
+         * RingIn
+         * @description A line rings: what the PBX knows about the call, as the phone network gave it.
+         */
+        RingIn: {
+            /**
+             * Line
+             * @description trunk or line id
+             */
+            line: string;
+            /**
+             * Pbx Call Id
+             * @description the PBX's own id of the call: send it, and a retried report rings nothing twice (the call already recorded is answered, 200)
+             */
+            pbx_call_id?: string | null;
+            /**
+             * Caller Number
+             * @description ANI; absent when withheld
+             */
+            caller_number?: string | null;
+            /**
+             * Caller Name
+             * @description CNAM
+             */
+            caller_name?: string | null;
+            /**
+             * Location
+             * @description [lon, lat] WGS-84 where the network places the caller
+             */
+            location?: [
+                number,
+                number
+            ] | null;
+            /**
+             * Uncertainty M
+             * @description radius of the location's uncertainty, metres
+             */
+            uncertainty_m?: number | null;
+            /**
+             * Started At
+             * @description when it began ringing (UTC)
+             */
+            started_at?: string | null;
+        };
         /** RoadFeature */
         RoadFeature: {
             /**
@@ -1770,7 +2089,7 @@ export interface components {
          * Role
          * @enum {string}
          */
-        Role: "dispatcher" | "crew" | "supervisor" | "hospital" | "admin" | "auditor";
+        Role: "dispatcher" | "crew" | "supervisor" | "hospital" | "admin" | "auditor" | "telephony";
         /** RouteAnswer */
         RouteAnswer: {
             route: components["schemas"]["LineString"];
@@ -1957,6 +2276,47 @@ export interface components {
             /** Code */
             code: string;
             label: components["schemas"]["Bilingual"];
+        };
+        /**
+         * TriageCard
+         * @description Where the answers so far lead: computed again after every answer.
+         */
+        TriageCard: {
+            /** Complaint Code */
+            complaint_code: string;
+            /** Determinant */
+            determinant: string;
+            /** Determinant Code */
+            determinant_code: string;
+            determinant_label: components["schemas"]["Bilingual"];
+            /**
+             * Priority
+             * @enum {integer}
+             */
+            priority: 1 | 2 | 3 | 4;
+            priority_label: components["schemas"]["Bilingual"];
+            /**
+             * Target S
+             * @description response target of the priority (urban), seconds
+             */
+            target_s: number;
+            /** Needs */
+            needs: string[];
+            /** Hospital Capability */
+            hospital_capability: string | null;
+            /** Protocol Version */
+            protocol_version: string;
+            /**
+             * Unanswered
+             * @description question ids still open, in asking order
+             */
+            unanswered: string[];
+            /**
+             * Instructions
+             * @description pre-arrival, read to the caller
+             */
+            instructions: components["schemas"]["InstructionBlock"][];
+            instructions_review: components["schemas"]["InstructionsReview"];
         };
         /** TriageIn */
         TriageIn: {
@@ -4675,6 +5035,96 @@ export interface operations {
             };
         };
     };
+    acknowledge_incoming_api_v1_hospitals__hospital_id__incoming__incident_id__ack_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hospital_id: number;
+                incident_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncomingAck"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     protocol_api_v1_triage_protocol_get: {
         parameters: {
             query?: never;
@@ -5575,6 +6025,392 @@ export interface operations {
             /** @description Unexpected server error (`internal-error`); it was logged. */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    live_calls_api_v1_telephony_calls_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneCall"][];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ring_api_v1_telephony_calls_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RingIn"];
+            };
+        };
+        responses: {
+            /** @description already reported (same pbx_call_id): that call */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneCall"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    answer_api_v1_telephony_calls__call_id__answer_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneCall"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    end_api_v1_telephony_calls__call_id__end_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["HangUpIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneCall"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    evaluate_api_v1_triage_evaluate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriageIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriageCard"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

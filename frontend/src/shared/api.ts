@@ -288,7 +288,7 @@ async function send(method: string, path: string, body: unknown, accept: string,
   }
 }
 
-async function request<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
+export async function request<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
   const res = await send(method, path, body, "application/json, application/problem+json", auth);
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;

@@ -56,6 +56,15 @@ export function unlockAudio(): void {
   window.addEventListener("keydown", unlock, true);
 }
 
+/** The tones of the console's alerts, each recognisable by ear: [frequency Hz, duration ms]. */
+export const TONES = {
+  /** A unit too long in its status (time-in-status alarm): two low, long notes. */
+  statusAlarm: [
+    [440, 350],
+    [330, 450],
+  ] as [number, number][],
+};
+
 /** Play tones: [frequency Hz, duration ms] pairs with short gaps. Silent when muted. */
 export function beep(tones: [number, number][] = [[880, 180], [660, 180], [880, 180], [660, 180]]): boolean {
   if (muted) return false;

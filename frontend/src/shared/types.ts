@@ -29,7 +29,7 @@ export type IncidentStatus =
 export type Priority = 1 | 2 | 3 | 4;
 
 /** Roles of the backend's tokens (dispatch/api/auth.py); what each may do: dispatch/api/policy.py. */
-export type Role = "dispatcher" | "supervisor" | "crew" | "hospital" | "admin" | "auditor";
+export type Role = "dispatcher" | "supervisor" | "crew" | "hospital" | "admin" | "auditor" | "telephony";
 
 /** Final incident statuses: the incident leaves the open list. */
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(["closed", "cancelled"]);
@@ -82,6 +82,9 @@ export interface Recommendation {
   eta_s: number;
   distance_m: number;
   route: LineString | null;
+  /** Seconds since the unit's last GPS fix (null: never reported); `stale`: ranked by that old fix. */
+  position_age_s: number | null;
+  stale: boolean;
 }
 
 /** One decision of the optimiser (GET /advice), for a pending incident. */
@@ -97,9 +100,15 @@ export interface AdviceDecision {
     unit?: string;
     closest_unit?: string | null;
     zone_protected?: { name?: string | null } | null;
+    /** Why, as a code the console translates (dispatch/policies/explain.py one_line). */
+    reason_code?: "fallback" | "divert" | "stale" | "fresh" | "nearest" | "covered" | "joint";
     [key: string]: unknown;
   } | null;
   closest: { unit_id: number; eta_s: number } | null;
+  /** The same reason as one English line (for logs and exports). */
+  reason: string;
+  position_age_s: number | null;
+  stale: boolean;
 }
 
 export interface Assignment {
@@ -339,6 +348,12 @@ export interface ConsoleConfig {
   ack_alert_after_s: number;
   position_interval_s?: number;
   stale_after_s: number;
+  stale_rank_margin_s: number;
+  advice_policy: "joint-coverage" | "joint" | "closest";
+  /** Time-in-status alarm thresholds, seconds per unit status (absent: never alarms). */
+  status_alarm_s: Record<string, number>;
+  /** The centre's IANA time zone: every screen shows times in it (the API stays UTC). */
+  time_zone: string;
 }
 
 // Coverage (GET /coverage).

@@ -13,14 +13,22 @@ export interface RecommendationCallbacks {
   preview(route: LineString | null): void;
 }
 
+/** A stale unit's GPS age for people, e.g. "GPS 4:10 old" (or "no GPS fix"). */
+export function staleAge(r: { position_age_s: number | null }): string {
+  return r.position_age_s === null ? S.recStaleNever : t("recStaleAge", { age: duration(r.position_age_s) });
+}
+
 /**
  * Why a unit ranks where it does, e.g. "fastest by road, 2:10, ALS" or "+0:40 vs fastest, 2:50,
- * BLS, nearest": built here from the ETAs, distances and capabilities of the list.
+ * BLS, nearest": built here from the ETAs, distances and capabilities of the list. A unit whose
+ * GPS fix is stale says so first, with its age: the server ranked it by that old position (and
+ * never above a fresh unit almost as close; dispatch/domain/freshness.py).
  */
 export function recommendationReason(r: Recommendation, list: Recommendation[], priority: number | null): string {
   const best = Math.min(...list.map((x) => x.eta_s));
   const nearest = Math.min(...list.map((x) => x.distance_m));
   const parts: string[] = [];
+  if (r.stale) parts.push(staleAge(r));
   if (r.eta_s <= best) parts.push(S.recFastest);
   else parts.push(t("recSlower", { delta: duration(r.eta_s - best) }));
   parts.push(duration(r.eta_s));
@@ -33,9 +41,28 @@ export function recommendationReason(r: Recommendation, list: Recommendation[], 
 /** Advice is fetched at most this often (selection changes and incident/unit events are throttled). */
 const ADVICE_MIN_INTERVAL_MS = 2000;
 
-/** A short reason for the optimiser's pick, from its explanation (translated). */
+/** A short reason for the optimiser's pick: the server's reason code, translated. */
 export function adviceReason(d: AdviceDecision): string {
   const ex = d.explanation ?? {};
+  switch (ex.reason_code) {
+    case "fallback":
+      return S.adviceFallback;
+    case "divert":
+      return S.adviceDivert;
+    case "stale":
+      return t("adviceStale", { age: d.position_age_s === null ? "?" : duration(d.position_age_s) });
+    case "fresh":
+      return t("adviceFresh", { unit: ex.closest_unit ?? "?" });
+    case "nearest":
+      return S.adviceNearest;
+    case "covered":
+      return t("adviceCovered", { zone: ex.zone_protected?.name ?? "?" });
+    case "joint":
+      return S.adviceOther;
+    default:
+      break;
+  }
+  // An older server without reason codes: judge from the explanation.
   if (ex.fallback) return S.adviceFallback;
   if (d.divert_from !== null && d.divert_from !== undefined) return S.adviceDivert;
   if (d.closest && d.closest.unit_id === d.unit_id) return S.adviceClosest;
@@ -137,14 +164,31 @@ export function mountRecommendations(
         adding ? S.addUnit : S.assign,
       );
       const reason = recommendationReason(r, list, inc?.priority ?? null);
+      const margin = duration(store.config?.stale_rank_margin_s ?? 60);
       const tr = h(
         "tr",
-        { "data-testid": `recommendation-row-${r.unit.id}`, "data-unit-id": r.unit.id },
+        {
+          "data-testid": `recommendation-row-${r.unit.id}`,
+          "data-unit-id": r.unit.id,
+          "data-stale": String(r.stale),
+          class: r.stale ? "stale" : "",
+        },
         h("td", { class: "num" }, String(r.rank)),
         h(
           "td",
           {},
-          h("div", { class: "strong" }, r.unit.call_sign),
+          h(
+            "div",
+            { class: "strong" },
+            r.unit.call_sign,
+            r.stale
+              ? h(
+                  "span",
+                  { class: "flag stale strong-flag", "data-testid": `recommendation-stale-${r.unit.id}`, title: t("recStaleTitle", { margin }) },
+                  staleAge(r),
+                )
+              : null,
+          ),
           h("div", { class: "sub rec-reason", "data-testid": `recommendation-reason-${r.unit.id}` }, reason),
         ),
         h("td", { class: "mono" }, r.unit.capability),
@@ -251,7 +295,7 @@ export function mountRecommendations(
     const sign = store.units.get(d.unit_id)?.call_sign ?? d.explanation?.unit ?? `#${d.unit_id}`;
     const reason = adviceReason(d);
     const isClosest = d.closest !== null && d.closest.unit_id === d.unit_id;
-    const key = JSON.stringify([id, d.unit_id, sign, Math.round(d.eta_s), reason, isClosest]);
+    const key = JSON.stringify([id, d.unit_id, sign, Math.round(d.eta_s), reason, isClosest, d.policy]);
     adviceLine.hidden = false;
     if (key === adviceKey) return;
     adviceKey = key;
@@ -259,6 +303,9 @@ export function mountRecommendations(
     btn.addEventListener("click", () => doAssign(id, d.unit_id, btn));
     adviceLine.dataset["unitId"] = String(d.unit_id);
     adviceLine.dataset["incidentId"] = String(id);
+    adviceLine.dataset["policy"] = d.policy;
+    adviceLine.dataset["reasonCode"] = d.explanation?.reason_code ?? "";
+    adviceLine.title = `${S.adviceTitle} · ${t("advicePolicyTitle", { policy: store.config?.advice_policy ?? d.policy })}`;
     adviceLine.replaceChildren(
       h(
         "div",
@@ -267,7 +314,8 @@ export function mountRecommendations(
         h("span", { class: "strong" }, sign),
         ", ",
         h("span", { class: "mono" }, duration(d.eta_s)),
-        ` — ${reason}`,
+        " — ",
+        h("span", { class: "advice-reason", "data-testid": "advice-reason" }, reason),
         isClosest ? h("span", { class: "badge advice-closest", "data-testid": "advice-closest", title: S.adviceIsClosestTitle }, S.adviceIsClosest) : null,
       ),
       btn,

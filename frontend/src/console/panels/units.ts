@@ -1,8 +1,12 @@
 // Unit status board: call sign, capability, status (label, coloured; raw value for automation), time in status, incident.
+// Time-in-status alarms: a unit longer in its status than the configured threshold (GET /config
+// status_alarm_s, e.g. on scene > 30 min, at hospital > 20 min: offload delay) is flagged on its
+// row and sounds once per crossing (silent when muted); clicking the flag acknowledges it.
 import { h, setText } from "../../shared/dom";
-import { since } from "../../shared/format";
+import { duration, since } from "../../shared/format";
 import { S, statusLabel, t } from "../../shared/i18n";
 import { STATUS_COLORS } from "../../shared/colors";
+import { beep, TONES } from "../../shared/sound";
 import { store } from "../state";
 import type { Unit } from "../../shared/types";
 import { VisibleRows } from "../visible";
@@ -18,6 +22,7 @@ interface Row {
   incident: HTMLElement;
   stale: HTMLElement;
   unacked: HTMLElement;
+  alarm: HTMLElement;
   unit: Unit;
   statusAt: string | null;
 }
@@ -29,8 +34,23 @@ export interface UnitBoard {
 }
 
 const collator = new Intl.Collator(undefined, { numeric: true });
+
+/** The crossing a unit is in: one per unit, status and time the status began (null: no alarm). */
+export function statusAlarm(
+  u: Pick<Unit, "id" | "status" | "status_at">,
+  thresholds: Record<string, number> | undefined,
+  now: number,
+): { key: string; limitS: number } | null {
+  const limit = thresholds?.[u.status];
+  if (limit === undefined || !u.status_at) return null;
+  const began = Date.parse(u.status_at);
+  if (Number.isNaN(began) || now - began <= limit * 1000) return null;
+  return { key: `${u.id}:${u.status}:${u.status_at}`, limitS: limit };
+}
+/** Statuses in which a unit may take a new call (dispatch/domain/model.py DISPATCHABLE). */
+const DISPATCHABLE: ReadonlySet<string> = new Set(["available", "returning"]);
 /** Statuses in which a unit drives and must report positions: a stale one there matters most. */
-const BUSY_MOVING: ReadonlySet<string> = new Set(["dispatched", "en_route", "transporting"]);
+const BUSY_MOVING: ReadonlySet<string> = new Set(["dispatched", "en_route", "transporting", "returning"]);
 
 export function mountUnits(root: HTMLElement, onSelect: (id: number) => void): UnitBoard {
   const count = h("span", { class: "count" });
@@ -74,13 +94,28 @@ export function mountUnits(root: HTMLElement, onSelect: (id: number) => void): U
       incident: h("td", { class: "mono sub" }),
       stale: h("span", { class: "flag stale", "data-testid": `unit-stale-${u.id}`, hidden: true, title: S.staleTitle }, S.staleLabel),
       unacked: h("span", { class: "flag unacked", "data-testid": `unit-unacked-${u.id}`, hidden: true, title: S.unackedTitle }, S.unackedLabel),
+      alarm: h("span", { class: "flag alarm", "data-testid": `unit-alarm-${u.id}`, hidden: true, role: "button", tabindex: 0 }),
     };
+    const ack = (e: Event) => {
+      e.stopPropagation(); // acknowledging is not selecting the unit
+      const key = cells.alarm.dataset["key"];
+      if (!key) return;
+      if (acknowledged.has(key)) return;
+      acknowledged.add(key);
+      cells.alarm.classList.add("acked");
+      cells.alarm.dataset["acked"] = "true";
+      cells.alarm.title = `${S.statusAlarmAcked} · ${cells.alarm.title}`;
+    };
+    cells.alarm.addEventListener("click", ack);
+    cells.alarm.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") ack(e);
+    });
     const tr = h(
       "tr",
       { "data-testid": `unit-row-${u.id}`, "data-unit-id": u.id },
       cells.sign,
       cells.cap,
-      h("td", {}, cells.status, cells.unacked, cells.stale),
+      h("td", {}, cells.status, cells.alarm, cells.unacked, cells.stale),
       cells.time,
       cells.incident,
     );
@@ -118,7 +153,7 @@ export function mountUnits(root: HTMLElement, onSelect: (id: number) => void): U
     let prev: HTMLTableRowElement | null = null;
     let available = 0;
     for (const u of list) {
-      if (u.status === "available") available += 1;
+      if (DISPATCHABLE.has(u.status)) available += 1;
       let r = rows.get(u.id);
       if (!r) {
         r = makeRow(u);
@@ -139,10 +174,14 @@ export function mountUnits(root: HTMLElement, onSelect: (id: number) => void): U
   // Orders already flagged (so the tone sounds once per order).
   const flaggedOrders = new Set<number>();
   let newUnacked: Unit[] = [];
+  // Time-in-status crossings already sounded, and those a dispatcher acknowledged.
+  const sounded = new Set<string>();
+  const acknowledged = new Set<string>();
 
   const tick = () => {
     // Time in status and the flags are judged on the server's clock (snapshot / positions server_time).
     const now = store.serverNow();
+    const crossed: Unit[] = [];
     for (const r of rows.values()) {
       if (seen.isVisible(r.tr)) setText(r.time, since(r.statusAt, now));
       const u = store.units.get(r.unit.id) ?? r.unit; // positions update units without a re-render
@@ -161,6 +200,39 @@ export function mountUnits(root: HTMLElement, onSelect: (id: number) => void): U
         flaggedOrders.add(u.order_id);
         newUnacked.push(u);
       }
+      const alarm = statusAlarm(u, store.config?.status_alarm_s, now);
+      if (!alarm) {
+        if (!r.alarm.hidden) {
+          r.alarm.hidden = true;
+          r.tr.classList.remove("status-alarm");
+          delete r.alarm.dataset["key"];
+        }
+        continue;
+      }
+      if (r.alarm.dataset["key"] !== alarm.key) {
+        const limit = duration(alarm.limitS);
+        const isAcked = acknowledged.has(alarm.key);
+        r.alarm.dataset["key"] = alarm.key;
+        r.alarm.dataset["acked"] = String(isAcked);
+        r.alarm.classList.toggle("acked", isAcked);
+        setText(r.alarm, t("statusAlarmLabel", { limit }));
+        const title = t("statusAlarmTitle", { status: statusLabel(u.status), limit });
+        r.alarm.title = isAcked ? `${S.statusAlarmAcked} · ${title}` : title;
+        r.alarm.hidden = false;
+        r.tr.classList.add("status-alarm");
+      }
+      if (!sounded.has(alarm.key)) {
+        sounded.add(alarm.key);
+        crossed.push(u);
+      }
+    }
+    if (crossed.length > 0) {
+      // Once per crossing, with the same tone machinery as the other alerts (silent when muted);
+      // the board records what happened (for the record and for tests).
+      const played = beep(TONES.statusAlarm);
+      root.dataset["statusAlarms"] = String(Number(root.dataset["statusAlarms"] ?? "0") + crossed.length);
+      root.dataset["statusAlarmSound"] = String(played);
+      root.title = t("statusAlarmAlert", { units: crossed.map((u) => u.call_sign).join(", ") });
     }
   };
 
