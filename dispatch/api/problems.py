@@ -43,6 +43,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "unknown-complaint": 422,
     "invalid-answer": 422,
     "unknown-capability": 422,
+    "beds-without-capability": 422,
     "unknown-time-element": 422,
     "invalid-time": 422,
     "unknown-protocol-version": 422,

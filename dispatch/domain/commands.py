@@ -117,6 +117,8 @@ class UpdateHospital(Command):
     ed_status: str | None = None
     beds_available: int | None = None
     capabilities: frozenset[str] | None = None
+    #: free beds per speciality; replaces the earlier counts when given
+    capability_beds: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ sequence number, the actor and the time when it writes them to the log.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -128,6 +128,7 @@ class HospitalStatusChanged(Event):
     ed_status: str
     beds_available: int
     capabilities: tuple[str, ...]
+    capability_beds: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

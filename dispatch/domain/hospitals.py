@@ -20,7 +20,8 @@ after the ranked ones with a ``skipped_reason`` so the dispatcher sees why, and 
    "every reachable ED is on diversion: go to the nearest anyway".
 
 Capable-but-farther alternatives are never hidden: all open capable hospitals are ranked.
-``beds_available`` is shown in the reason but does not reorder: an ED that is full says so by
+``beds_available`` (and, for a patient with a need, the ED's free beds of that speciality,
+``capability_beds``) is shown in the reason but does not reorder: an ED that is full says so by
 declaring diversion, and a bed count reported by hand lags reality.
 """
 
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -61,9 +62,30 @@ _CENTRE: Mapping[str, Text] = {
 }
 
 
+#: How a speciality's own free beds are named in a destination reason.
+_WARD: Mapping[str, Text] = {
+    "stroke": Text("stroke unit", "卒中单元"),
+    "pci": Text("cath lab", "导管室"),
+    "trauma_1": Text("trauma bays", "创伤复苏位"),
+    "trauma_2": Text("trauma bays", "创伤复苏位"),
+    "trauma_3": Text("trauma bays", "创伤复苏位"),
+    "pediatric": Text("paediatric", "儿科"),
+    "obstetric": Text("obstetric", "产科"),
+    "burns": Text("burns", "烧伤"),
+}
+
+
 class UnknownCapability(DomainError):
     code = "unknown-capability"
     title = "Unknown hospital capability"
+
+
+class BedsWithoutCapability(DomainError):
+    """Free beds reported for a speciality the hospital does not offer: a typo on the ED screen
+    or a stale capability list; either way the board would mislead, so it is refused."""
+
+    code = "beds-without-capability"
+    title = "Beds reported for a capability the hospital does not have"
 
 
 class EdStatus(StrEnum):
@@ -82,14 +104,34 @@ class Hospital:
     beds_available: int
     #: when the ED last reported its status (None: never); the console flags old reports
     status_at: datetime | None = None
+    #: free beds per speciality the ED reports (e.g. ``{"stroke": 1, "pediatric": 0}``); a
+    #: capability absent here has no separate count (only ``beds_available`` is known)
+    capability_beds: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        unknown = self.capabilities - CAPABILITIES
+        unknown = (self.capabilities | set(self.capability_beds)) - CAPABILITIES
         if unknown:
             raise UnknownCapability(
                 f"hospital {self.name}: unknown capabilities {sorted(unknown)} "
                 f"(known: {sorted(CAPABILITIES)})"
             )
+        lacking = set(self.capability_beds) - self.capabilities
+        if lacking:
+            raise BedsWithoutCapability(
+                f"hospital {self.name}: free beds reported for {sorted(lacking)}, which it does "
+                f"not offer (capabilities: {sorted(self.capabilities)})"
+            )
+        negative = sorted(c for c, n in self.capability_beds.items() if n < 0)
+        if negative:
+            raise ValueError(f"hospital {self.name}: negative free beds for {negative}")
+
+    def beds_for(self, need: str | None) -> int | None:
+        """Free beds the ED reports for ``need`` (the most of any capability that satisfies it,
+        a level I trauma bed serving a level II need); ``None`` when it reports no such count."""
+        if need is None:
+            return None
+        counts = [n for c, n in self.capability_beds.items() if c in SATISFIES[need]]
+        return max(counts) if counts else None
 
     def can_treat(self, need: str | None) -> bool:
         """Whether this hospital has what ``need`` asks for (``None``: any ED will do)."""
@@ -150,7 +192,7 @@ def rank_destinations(
     for index, tier in enumerate(tiers):
         for eta, h in sorted(tier, key=lambda pair: (pair[0], pair[1].id)):
             if index == chosen:
-                reason = _reason(index, len(ranked), eta, h, centre)
+                reason = _reason(index, len(ranked), eta, h, centre, needs)
                 ranked.append(DestinationOption(h.id, eta, len(ranked) + 1, reason, None))
             else:
                 skipped.append(_skip(h, eta, _why_not(index, needs, centre)))
@@ -170,7 +212,9 @@ def _why_not(tier: int, needs: str | None, centre: Text) -> Text:
     return Text(f"not a {centre.en}", f"非{centre.zh}")
 
 
-def _reason(tier: int, position: int, eta: float, h: Hospital, centre: Text) -> Text:
+def _reason(
+    tier: int, position: int, eta: float, h: Hospital, centre: Text, needs: str | None
+) -> Text:
     minutes = _minutes(eta)
     nth_en = "nearest" if position == 0 else f"{_ordinal(position + 1)} nearest"
     nth_zh = "最近的" if position == 0 else f"第{position + 1}近的"
@@ -186,7 +230,14 @@ def _reason(tier: int, position: int, eta: float, h: Hospital, centre: Text) -> 
         en = f"no reachable {centre.en} and no open ED: {nth_en} ED on diversion, call ahead"
         zh = f"无可达{centre.zh}且无开放急诊：{nth_zh}分流中急诊，请提前联系"
     beds = max(0, h.beds_available)
-    return Text(f"{en}, {minutes} min, {beds} beds free", f"{zh}，{minutes}分钟，空床{beds}张")
+    special = h.beds_for(needs) if h.can_treat(needs) else None
+    if special is None:
+        return Text(f"{en}, {minutes} min, {beds} beds free", f"{zh}，{minutes}分钟，空床{beds}张")
+    ward = _WARD[needs] if needs is not None else Text("ED", "急诊")
+    return Text(
+        f"{en}, {minutes} min, {beds} beds free, {ward.en}: {special}",
+        f"{zh}，{minutes}分钟，空床{beds}张，{ward.zh}{special}张",
+    )
 
 
 def _ordinal(n: int) -> str:

@@ -154,5 +154,6 @@ def hospital_view(hospital: Hospital) -> dict[str, Any]:
         "capabilities": sorted(hospital.capabilities),
         "ed_status": hospital.ed_status.value,
         "beds_available": hospital.beds_available,
+        "capability_beds": dict(sorted(hospital.capability_beds.items())),
         "status_at": _iso(hospital.status_at),
     }

@@ -6,6 +6,7 @@ Handlers never talk to HTTP or WebSockets; they return plain results the API lay
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -524,6 +525,7 @@ async def update_hospital(c: cmd.UpdateHospital, deps: Deps) -> Hospital:
                 current.beds_available if c.beds_available is None else c.beds_available
             ),
             capabilities=current.capabilities if c.capabilities is None else c.capabilities,
+            capability_beds=_capability_beds(current, c),
         )
         now = deps.clock.now()
         updated = dataclasses.replace(updated, status_at=now)
@@ -536,10 +538,20 @@ async def update_hospital(c: cmd.UpdateHospital, deps: Deps) -> Hospital:
                 ed_status=updated.ed_status.value,
                 beds_available=updated.beds_available,
                 capabilities=tuple(sorted(updated.capabilities)),
+                capability_beds=dict(sorted(updated.capability_beds.items())),
             )
         )
         await _commit(uow, c.actor, deps)
     return updated
+
+
+def _capability_beds(current: Hospital, c: cmd.UpdateHospital) -> Mapping[str, int]:
+    """The new per-speciality counts: the reported ones, else the old ones minus any for a
+    capability the update removes (a count for a ward the hospital no longer has would lie)."""
+    if c.capability_beds is not None:
+        return dict(c.capability_beds)
+    keep = current.capabilities if c.capabilities is None else c.capabilities
+    return {k: n for k, n in current.capability_beds.items() if k in keep}
 
 
 async def recommend_destinations(

@@ -446,6 +446,7 @@ def hospital_from_row(row: Any) -> Hospital:
         ed_status=EdStatus(row.ed_status),
         beds_available=row.beds_available,
         status_at=row.status_at,
+        capability_beds=dict(row.capability_beds or {}),
     )
 
 
@@ -463,6 +464,7 @@ class SqlHospitalRepository:
             h.ed_status,
             h.beds_available,
             h.status_at,
+            h.capability_beds,
             *lon_lat(h.location, "location"),
         )
 
@@ -487,6 +489,7 @@ class SqlHospitalRepository:
                 capabilities=sorted(hospital.capabilities),
                 ed_status=hospital.ed_status.value,
                 beds_available=hospital.beds_available,
+                capability_beds=dict(hospital.capability_beds),
                 status_at=at,
             )
         )

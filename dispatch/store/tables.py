@@ -67,6 +67,10 @@ hospitals = Table(
     Column("ed_status", String(12), nullable=False, server_default="open"),
     Column("beds_available", Integer, nullable=False, server_default="0"),
     Column("status_at", TZ),
+    Column("capability_beds", JSONB, nullable=False, server_default=text("'{}'")),
+    CheckConstraint(
+        "jsonb_typeof(capability_beds) = 'object'", name="ck_hospitals_capability_beds_object"
+    ),
     Index("ix_hospitals_location", "location", postgresql_using="gist"),
 )
 

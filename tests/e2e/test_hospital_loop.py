@@ -22,7 +22,7 @@ async def _open_every_ed(http: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
         r = await http.post(
             f"/api/v1/hospitals/{h['id']}/status",
             headers=supervisor,
-            json={"ed_status": "open", "beds_available": 4},
+            json={"ed_status": "open", "beds_available": 4, "capability_beds": {}},
         )
         assert r.status_code == 200, r.text
     return {h["name"]: h for h in hospitals}
@@ -221,6 +221,8 @@ async def test_the_ed_sees_the_patient_coming_and_acknowledges_and_the_console_s
         # The ED reports diversion from its own screen; the dispatcher's board follows.
         await ed_page.get_by_test_id("ed-status-diversion").check()
         await ed_page.get_by_test_id("ed-beds").fill("1")
+        # ... and per speciality: the paediatric ED (both demo hospitals have one) is full
+        await ed_page.get_by_test_id("ed-beds-pediatric").fill("0")
         await ed_page.get_by_test_id("ed-save").click()
         await expect(ed_page.get_by_test_id("ed-current")).to_have_attribute(
             "data-ed-status", "diversion", timeout=10_000
@@ -228,6 +230,9 @@ async def test_the_ed_sees_the_patient_coming_and_acknowledges_and_the_console_s
         await expect(page.get_by_test_id(f"hospital-status-{receiving['id']}")).to_have_text(
             "Diversion", timeout=10_000
         )
+        await expect(
+            page.get_by_test_id(f"hospital-capability-beds-{receiving['id']}")
+        ).to_have_text("Paediatric 0")
     finally:
         await context.close()
         await _open_every_ed(http)

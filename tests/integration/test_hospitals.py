@@ -8,6 +8,7 @@ import json
 import httpx
 import websockets
 
+from dispatch.domain.hospitals import CAPABILITIES
 from tests.conftest import ServerProcess
 from tests.support import a_point_on_a_road, assert_problem, connect_socket, login, token_of
 
@@ -148,3 +149,68 @@ async def test_stroke_patient_goes_to_the_stroke_centre_which_sees_them_coming(
     )
     with_crew = await http.get(f"/api/v1/incidents/{incident['id']}/destinations", headers=crew)
     assert with_crew.status_code == 200
+
+
+async def test_the_stroke_unit_reports_its_own_free_beds_and_the_dispatcher_reads_them(
+    http: httpx.AsyncClient, server: ServerProcess, reset_fleet: None
+) -> None:
+    """The ED has beds, its stroke unit has one: the board and the destination advice say so;
+    a count for a ward the hospital does not have is refused, not shown."""
+    dispatcher, supervisor = await login(http, "dispatcher"), await login(http, "supervisor")
+    hospitals = {
+        h["name"]: h for h in (await http.get("/api/v1/hospitals", headers=dispatcher)).json()
+    }
+    central = hospitals["Central Hospital (demo)"]
+    ed = await login(http, f"hospital-{central['id']}")
+    status_url = f"/api/v1/hospitals/{central['id']}/status"
+    r = await http.post(
+        status_url,
+        headers=ed,
+        json={"ed_status": "open", "beds_available": 4, "capability_beds": {"stroke": 1}},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["capability_beds"] == {"stroke": 1} and r.json()["beds_available"] == 4
+    board = {h["id"]: h for h in (await http.get("/api/v1/hospitals", headers=dispatcher)).json()}
+    assert board[central["id"]]["capability_beds"] == {"stroke": 1}
+
+    lacking = sorted(CAPABILITIES - set(central["capabilities"]))
+    assert lacking, "the demo hospital offers every capability: pick another for this story"
+    assert_problem(
+        await http.post(status_url, headers=ed, json={"capability_beds": {lacking[0]: 2}}),
+        422,
+        "beds-without-capability",
+    )
+    assert_problem(
+        await http.post(status_url, headers=ed, json={"capability_beds": {"stroke": -1}}),
+        422,
+        "validation-error",
+    )
+
+    r = await http.post(
+        "/api/v1/incidents",
+        headers=dispatcher,
+        json={
+            "location": await a_point_on_a_road(http, 23),
+            "complaint": "sudden weakness of the right arm",
+            "complaint_code": "stroke",
+            "answers": {},
+        },
+    )
+    assert r.status_code == 201, r.text
+    r = await http.get(f"/api/v1/incidents/{r.json()['id']}/destinations", headers=dispatcher)
+    first = r.json()["options"][0]
+    assert first["hospital"]["id"] == central["id"]
+    assert first["hospital"]["capability_beds"] == {"stroke": 1}
+    assert first["reason"]["en"].endswith("4 beds free, stroke unit: 1")
+    assert first["reason"]["zh"].endswith("卒中单元1张")
+
+    # the supervisor takes stroke off the list (the unit closed for the night): its count goes too
+    kept = [c for c in central["capabilities"] if c != "stroke"]
+    r = await http.post(status_url, headers=supervisor, json={"capabilities": kept})
+    assert r.status_code == 200 and r.json()["capability_beds"] == {}
+    r = await http.post(
+        status_url,
+        headers=supervisor,
+        json={"capabilities": central["capabilities"], "capability_beds": {}},
+    )
+    assert r.status_code == 200 and "stroke" in r.json()["capabilities"]

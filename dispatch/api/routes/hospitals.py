@@ -38,17 +38,17 @@ async def hospitals(_: User, reads: Reads) -> list[dict[str, Any]]:
 async def update_status(
     hospital_id: PathId, body: HospitalStatusIn, user: User, deps: ServiceDeps
 ) -> dict[str, Any]:
-    """The hospital (or a supervisor) reports ED status, free beds, capabilities."""
-    capabilities = None
-    if body.capabilities is not None:
-        unknown = set(body.capabilities) - CAPABILITIES
-        if unknown:
-            raise Problem(
-                422,
-                "unknown-capability",
-                f"unknown capabilities {sorted(unknown)} (known: {sorted(CAPABILITIES)})",
-            )
-        capabilities = frozenset(body.capabilities)
+    """The hospital (or a supervisor) reports ED status, free beds (in the ED and per
+    speciality), capabilities. Beds for a speciality the hospital lacks are refused (422)."""
+    named = set(body.capabilities or ()) | set(body.capability_beds or {})
+    unknown = named - CAPABILITIES
+    if unknown:
+        raise Problem(
+            422,
+            "unknown-capability",
+            f"unknown capabilities {sorted(unknown)} (known: {sorted(CAPABILITIES)})",
+        )
+    capabilities = None if body.capabilities is None else frozenset(body.capabilities)
     updated = await handlers.update_hospital(
         cmd.UpdateHospital(
             actor=user.username,
@@ -56,6 +56,7 @@ async def update_status(
             ed_status=body.ed_status,
             beds_available=body.beds_available,
             capabilities=capabilities,
+            capability_beds=body.capability_beds,
         ),
         deps,
     )

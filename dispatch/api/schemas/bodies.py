@@ -150,6 +150,13 @@ class HospitalStatusIn(Body):
     capabilities: list[Annotated[PlainText, Field(max_length=30)]] | None = Field(
         default=None, max_length=20
     )
+    capability_beds: (
+        dict[Annotated[PlainText, Field(max_length=30)], Annotated[Count, Field(le=10_000)]] | None
+    ) = Field(
+        default=None,
+        max_length=20,
+        description='free beds per capability (e.g. {"stroke": 1}); replaces earlier counts',
+    )
 
 
 class DestinationIn(Body):

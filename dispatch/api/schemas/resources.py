@@ -98,6 +98,9 @@ class Hospital(Out):
     capabilities: list[str]
     ed_status: EdStatus
     beds_available: int
+    capability_beds: dict[str, int] = Field(
+        description="free beds per capability the ED reports (absent: no separate count)"
+    )
     #: when the ED last reported its status or beds (null: never); old reports are flagged
     status_at: Timestamp | None
 

@@ -618,7 +618,8 @@ export interface paths {
         put?: never;
         /**
          * Update Status
-         * @description The hospital (or a supervisor) reports ED status, free beds, capabilities.
+         * @description The hospital (or a supervisor) reports ED status, free beds (in the ED and per
+         *     speciality), capabilities. Beds for a speciality the hospital lacks are refused (422).
          */
         post: operations["update_status_api_v1_hospitals__hospital_id__status_post"];
         delete?: never;
@@ -1527,6 +1528,13 @@ export interface components {
             ed_status: components["schemas"]["EdStatus"];
             /** Beds Available */
             beds_available: number;
+            /**
+             * Capability Beds
+             * @description free beds per capability the ED reports (absent: no separate count)
+             */
+            capability_beds: {
+                [key: string]: number;
+            };
             /** Status At */
             status_at: string | null;
         };
@@ -1538,6 +1546,13 @@ export interface components {
             beds_available?: number | null;
             /** Capabilities */
             capabilities?: string[] | null;
+            /**
+             * Capability Beds
+             * @description free beds per capability (e.g. {"stroke": 1}); replaces earlier counts
+             */
+            capability_beds?: {
+                [key: string]: number;
+            } | null;
         };
         /** Incident */
         Incident: {
@@ -2520,7 +2535,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2595,7 +2610,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2695,7 +2710,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2866,7 +2881,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2948,7 +2963,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3019,7 +3034,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3088,7 +3103,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3148,7 +3163,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3223,7 +3238,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3303,7 +3318,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3385,7 +3400,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3478,7 +3493,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3571,7 +3586,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3655,7 +3670,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3735,7 +3750,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3815,7 +3830,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3908,7 +3923,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4001,7 +4016,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4094,7 +4109,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4174,7 +4189,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4314,7 +4329,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4407,7 +4422,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4491,7 +4506,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4581,7 +4596,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4674,7 +4689,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4767,7 +4782,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4860,7 +4875,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5004,7 +5019,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5094,7 +5109,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5216,7 +5231,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5346,7 +5361,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5406,7 +5421,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5487,7 +5502,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5550,7 +5565,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5678,7 +5693,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5755,7 +5770,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5833,7 +5848,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6142,7 +6157,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6231,7 +6246,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6315,7 +6330,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6388,7 +6403,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
 from dispatch.domain.geo import Location
 from dispatch.domain.hospitals import (
+    BedsWithoutCapability,
     DestinationOption,
     EdStatus,
     Hospital,
@@ -132,3 +134,36 @@ def test_vocabulary_is_enforced() -> None:
 def test_negative_eta_is_a_bug_in_the_caller() -> None:
     with pytest.raises(ValueError):
         rank_destinations([hospital(1)], {1: -5}, None)
+
+
+def test_a_stroke_patient_sees_the_stroke_units_own_free_beds() -> None:
+    """The ED reports 5 free beds but its stroke unit has none: the dispatcher reads both, and
+    the nearer centre stays first (a full ward is declared by diversion, not by a count)."""
+    near = replace(hospital(1, {"stroke"}, beds=5), capability_beds={"stroke": 0})
+    far = replace(hospital(2, {"stroke", "pci"}, beds=2), capability_beds={"stroke": 3})
+    options = rank_destinations([near, far], {1: 300, 2: 600}, "stroke")
+    assert ranked(options) == [1, 2]
+    assert options[0].reason is not None and options[1].reason is not None
+    assert options[0].reason.en == "nearest open stroke centre, 5 min, 5 beds free, stroke unit: 0"
+    assert options[0].reason.zh == "最近的开放卒中中心，5分钟，空床5张，卒中单元0张"
+    assert options[1].reason.en.endswith("2 beds free, stroke unit: 3")
+
+
+def test_a_level_one_trauma_bay_serves_a_level_two_need() -> None:
+    centre = replace(hospital(1, {"trauma_1"}), capability_beds={"trauma_1": 2})
+    assert centre.beds_for("trauma_2") == 2
+    assert centre.beds_for("stroke") is None
+    assert centre.beds_for(None) is None
+    # a need the ED reports no separate count for: only the ED's beds are read out
+    plain = rank_destinations([hospital(2, {"pci"})], {2: 120}, "pci")[0]
+    assert plain.reason is not None and plain.reason.en.endswith("2 min, 4 beds free")
+
+
+def test_beds_for_a_speciality_the_hospital_lacks_are_refused() -> None:
+    with pytest.raises(BedsWithoutCapability) as caught:
+        replace(hospital(1, {"pci"}), capability_beds={"burns": 1})
+    assert caught.value.code == "beds-without-capability"
+    with pytest.raises(UnknownCapability):
+        replace(hospital(1, {"pci"}), capability_beds={"cardiac": 1})
+    with pytest.raises(ValueError, match="negative"):
+        replace(hospital(1, {"pci"}), capability_beds={"pci": -1})

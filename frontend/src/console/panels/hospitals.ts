@@ -1,4 +1,5 @@
-// The hospital board: every ED's status (open / diversion / closed), free beds, what it can treat
+// The hospital board: every ED's status (open / diversion / closed), free beds (in the ED and per
+// speciality: stroke unit, cath lab...), what it can treat
 // and how old its last report is. Loaded from GET /hospitals after each snapshot and kept live
 // by the HospitalStatusChanged events of /ws/console (no polling); a report older than
 // STALE_REPORT_S (or none at all) is flagged, because a bed count nobody confirmed in hours is a
@@ -35,6 +36,13 @@ export interface HospitalBoard {
 }
 
 const HOURS = STALE_REPORT_S / 3600;
+
+/** "Stroke 1 · PCI 0": the free beds each speciality reported (empty when it reports none). */
+function capabilityBeds(hosp: Hospital): string {
+  return Object.entries(hosp.capability_beds ?? {})
+    .map(([c, n]) => `${capabilityLabel(c)} ${n}`)
+    .join(" · ");
+}
 
 const reportTime = (hosp: Hospital) => (hosp.status_at ? Date.parse(hosp.status_at) : 0);
 
@@ -75,6 +83,7 @@ export function mountHospitalBoard(root: HTMLElement, now: () => number): Hospit
         title: hosp.capabilities.map(capabilityLabel).join(" · "),
       },
       h("span", { class: "hb-name" }, hosp.name),
+      h("span", { class: "hb-cap-beds mono", "data-testid": `hospital-capability-beds-${hosp.id}` }, capabilityBeds(hosp)),
       h("span", { class: "hb-beds mono", "data-testid": `hospital-beds-${hosp.id}`, title: fill(S.hospitalLoop.beds, { n: hosp.beds_available }) }, `${hosp.beds_available} ${S.hospitalLoop.bedsShort}`),
       age,
       h("span", { class: `badge ed-badge ed-${hosp.ed_status}`, "data-testid": `hospital-status-${hosp.id}` }, edStatusLabel(hosp.ed_status)),
@@ -123,6 +132,7 @@ export function mountHospitalBoard(root: HTMLElement, now: () => number): Hospit
       ed_status: d.ed_status ?? old.ed_status,
       beds_available: typeof d.beds_available === "number" ? d.beds_available : old.beds_available,
       capabilities: Array.isArray(d.capabilities) ? d.capabilities : old.capabilities,
+      capability_beds: d.capability_beds && typeof d.capability_beds === "object" ? d.capability_beds : old.capability_beds,
       status_at: msg.occurred_at,
     });
     render();
