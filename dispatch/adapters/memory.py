@@ -25,6 +25,7 @@ from dispatch.domain.events import Event
 from dispatch.domain.geo import Location
 from dispatch.domain.hospitals import Hospital
 from dispatch.domain.model import Incident, Unit
+from dispatch.domain.telephony import CallState, PhoneCall
 from dispatch.services.ports import (
     EventRecord,
     Fix,
@@ -56,6 +57,7 @@ class MemoryStore:
     cursors: dict[tuple[int, str], int] = field(default_factory=dict)
     keys: dict[str, tuple[str, int, dict[str, Any]]] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
+    phone_calls: dict[int, PhoneCall] = field(default_factory=dict)
     hospitals: dict[int, Hospital] = field(default_factory=dict)
     keep_log: bool = True
     keep_tracks: bool = False
@@ -131,10 +133,12 @@ class MemoryUnitOfWork:
         self.client_cursors = _Cursors(self)
         self.idempotency = _Keys(self)
         self.calls = _Calls(self)
+        self.phone_calls = _PhoneCalls(self)
         self.hospitals = _Hospitals(self)
         self._loose: list[Event] = []
         self._calls: list[dict[str, Any]] = []
         self._hospitals: dict[int, Hospital] = {}
+        self._phone_calls: dict[int, PhoneCall] = {}
         self._orders: list[dict[str, Any]] = []
         self._acks: list[tuple[int, datetime]] = []
         self._tracks: list[tuple[int, Location, datetime]] = []
@@ -224,10 +228,11 @@ class MemoryUnitOfWork:
         store.keys.update(self._keys)
         store.calls.extend(self._calls)
         store.hospitals.update(self._hospitals)
+        store.phone_calls.update(self._phone_calls)
         if store.keep_log:
             store.log.extend(records)
         self._orders, self._acks, self._tracks = [], [], []
-        self._loose, self._calls, self._hospitals = [], [], {}
+        self._loose, self._calls, self._hospitals, self._phone_calls = [], [], {}, {}
         self._cursors, self._keys = {}, {}
         return records
 
@@ -291,6 +296,7 @@ class _Calls:
         number: str | None,
         complaint: str,
         linked: bool,
+        phone_call_id: int | None = None,
     ) -> None:
         self._uow._calls.append(
             {
@@ -300,7 +306,14 @@ class _Calls:
                 "number": number,
                 "complaint": complaint,
                 "linked": linked,
+                "phone_call_id": phone_call_id,
             }
+        )
+
+    async def incident_of_phone_call(self, phone_call_id: int) -> int | None:
+        rows = [*self._uow.store.calls, *self._uow._calls]
+        return next(
+            (r["incident_id"] for r in rows if r.get("phone_call_id") == phone_call_id), None
         )
 
     async def from_number(self, number: str, since: datetime) -> list[tuple[int, datetime]]:
@@ -308,6 +321,61 @@ class _Calls:
         return [
             (r["incident_id"], r["at"]) for r in rows if r["number"] == number and r["at"] >= since
         ]
+
+
+class _PhoneCalls:
+    """Phone line calls (the simulator has none; the pure-core tests of linking use these)."""
+
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def _all(self) -> dict[int, PhoneCall]:
+        return {**self._uow.store.phone_calls, **self._uow._phone_calls}
+
+    async def add(
+        self,
+        *,
+        line: str,
+        pbx_call_id: str | None,
+        number: str | None,
+        name: str | None,
+        location: Location | None,
+        accuracy_m: float | None,
+        started_at: datetime,
+        received_at: datetime,
+    ) -> tuple[PhoneCall, bool]:
+        known = self._all()
+        same = [
+            c for c in known.values() if pbx_call_id is not None and c.pbx_call_id == pbx_call_id
+        ]
+        if same:
+            return same[0], False
+        call = PhoneCall(
+            id=max(known, default=0) + 1,
+            line=line,
+            pbx_call_id=pbx_call_id,
+            number=number,
+            name=name,
+            location=location,
+            accuracy_m=accuracy_m,
+            started_at=started_at,
+            received_at=received_at,
+        )
+        self._uow._phone_calls[call.id] = call
+        return call, True
+
+    async def get(self, call_id: int, *, lock: bool = False) -> PhoneCall:
+        found = self._all().get(call_id)
+        if found is None:
+            raise NotFound(f"no phone call {call_id}")
+        return found
+
+    async def live(self) -> list[PhoneCall]:
+        calls = [c for c in self._all().values() if c.state is not CallState.ENDED]
+        return sorted(calls, key=lambda c: (c.started_at, c.id))
+
+    async def save(self, call: PhoneCall) -> None:
+        self._uow._phone_calls[call.id] = call
 
 
 class _Hospitals:
@@ -396,14 +464,21 @@ class TravelRoads:
             raise OffRoad(f"[{location.lon}, {location.lat}] is off this map's roads")
         return None
 
-    def etas(self, origins: Sequence[Location], destination: Location) -> list[RoadEta | None]:
+    def etas(
+        self, origins: Sequence[Location], destination: Location, *, address: str | None = None
+    ) -> list[RoadEta | None]:
         out: list[RoadEta | None] = []
         for _o, t in zip(origins, self._times(origins, destination), strict=True):
             out.append(None if t == float("inf") else RoadEta(float(t), float(t) * self._speed))
         return out
 
     def best(
-        self, origins: Sequence[Location], destination: Location, k: int
+        self,
+        origins: Sequence[Location],
+        destination: Location,
+        k: int,
+        *,
+        address: str | None = None,
     ) -> list[tuple[int, RoadEta]]:
         etas = self.etas(origins, destination)
         ranked = sorted((e.duration_s, i) for i, e in enumerate(etas) if e is not None)
@@ -418,7 +493,9 @@ class TravelRoads:
             out.append(None if t == float("inf") else float(t))
         return out
 
-    def route(self, origin: Location, destination: Location) -> RoadRoute:
+    def route(
+        self, origin: Location, destination: Location, *, address: str | None = None
+    ) -> RoadRoute:
         (t,) = self._times([origin], destination)
         if t == float("inf"):
             raise OffRoad("no road route between these points")

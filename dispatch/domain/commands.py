@@ -41,6 +41,7 @@ class ReceiveCall(Command):
     complaint_code: str | None = None
     answers: Mapping[str, str] = field(default_factory=dict)
     caller: Caller | None = None
+    phone_call_id: int | None = None  # the answered phone line this call came in on
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class LinkCall(Command):
     incident_id: int
     complaint: str
     caller: Caller | None = None
+    phone_call_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

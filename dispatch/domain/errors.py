@@ -36,6 +36,15 @@ class UnitNotAvailable(DomainError):
     title = "Unit not available"
 
 
+class PhoneCallAlreadyTaken(DomainError):
+    """The phone call is already the call of an incident: a second submit of the same call (or a
+    second call-taker on one line) must not open a second incident. Link a further caller's own
+    phone call instead."""
+
+    code = "phone-call-already-taken"
+    title = "Phone call already taken"
+
+
 class UnitNotCapable(DomainError):
     code = "unit-not-capable"
     title = "Unit lacks the capability this incident needs"

@@ -36,6 +36,8 @@ class Event:
 @dataclass(frozen=True, slots=True)
 class CallReceived(Event):
     incident: int
+    #: the PBX's call this incident was taken from (dispatch.domain.telephony), if any
+    phone_call: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,7 @@ class CallLinked(Event):
     incident: int
     caller_number: str | None
     complaint: str
+    phone_call: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

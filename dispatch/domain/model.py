@@ -123,6 +123,15 @@ class Caller:
     callback: str | None = None  # the number to call back, when not the one they call from
 
 
+@dataclass(frozen=True, slots=True)
+class PhoneCallRef:
+    """The phone line call an incident (or a linked call) was taken from: which one, and when it
+    began ringing by our clock (``dispatch.domain.telephony``)."""
+
+    id: int
+    rang_at: datetime
+
+
 @dataclass(eq=False)
 class Incident:
     id: int
@@ -164,8 +173,14 @@ class Incident:
         at: datetime,
         address_verified: bool = False,
         caller: Caller | None = None,
+        phone_call: PhoneCallRef | None = None,
     ) -> Incident:
-        """A call becomes an incident: pending until a unit is assigned."""
+        """A call becomes an incident: pending until a unit is assigned.
+
+        Taken from a phone line, the incident is received when the phone *rang* (NEMSIS eTimes.01
+        "PSAP call"), not when the form was sent: response times then include the time spent
+        answering and questioning the caller, as NFPA 1225 and every audit measure them.
+        """
         if priority not in (1, 2, 3, 4):
             raise ValueError("priority must be 1..4")
         incident = cls(
@@ -176,11 +191,17 @@ class Incident:
             complaint=complaint,
             priority=priority,
             status=IncidentStatus.PENDING,
-            received_at=at,
+            received_at=at if phone_call is None else min(at, phone_call.rang_at),
             address_verified=address_verified,
             caller=caller,
         )
-        incident.events.append(ev.CallReceived(occurred_at=at, incident=id))
+        incident.events.append(
+            ev.CallReceived(
+                occurred_at=at,
+                incident=id,
+                phone_call=None if phone_call is None else phone_call.id,
+            )
+        )
         return incident
 
     @property
@@ -215,7 +236,14 @@ class Incident:
             )
         )
 
-    def link_call(self, caller: Caller | None, complaint: str, *, at: datetime) -> None:
+    def link_call(
+        self,
+        caller: Caller | None,
+        complaint: str,
+        *,
+        at: datetime,
+        phone_call: PhoneCallRef | None = None,
+    ) -> None:
         """Another call about this incident (a duplicate): kept on its record, no new incident."""
         if not self.is_open:
             raise IncidentNotAssignable(f"Incident {self.number} is {self.status.value}")
@@ -225,6 +253,7 @@ class Incident:
                 incident=self.id,
                 caller_number=None if caller is None else caller.number,
                 complaint=complaint,
+                phone_call=None if phone_call is None else phone_call.id,
             )
         )
 

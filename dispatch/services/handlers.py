@@ -28,13 +28,14 @@ from dispatch.domain.errors import (
     InvalidLocation,
     InvalidTriage,
     NotFound,
+    PhoneCallAlreadyTaken,
     UnitNotAvailable,
 )
 from dispatch.domain.events import HospitalStatusChanged
 from dispatch.domain.freshness import StaleRule, position_age_s, rank
 from dispatch.domain.geo import Extent, Location
 from dispatch.domain.hospitals import DestinationOption, EdStatus, Hospital, rank_destinations
-from dispatch.domain.model import Incident, Unit
+from dispatch.domain.model import Incident, PhoneCallRef, Unit
 from dispatch.domain.payloads import incident_view, position_view
 from dispatch.domain.triage import load_protocol
 from dispatch.services.ports import (
@@ -153,6 +154,7 @@ async def receive_call(c: cmd.ReceiveCall, deps: Deps) -> CallAnswer:
         raise InvalidTriage("give a priority or a complaint code to triage")
     async with deps.new_uow() as uow:
         now = deps.clock.now()
+        phone = await _phone_call(uow, c.phone_call_id, into=None)
         incident = Incident.receive(
             id=await uow.incidents.next_id(),
             location=location,
@@ -162,6 +164,7 @@ async def receive_call(c: cmd.ReceiveCall, deps: Deps) -> CallAnswer:
             at=now,
             address_verified=verified,
             caller=c.caller,
+            phone_call=phone,
         )
         if triage is not None:
             incident.apply_triage(triage, at=now)
@@ -175,6 +178,7 @@ async def receive_call(c: cmd.ReceiveCall, deps: Deps) -> CallAnswer:
             number=None if c.caller is None else c.caller.number,
             complaint=incident.complaint,
             linked=False,
+            phone_call_id=c.phone_call_id,
         )
         view = incident_view(incident)
         if c.idempotency is not None and not await uow.idempotency.claim(
@@ -445,12 +449,28 @@ async def triage_incident(c: cmd.TriageIncident, deps: Deps) -> Incident:
     return incident
 
 
+async def _phone_call(
+    uow: UnitOfWork, phone_call_id: int | None, *, into: Incident | None
+) -> PhoneCallRef | None:
+    """The phone line call a call-taker took this call on, locked so that two submits of one
+    call (a double click, two call-takers on one line) cannot both open an incident from it."""
+    if phone_call_id is None:
+        return None
+    call = await uow.phone_calls.get(phone_call_id, lock=True)
+    taken = await uow.calls.incident_of_phone_call(phone_call_id)
+    if taken is not None:
+        where = "this incident" if into is not None and taken == into.id else f"incident {taken}"
+        raise PhoneCallAlreadyTaken(f"phone call {phone_call_id} is already on {where}")
+    return PhoneCallRef(call.id, call.received_at)
+
+
 async def link_call(c: cmd.LinkCall, deps: Deps) -> Incident:
     """A duplicate call joins the open incident's record instead of becoming a new incident."""
     async with deps.new_uow() as uow:
         incident = await uow.incidents.get(c.incident_id, lock=True)
         now = deps.clock.now()
-        incident.link_call(c.caller, c.complaint.strip(), at=now)
+        phone = await _phone_call(uow, c.phone_call_id, into=incident)
+        incident.link_call(c.caller, c.complaint.strip(), at=now, phone_call=phone)
         await uow.calls.add(
             incident_id=incident.id,
             at=now,
@@ -458,6 +478,7 @@ async def link_call(c: cmd.LinkCall, deps: Deps) -> Incident:
             number=None if c.caller is None else c.caller.number,
             complaint=c.complaint.strip(),
             linked=True,
+            phone_call_id=c.phone_call_id,
         )
         await _commit(uow, c.actor, deps)
     return incident

@@ -16,6 +16,7 @@ from dispatch.domain.events import Event
 from dispatch.domain.geo import Location
 from dispatch.domain.hospitals import Hospital
 from dispatch.domain.model import Incident, Unit
+from dispatch.domain.telephony import PhoneCall
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,9 +203,35 @@ class CallRepository(Protocol):
         number: str | None,
         complaint: str,
         linked: bool,
+        phone_call_id: int | None = None,
     ) -> None: ...
 
     async def from_number(self, number: str, since: datetime) -> list[tuple[int, datetime]]: ...
+
+    async def incident_of_phone_call(self, phone_call_id: int) -> int | None: ...
+
+
+class PhoneCallRepository(Protocol):
+    """Calls the PBX reported (``dispatch.domain.telephony``)."""
+
+    async def add(
+        self,
+        *,
+        line: str,
+        pbx_call_id: str | None,
+        number: str | None,
+        name: str | None,
+        location: Location | None,
+        accuracy_m: float | None,
+        started_at: datetime,
+        received_at: datetime,
+    ) -> tuple[PhoneCall, bool]: ...
+
+    async def get(self, call_id: int, *, lock: bool = False) -> PhoneCall: ...
+
+    async def live(self) -> list[PhoneCall]: ...
+
+    async def save(self, call: PhoneCall) -> None: ...
 
 
 class HospitalRepository(Protocol):
@@ -225,6 +252,7 @@ class UnitOfWork(Protocol):
     client_cursors: ClientCursorRepository
     idempotency: IdempotencyRepository
     calls: CallRepository
+    phone_calls: PhoneCallRepository
     hospitals: HospitalRepository
 
     def record(self, event: Event) -> None: ...

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, cast
 
 from dispatch.domain.geo import Location
 from dispatch.domain.telephony import (
@@ -20,38 +19,6 @@ from dispatch.domain.telephony import (
     phone_call_view,
 )
 from dispatch.services.handlers import Deps, _commit
-from dispatch.services.ports import UnitOfWork
-
-
-class PhoneCallRepository(Protocol):
-    async def add(
-        self,
-        *,
-        line: str,
-        pbx_call_id: str | None,
-        number: str | None,
-        name: str | None,
-        location: Location | None,
-        accuracy_m: float | None,
-        started_at: datetime,
-        received_at: datetime,
-    ) -> tuple[PhoneCall, bool]: ...
-
-    async def get(self, call_id: int, *, lock: bool = False) -> PhoneCall: ...
-
-    async def live(self) -> list[PhoneCall]: ...
-
-    async def save(self, call: PhoneCall) -> None: ...
-
-
-class TelephonyUnitOfWork(UnitOfWork, Protocol):
-    phone_calls: PhoneCallRepository
-
-    async def __aenter__(self) -> TelephonyUnitOfWork: ...
-
-
-def _uow(deps: Deps) -> TelephonyUnitOfWork:
-    return cast(TelephonyUnitOfWork, deps.new_uow())
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +38,7 @@ class Ring:
 async def ring(c: Ring, deps: Deps) -> tuple[PhoneCall, bool]:
     """Record a ringing line; (the call, True when new). A report the PBX retries (same
     ``pbx_call_id``) answers the call already recorded and rings nothing twice."""
-    async with _uow(deps) as uow:
+    async with deps.new_uow() as uow:
         now = deps.clock.now()
         call, created = await uow.phone_calls.add(
             line=c.line,
@@ -91,7 +58,7 @@ async def ring(c: Ring, deps: Deps) -> tuple[PhoneCall, bool]:
 
 async def answer(call_id: int, *, actor: str, deps: Deps) -> PhoneCall:
     """A call-taker picks the line up (the first one to do so keeps it)."""
-    async with _uow(deps) as uow:
+    async with deps.new_uow() as uow:
         before = await uow.phone_calls.get(call_id, lock=True)
         now = deps.clock.now()
         call = before.answer(actor, now)
@@ -105,7 +72,7 @@ async def answer(call_id: int, *, actor: str, deps: Deps) -> PhoneCall:
 async def hang_up(call_id: int, *, actor: str, at: datetime | None, deps: Deps) -> PhoneCall:
     """The call ended (caller or call-taker hung up); an unanswered one stays on record as
     abandoned, to be called back."""
-    async with _uow(deps) as uow:
+    async with deps.new_uow() as uow:
         before = await uow.phone_calls.get(call_id, lock=True)
         now = deps.clock.now()
         call = before.end(at or now)
@@ -117,5 +84,5 @@ async def hang_up(call_id: int, *, actor: str, at: datetime | None, deps: Deps) 
 
 
 async def live(deps: Deps) -> list[PhoneCall]:
-    async with _uow(deps) as uow:
+    async with deps.new_uow() as uow:
         return await uow.phone_calls.live()

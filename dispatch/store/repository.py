@@ -413,6 +413,7 @@ class SqlCallRepository:
         number: str | None,
         complaint: str,
         linked: bool,
+        phone_call_id: int | None = None,
     ) -> None:
         await self._conn.execute(
             insert(t.calls).values(
@@ -422,8 +423,17 @@ class SqlCallRepository:
                 caller_number=number,
                 complaint=complaint,
                 linked=linked,
+                phone_call_id=phone_call_id,
             )
         )
+
+    async def incident_of_phone_call(self, phone_call_id: int) -> int | None:
+        """The incident a phone line call was already taken into, if any."""
+        return (
+            await self._conn.execute(
+                select(t.calls.c.incident_id).where(t.calls.c.phone_call_id == phone_call_id)
+            )
+        ).scalar_one_or_none()
 
     async def from_number(self, number: str, since: datetime) -> list[tuple[int, datetime]]:
         """(incident id, call time) of calls from ``number`` since ``since``, newest first."""

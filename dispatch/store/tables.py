@@ -154,6 +154,8 @@ calls = Table(
     Column("caller_number", String(40)),
     Column("complaint", Text, nullable=False),
     Column("linked", Boolean, nullable=False, server_default="false"),
+    # the PBX's call it was taken on (one phone call is one call record, never two incidents)
+    Column("phone_call_id", BigInteger, ForeignKey("phone_calls.id"), unique=True),
     Index("ix_calls_number_time", "caller_number", "received_at"),
 )
 

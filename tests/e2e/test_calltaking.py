@@ -11,6 +11,7 @@ import json
 import re
 import secrets
 import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -150,6 +151,9 @@ async def test_a_cardiac_arrest_from_ring_to_assigned_unit_in_twelve_actions_or_
     )
     assert incident["caller"]["number"] == number and incident["caller"]["name"] == "Wang Fang"
     assert incident["caller"]["accuracy_m"] == 60.0
+    # the response clock started when the phone rang, not when the form was sent
+    rang_at = datetime.fromisoformat(str(call["received_at"]))
+    assert datetime.fromisoformat(incident["received_at"]) == rang_at, (incident, call)
 
     result = {
         "story": "priority-1 cardiac arrest, from ring to assigned unit",
@@ -192,7 +196,8 @@ async def test_a_second_caller_about_a_known_incident_is_linked_with_one_key(
     timeline = (
         await http.get(f"/api/v1/incidents/{first['id']}/timeline", headers=dispatcher)
     ).json()
-    assert "CallLinked" in json.dumps(timeline), timeline
+    linked = [e for e in timeline["events"] if e["name"] == "CallLinked"]
+    assert [e["phone_call"] for e in linked] == [call["id"]], timeline
 
 
 async def test_a_pin_on_the_map_shows_the_nearest_address_and_its_distance(

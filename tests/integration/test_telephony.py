@@ -7,6 +7,7 @@ is malformed gets anything but a 4xx problem.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 import asyncpg
 import httpx
@@ -174,3 +175,73 @@ async def test_reading_a_lines_caller_leaves_an_audit_row(
         await conn.close()
     assert rows and str(r.json()["id"]) in rows[0]["detail"], rows
     assert rows[0]["subject"].startswith("phone-call")
+
+
+async def test_an_incident_taken_from_a_phone_line_is_received_when_the_phone_rang(
+    http: httpx.AsyncClient,
+) -> None:
+    """Response times start at the ring (NEMSIS eTimes.01), not at the form's submit; the phone
+    call stays with the incident's record, and one phone call never opens two incidents."""
+    pbx, dispatcher = await login(http, "telephony"), await login(http, "dispatcher")
+    ring = {"line": "trunk-2/1", "pbx_call_id": _pbx_id(), "caller_number": "13800138000"}
+    phone = (await http.post("/api/v1/telephony/calls", headers=pbx, json=ring)).json()
+    r = await http.post(f"/api/v1/telephony/calls/{phone['id']}/answer", headers=dispatcher)
+    assert r.status_code == 200, r.text
+    rang_at = datetime.fromisoformat(r.json()["received_at"])
+
+    call = {
+        "location": await a_point_on_a_road(http, 11),
+        "complaint": "collapsed, not breathing",
+        "priority": 1,
+        "phone_call_id": phone["id"],
+    }
+    r = await http.post("/api/v1/incidents", headers=dispatcher, json=call)
+    assert r.status_code == 201, r.text
+    incident = r.json()
+    assert datetime.fromisoformat(incident["received_at"]) == rang_at
+    timeline = await http.get(f"/api/v1/incidents/{incident['id']}/timeline", headers=dispatcher)
+    received = next(e for e in timeline.json()["events"] if e["name"] == "CallReceived")
+    assert received["phone_call"] == phone["id"]
+    assert datetime.fromisoformat(received["occurred_at"]) >= rang_at
+    psap = next(t for t in timeline.json()["nemsis"] if t["element"] == "eTimes.01")
+    assert datetime.fromisoformat(psap["at"]) == rang_at
+
+    # A double submit (or a second call-taker on the same line) opens nothing more.
+    assert_problem(
+        await http.post("/api/v1/incidents", headers=dispatcher, json=call),
+        409,
+        "phone-call-already-taken",
+    )
+    assert_problem(
+        await http.post(
+            f"/api/v1/incidents/{incident['id']}/calls",
+            headers=dispatcher,
+            json={"complaint": "same caller again", "phone_call_id": phone["id"]},
+        ),
+        409,
+        "phone-call-already-taken",
+    )
+    assert_problem(
+        await http.post(
+            "/api/v1/incidents", headers=dispatcher, json={**call, "phone_call_id": 2**31 - 1}
+        ),
+        404,
+        "not-found",
+    )
+
+    # A second caller on another line is linked with their own phone call; the time stays.
+    second = (
+        await http.post(
+            "/api/v1/telephony/calls", headers=pbx, json={**ring, "pbx_call_id": _pbx_id()}
+        )
+    ).json()
+    r = await http.post(
+        f"/api/v1/incidents/{incident['id']}/calls",
+        headers=dispatcher,
+        json={"complaint": "neighbour calling about the same man", "phone_call_id": second["id"]},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["received_at"] == incident["received_at"]
+    timeline = await http.get(f"/api/v1/incidents/{incident['id']}/timeline", headers=dispatcher)
+    linked = next(e for e in timeline.json()["events"] if e["name"] == "CallLinked")
+    assert linked["phone_call"] == second["id"]

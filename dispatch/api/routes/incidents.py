@@ -80,6 +80,7 @@ async def create_call(
             complaint_code=body.complaint_code,
             answers=body.answers,
             caller=None if body.caller is None else body.caller.to_caller(),
+            phone_call_id=body.phone_call_id,
         ),
         deps,
     )
@@ -265,6 +266,7 @@ async def link_call(
             incident_id=incident_id,
             complaint=body.complaint,
             caller=None if body.caller is None else body.caller.to_caller(),
+            phone_call_id=body.phone_call_id,
         ),
         deps,
     )

@@ -69,6 +69,11 @@ class CallIn(Body):
     )
     answers: dict[PlainText, PlainText] = Field(default_factory=dict, max_length=50)
     caller: CallerIn | None = None
+    phone_call_id: Id | None = Field(
+        default=None,
+        description="the phone line call (GET /telephony/calls) this call was answered on: "
+        "the incident is then received when it rang, and the call is kept with its record",
+    )
 
     def wgs84_location(self) -> Location | None:
         if self.location is None:
@@ -84,6 +89,11 @@ class TriageIn(Body):
 class LinkCallIn(Body):
     complaint: PlainText = Field(min_length=1, max_length=500)
     caller: CallerIn | None = None
+    phone_call_id: Id | None = Field(
+        default=None,
+        description="the phone line call (GET /telephony/calls) this call was answered on: "
+        "the incident is then received when it rang, and the call is kept with its record",
+    )
 
 
 class IntakeCheckIn(Body):

@@ -1252,6 +1252,11 @@ export interface components {
                 [key: string]: string;
             };
             caller?: components["schemas"]["CallerIn"] | null;
+            /**
+             * Phone Call Id
+             * @description the phone line call (GET /telephony/calls) this call was answered on: the incident is then received when it rang, and the call is kept with its record
+             */
+            phone_call_id?: number | null;
         };
         /**
          * Caller
@@ -1746,6 +1751,11 @@ export interface components {
             /** Complaint */
             complaint: string;
             caller?: components["schemas"]["CallerIn"] | null;
+            /**
+             * Phone Call Id
+             * @description the phone line call (GET /telephony/calls) this call was answered on: the incident is then received when it rang, and the call is kept with its record
+             */
+            phone_call_id?: number | null;
         };
         /** MapInfo */
         MapInfo: {
@@ -1977,6 +1987,16 @@ export interface components {
              * @description the fix is older than the staleness threshold: ETA from the last position
              */
             stale: boolean;
+            /**
+             * Snap Distance M
+             * @description metres from the incident's location to the road point the ETA and route end at (on the street its address names when that street is within 150 m)
+             */
+            snap_distance_m?: number | null;
+            /**
+             * Street
+             * @description the road the route ends on (null: unnamed or unknown)
+             */
+            street?: string | null;
         };
         /** RefreshIn */
         RefreshIn: {

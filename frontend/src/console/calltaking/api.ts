@@ -28,8 +28,13 @@ export interface CheckBody {
   caller?: CallerIn;
 }
 export const intakeCheck = (body: CheckBody) => request<IntakeCheck>("POST", "/intake/check", body);
-export const linkCall = (incidentId: number, complaint: string, caller?: CallerIn) =>
-  request<Incident>("POST", `/incidents/${incidentId}/calls`, { complaint, ...(caller ? { caller } : {}) });
+/** A further call joins an open incident; ``phoneCallId``: the answered line it came in on. */
+export const linkCall = (incidentId: number, complaint: string, caller?: CallerIn, phoneCallId?: number) =>
+  request<Incident>("POST", `/incidents/${incidentId}/calls`, {
+    complaint,
+    ...(caller ? { caller } : {}),
+    ...(phoneCallId !== undefined ? { phone_call_id: phoneCallId } : {}),
+  });
 export const addNote = (incidentId: number, text: string) => request<unknown>("POST", `/incidents/${incidentId}/notes`, { text });
 
 export interface CallBody {
@@ -38,6 +43,8 @@ export interface CallBody {
   complaint: string;
   priority?: number;
   complaint_code?: string;
+  /** The answered phone line: the incident is received when it rang (NEMSIS eTimes.01). */
+  phone_call_id?: number;
   answers?: Record<string, string>;
   caller?: CallerIn;
 }

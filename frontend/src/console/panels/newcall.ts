@@ -295,7 +295,7 @@ export function mountNewCall(root: HTMLElement, cb: NewCallCallbacks, layers?: C
 
   const link = (incidentId: number) => {
     const text = complaint.value.trim() || triage.complaintLabel || S.callTaking.linkedComplaint;
-    linkCall(incidentId, text, caller())
+    linkCall(incidentId, text, caller(), phone?.id)
       .then((incident) => {
         showMessage(S.callTaking.linked.replace("{number}", incident.number), "info");
         reset();
@@ -343,6 +343,7 @@ export function mountNewCall(root: HTMLElement, cb: NewCallCallbacks, layers?: C
     }
     const who = caller();
     if (who) body.caller = who;
+    if (phone) body.phone_call_id = phone.id;
     const override = overridden && card ? S.callTaking.overrideNote.replace("{from}", String(card.priority)).replace("{to}", priority.value).replace("{reason}", why) : null;
     submit.disabled = true;
     submit.textContent = S.creating;
