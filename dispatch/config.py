@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     #: ``stale_rank_margin_s`` longer against fresh units (``dispatch.domain.freshness``).
     stale_position_s: float | None = Field(default=None, gt=0)
     stale_rank_margin_s: float = Field(default=60.0, ge=0)
+    #: Consoles flag a dispatch or move-up order the crew has not acknowledged after this long
+    #: (the server resends it every ``order_resend_s`` meanwhile).
+    ack_alert_after_s: float = Field(default=60.0, gt=0, le=3600)
     #: The live advisor's policy (``dispatch.policies.live``): ``joint-coverage`` (joint
     #: assignment that keeps districts covered), ``joint`` or ``closest``.
     advice_policy: Literal["joint-coverage", "joint", "closest"] = "joint-coverage"

@@ -159,6 +159,8 @@ def server_env(database_url: str, redis_url: str, map_dir: Path, secret_key: str
         GOLDENHOUR_REDIS_CHANNEL=f"gh-test-{RUN_ID}:events",
         GOLDENHOUR_HUB_POLL_INTERVAL_S="1.0",
         GOLDENHOUR_ORDER_RESEND_S="1.0",
+        # consoles flag an unacknowledged order after 4 s instead of 60 (the stories are short)
+        GOLDENHOUR_ACK_ALERT_AFTER_S="4",
         # the demo logins (password = user name, no forced change): the stories log in as them
         GOLDENHOUR_DEMO_LOGINS="true",
     )

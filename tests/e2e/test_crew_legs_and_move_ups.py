@@ -320,3 +320,37 @@ async def test_without_the_live_socket_the_crew_still_gets_its_move_up_by_pollin
     await expect(page.get_by_test_id("crew-relocation-ack")).to_be_hidden()
     await context.close()
     assert not errors, errors
+
+
+async def test_the_console_flags_a_move_up_the_crew_has_not_acknowledged(
+    page: Page,
+    server: ServerProcess,
+    http: httpx.AsyncClient,
+    reset_fleet: None,
+    posts_restored: None,
+) -> None:
+    """A crew that never saw its new post leaves the district it was moved to cover uncovered:
+    the dispatcher sees "not ack'd" on the unit until the crew confirms, as for a dispatch."""
+    dispatcher = await login(http, "dispatcher")
+    a11 = await _unit(http, dispatcher, "A11")
+    stations = (await http.get("/api/v1/stations", headers=dispatcher)).json()
+    post = next(s for s in stations if s["id"] != a11["station_id"])
+    await page.goto(server.url)
+    await page.get_by_test_id("login-username").fill("dispatcher")
+    await page.get_by_test_id("login-password").fill("dispatcher")
+    await page.get_by_test_id("login-submit").click()
+    await expect(page.get_by_test_id("connection-status")).to_have_text("connected", timeout=30_000)
+    flag = page.get_by_test_id(f"unit-unacked-{a11['id']}")
+    await expect(flag).to_be_hidden()
+
+    r = await http.post(
+        f"/api/v1/units/{a11['id']}/relocate", headers=dispatcher, json={"station_id": post["id"]}
+    )
+    assert r.status_code == 200, r.text
+    order_id = r.json()["order_id"]
+    await expect(flag).to_be_visible(timeout=15_000)  # GOLDENHOUR_ACK_ALERT_AFTER_S=4 in tests
+
+    crew = await login(http, "crew-a11")
+    r = await http.post(f"/api/v1/units/{a11['id']}/orders/{order_id}/ack", headers=crew)
+    assert r.status_code == 200, r.text
+    await expect(flag).to_be_hidden(timeout=15_000)

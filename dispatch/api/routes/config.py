@@ -13,9 +13,6 @@ from dispatch.domain.triage import load_protocol
 
 router = APIRouter(tags=["config"])
 
-#: A console flags an order nobody acknowledged after this long.
-ACK_ALERT_AFTER_S = 60
-
 
 @router.get("/config", response_model=ConsoleConfig, responses=problems(401))
 async def config(_: User, container: ContainerDep) -> dict[str, Any]:
@@ -37,7 +34,7 @@ async def config(_: User, container: ContainerDep) -> dict[str, Any]:
             for area in ("urban", "rural")
         },
         "order_resend_s": settings.order_resend_s,
-        "ack_alert_after_s": ACK_ALERT_AFTER_S,
+        "ack_alert_after_s": settings.ack_alert_after_s,
         "position_interval_s": settings.expected_position_interval_s,
         "stale_after_s": settings.stale_after_s,
         "stale_rank_margin_s": settings.stale_rank_margin_s,

@@ -322,7 +322,7 @@ class ConsoleConfig(Out):
         Literal["urban", "rural"], dict[Literal["1", "2", "3", "4"], ResponseTarget]
     ]
     order_resend_s: float
-    ack_alert_after_s: int
+    ack_alert_after_s: float
     position_interval_s: float
     stale_after_s: float
     stale_rank_margin_s: float

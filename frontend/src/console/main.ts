@@ -257,7 +257,7 @@ function buildConsole(): Console {
     },
     event: (msg) => {
       const orderId = msg.data["order_id"];
-      if (msg.name === "UnitAssigned" && typeof orderId === "number") store.orderTimes.set(orderId, Date.parse(msg.occurred_at));
+      if ((msg.name === "UnitAssigned" || msg.name === "UnitRelocated") && typeof orderId === "number") store.orderTimes.set(orderId, Date.parse(msg.occurred_at));
       if (msg.data.unit) store.upsertUnit(msg.data.unit);
       if (msg.data.incident) store.upsertIncident(msg.data.incident);
       if (msg.name === "CallReceived" && msg.data.incident?.priority === 1) p1.show(msg.data.incident);

@@ -26,7 +26,7 @@ class Store {
   readonly moved = new Set<number>();
   /** Server settings (targets, alert thresholds); null until GET /config answered. */
   config: ConsoleConfig | null = null;
-  /** When each dispatch order was given (from UnitAssigned events), by order id. */
+  /** When each order was given (UnitAssigned and UnitRelocated events), by order id. */
   readonly orderTimes = new Map<number, number>();
   /** Server clock minus the local monotonic clock, from the last server_time seen (ms). */
   private serverOffset: number | null = null;
@@ -100,10 +100,12 @@ class Store {
     return now - Date.parse(u.position_at) > this.config.stale_after_s * 1000;
   }
 
-  /** Dispatched with an order nobody acknowledged after ack_alert_after_s (server time). */
+  /** An order nobody acknowledged after ack_alert_after_s (server time): a dispatch order, or a
+   * move-up order to an available or returning unit (a crew that never saw its new post leaves
+   * the district it was moved to cover uncovered). */
   isUnacked(u: Unit, now = this.serverNow()): boolean {
     if (!this.config || u.order_id === null || u.order_id === undefined || u.acknowledged_at) return false;
-    if (u.status !== "dispatched") return false;
+    if (u.status !== "dispatched" && u.status !== "available" && u.status !== "returning") return false;
     const given = this.orderTimes.get(u.order_id) ?? (u.status_at ? Date.parse(u.status_at) : NaN);
     return !Number.isNaN(given) && now - given > this.config.ack_alert_after_s * 1000;
   }
