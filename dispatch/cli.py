@@ -110,7 +110,11 @@ def seed(units: Annotated[int, typer.Option(min=1, max=500)] = 12) -> None:
             )
         finally:
             await engine.dispose()
-        out.print(f"{report.stations} stations, {report.hospitals} hospitals, {report.units} units")
+        out.print(
+            f"{report.stations} stations, {report.hospitals} hospitals, {report.units} units "
+            f"({report.merged_stations} duplicate station and {report.merged_hospitals} duplicate "
+            "hospital entries merged)"
+        )
         if settings.demo_logins:
             out.print("demo logins (GOLDENHOUR_DEMO_LOGINS=true): password = user name")
         else:

@@ -8,9 +8,15 @@ without loading the road graph a second time.
 
 Entry fields: ``kind``, ``label``, ``key`` (normalised name), ``number``, ``lon``,
 ``lat``; streets add ``alt`` (other-language names), ``geom`` and ``length_m``;
-addresses add ``street`` (index of their street entry or -1) and ``keys`` (extra
-searchable spellings, e.g. with the city); intersections add ``streets`` (the two
-street keys); POIs add ``category``.
+addresses add ``street`` (index of their street entry or -1), ``keys`` (extra
+searchable spellings, e.g. with the city), ``postcode`` and ``city`` when tagged;
+intersections add ``streets`` (the two street keys); POIs add ``category``, ``alt``
+(short and other names), and for areas (campuses, hospitals, parks) ``area_m2`` and
+``outline`` (the packed outer ring), their point being the main entrance on the outline
+when one is mapped, else a point inside the area.
+
+Labels are written in the locale's order (:mod:`routing.address.labels`): "16952
+West Bell Road", "Hauptstraße 12", "麓山南路932号".
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .address import address_label, near_label, search_key, street_place_label
 from .projection import LocalProjection
-from .text import clean_housenumber, normalize, normalize_housenumber
+from .text import clean_housenumber, has_cjk, normalize, normalize_housenumber
 
 if TYPE_CHECKING:
     from .graph import RoadGraph
@@ -72,8 +79,22 @@ _FEATURE_FILTER: dict[str, Any] = {
     "railway": ["station", "halt"],
     "public_transport": ["station"],
     "tourism": ["hotel", "museum", "attraction"],
-    "leisure": ["stadium", "sports_centre"],
+    "leisure": ["stadium", "sports_centre", "park"],
 }
+#: Other names of a place of interest: what people call it ("交大", "TUM", "Uni-Klinik").
+POI_ALIAS_TAGS = (
+    "short_name",
+    "alt_name",
+    "official_name",
+    "name:en",
+    "name:zh",
+    "name:zh-Hans",
+    "name:zh-Hant",
+)
+#: A named feature this large (m²) is an area answer: a campus, a hospital, a park.
+AREA_MIN_M2 = 500.0
+_ENTRANCE_ON_OUTLINE_M = 5.0
+_OUTLINE_SIMPLIFY_DEG = 1e-5  # about 1 m
 _FEATURE_KEYS = ("amenity", "shop", "railway", "public_transport", "tourism", "leisure")
 _PLACE_TYPES = ["city", "town", "village", "suburb", "quarter", "neighbourhood", "hamlet"]
 
@@ -87,6 +108,7 @@ class AddressPoint:
     city: str | None
     lon: float
     lat: float
+    postcode: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +121,10 @@ class NamedFeature:
     lon: float
     lat: float
     is_place: bool = False
+    aliases: tuple[str, ...] = ()
+    area_m2: float = 0.0
+    outline: tuple[str, ...] = ()
+    """The packed outer ring (:func:`encode_line`) of an area feature."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +184,8 @@ def _read_features(osm: Any) -> list[NamedFeature]:
         frame = None
     if frame is not None and len(frame) and "name" in frame.columns:
         points = frame.geometry.representative_point()
+        entrances = _read_main_entrances(osm)
+        tags = frame["tags"].tolist() if "tags" in frame.columns else [None] * len(frame)
         for i in range(len(frame)):
             name, pt = frame["name"].iloc[i], points.iloc[i]
             if not isinstance(name, str) or not name.strip() or pt is None or pt.is_empty:
@@ -170,7 +198,26 @@ def _read_features(osm: Any) -> list[NamedFeature]:
                 ),
                 "poi",
             )
-            out.append(NamedFeature(name.strip(), category, float(pt.x), float(pt.y)))
+            extra = osm_tags(tags[i])
+            aliases: list[str] = []
+            for column in POI_ALIAS_TAGS:
+                value = frame[column].iloc[i] if column in frame.columns else extra.get(column)
+                aliases += [a for a in _split_values(value) if a != name.strip()]
+            lon, lat = float(pt.x), float(pt.y)
+            area, outline, entrance = _area_of(frame.geometry.iloc[i], entrances)
+            if entrance is not None:
+                lon, lat = entrance
+            out.append(
+                NamedFeature(
+                    name.strip(),
+                    category,
+                    lon,
+                    lat,
+                    aliases=tuple(dict.fromkeys(aliases)),
+                    area_m2=area,
+                    outline=outline,
+                )
+            )
     try:
         places = osm.get_data_by_custom_criteria(
             custom_filter={"place": _PLACE_TYPES},
@@ -190,6 +237,70 @@ def _read_features(osm: Any) -> list[NamedFeature]:
                 kind = str(places["place"].iloc[i])
                 out.append(NamedFeature(raw.strip(), kind, float(pt.x), float(pt.y), True))
     return out
+
+
+def _read_main_entrances(osm: Any) -> Any:
+    """``entrance=main`` nodes as a shapely STR-tree of points (None when there are none)."""
+    import shapely
+
+    try:
+        frame = osm.get_data_by_custom_criteria(
+            custom_filter={"entrance": ["main"]},
+            filter_type="keep",
+            keep_nodes=True,
+            keep_ways=False,
+            keep_relations=False,
+        )
+    except Exception:
+        return None
+    if frame is None or len(frame) == 0:
+        return None
+    points = [g for g in frame.geometry.tolist() if g is not None and not g.is_empty]
+    return shapely.STRtree(points) if points else None
+
+
+def _area_of(
+    geometry: Any, entrances: Any
+) -> tuple[float, tuple[str, ...], tuple[float, float] | None]:
+    """(area in m², packed outer ring, main entrance) of a polygon feature; (0, (), None)
+    for points, lines and small outlines. The entrance is a mapped ``entrance=main`` on
+    the outline (a gate), the one nearest the area's inner point when there are several."""
+    import shapely
+
+    if (
+        geometry is None
+        or geometry.is_empty
+        or geometry.geom_type
+        not in (
+            "Polygon",
+            "MultiPolygon",
+        )
+    ):
+        return 0.0, (), None
+    parts = list(getattr(geometry, "geoms", [geometry]))
+    polygon = max(parts, key=lambda g: g.area)
+    ring = polygon.exterior
+    lon0, lat0 = float(polygon.centroid.x), float(polygon.centroid.y)
+    proj = LocalProjection(lon0, lat0)
+    coords = np.asarray(ring.coords)
+    x, y = proj.to_xy(coords[:, 0], coords[:, 1])
+    area = float(shapely.area(shapely.polygons(np.column_stack((x, y)))))
+    if area < AREA_MIN_M2:
+        return 0.0, (), None
+    outline = shapely.get_coordinates(shapely.simplify(ring, _OUTLINE_SIMPLIFY_DEG))
+    packed = (encode_line(outline[:, 0], outline[:, 1]),)
+    entrance = None
+    if entrances is not None:
+        tolerance_deg = _ENTRANCE_ON_OUTLINE_M / 111_000.0
+        near = entrances.query(ring, predicate="dwithin", distance=tolerance_deg)
+        inner = polygon.representative_point()
+        best = math.inf
+        for k in near.tolist():
+            gate = entrances.geometries[k]
+            d = float(shapely.distance(gate, inner))
+            if d < best:
+                best, entrance = d, (float(gate.x), float(gate.y))
+    return round(area, 1), packed, entrance
 
 
 def _split_values(value: object) -> list[str]:
@@ -248,10 +359,13 @@ def build_geocoder_entries(
     proj = LocalProjection(center_lon, center_lat)
     gx, gy = proj.to_xy(graph.geom_lon, graph.geom_lat)
 
-    edges_by_name: dict[str, list[int]] = defaultdict(list)
+    # Each name gets the part of an edge it is on: a merged edge whose polyline is an
+    # avenue, then a side street, gives each name only its own stretch, so reverse
+    # geocoding reports the name under the point.
+    edges_by_name: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
     for e in graph.canonical_edges().tolist():
-        for name in names_per_edge[e]:
-            edges_by_name[name].append(e)
+        for start, end, name in _name_parts(graph, e, names_per_edge[e]):
+            edges_by_name[name].append((e, start, end))
 
     places = [f for f in extras.features if f.is_place]
     localities = _Localities(addresses, places, proj)
@@ -259,21 +373,12 @@ def build_geocoder_entries(
 
     entries: list[dict[str, Any]] = []
     street_lines: list[Any] = []  # projected geometry of entries[i] for streets
-    for name, edges in sorted(edges_by_name.items()):
+    for name, pieces in sorted(edges_by_name.items()):
         key = normalize(name)
         if not key:
             continue
-        lines = [
-            shapely.linestrings(
-                np.column_stack(
-                    (
-                        gx[graph.geom_offsets[e] : graph.geom_offsets[e + 1]],
-                        gy[graph.geom_offsets[e] : graph.geom_offsets[e + 1]],
-                    )
-                )
-            )
-            for e in edges
-        ]
+        edges = [e for e, _, _ in pieces]
+        lines = [_edge_line(graph, gx, gy, e, start, end) for e, start, end in pieces]
         clusters = _cluster(lines)
         merged = [_merge([lines[i] for i in members]) for members in clusters]
         points = [_point_on(m) for m in merged]
@@ -294,6 +399,7 @@ def build_geocoder_entries(
                 {
                     "kind": "street",
                     "label": label,
+                    "name": name,
                     "key": key,
                     "number": "",
                     "lon": round(float(lon), 7),
@@ -311,6 +417,39 @@ def build_geocoder_entries(
     _add_intersections(entries, graph, crossings, proj, localities)
     _add_pois(entries, pois, extras.features, proj, street_tree)
     return entries
+
+
+def _name_parts(
+    graph: RoadGraph, edge: int, names: Sequence[str]
+) -> list[tuple[float, float, str]]:
+    """``(from, to, name)`` stretches of ``edge`` (fractions of its length): the graph's
+    name parts when it has several named ones, else every name over the whole edge."""
+    along = getattr(graph, "names_along", None)
+    if along is not None:
+        parts = [(a, b, n) for a, b, n in along(edge) if n and b > a]
+        if len({n for _, _, n in parts}) > 1:
+            return parts
+    return [(0.0, 1.0, name) for name in names]
+
+
+def _edge_line(
+    graph: RoadGraph,
+    gx: np.ndarray[Any, Any],
+    gy: np.ndarray[Any, Any],
+    edge: int,
+    start: float = 0.0,
+    end: float = 1.0,
+) -> Any:
+    """The projected polyline of ``edge`` between two fractions of its length."""
+    import shapely
+    from shapely.ops import substring
+
+    a, b = graph.geom_offsets[edge], graph.geom_offsets[edge + 1]
+    line = shapely.linestrings(np.column_stack((gx[a:b], gy[a:b])))
+    if start <= 0.0 and end >= 1.0:
+        return line
+    part = substring(line, start, end, normalized=True)
+    return part if part.geom_type == "LineString" and not part.is_empty else line
 
 
 def _merge(lines: list[Any]) -> Any:
@@ -366,7 +505,7 @@ class _Localities:
             if a.city:
                 x, y = proj.to_xy(a.lon, a.lat)
                 item = (float(x), float(y), a.city)
-                self.by_street[normalize(a.street)].append(item)
+                self.by_street[search_key(normalize(a.street))].append(item)
                 self.any_city.append(item)
         self.places: list[tuple[float, float, str]] = []
         for p in places:
@@ -375,7 +514,7 @@ class _Localities:
 
     def name_for(self, key: str, x: float, y: float) -> str | None:
         return (
-            _nearest(self.by_street.get(key, []), x, y, _CITY_RADIUS_M)
+            _nearest(self.by_street.get(search_key(key), []), x, y, _CITY_RADIUS_M)
             or _nearest(self.places, x, y, _PLACE_RADIUS_M)
             or _nearest(self.any_city, x, y, _CITY_RADIUS_M)
         )
@@ -421,7 +560,7 @@ def _street_labels(
     labels = []
     for x, y in points:
         place = localities.name_for(key, x, y)
-        labels.append(f"{name}, {place}" if place else name)
+        labels.append(street_place_label(name, place) if place else name)
     met = [
         Counter(other for n in ns for k, other in crossings.get(n, {}).items() if k != key)
         for ns in nodes
@@ -440,11 +579,12 @@ def _add_address_streets(
     the middle of their addresses; they have no geometry."""
     import shapely
 
-    have = {e["key"] for e in entries if e["kind"] == "street"}
+    have = {search_key(e["key"]) for e in entries if e["kind"] == "street"}
     by_key: dict[str, list[AddressPoint]] = defaultdict(list)
     for a in addresses:
         key = normalize(a.street)
-        if key and key not in have:
+        # "W Bell Rd" in an address is the road "West Bell Road": not a street of its own.
+        if key and search_key(key) not in have:
             by_key[key].append(a)
     for key, group in sorted(by_key.items()):
         xs, ys = proj.to_xy([a.lon for a in group], [a.lat for a in group])
@@ -455,7 +595,7 @@ def _add_address_streets(
             mid = min(members, key=lambda i: (xs[i] - mx) ** 2 + (ys[i] - my) ** 2)
             a = group[mid]
             city = next((group[i].city for i in members if group[i].city), None)
-            label = f"{a.street}, {city}" if len(clusters) > 1 and city else a.street
+            label = street_place_label(a.street, city) if len(clusters) > 1 and city else a.street
             entries.append(
                 {
                     "kind": "street",
@@ -483,13 +623,8 @@ def _add_addresses(
 
     for (key, number), group in _address_groups(addresses, proj).items():
         labels: set[str] = set()
+        folded = search_key(key)
         for a in group:
-            label = f"{a.street} {clean_housenumber(a.housenumber)}"
-            if len(group) > 1 and a.city:
-                label = f"{label}, {a.city}"
-            if label in labels:  # one big site tagged twice: one answer is enough
-                continue
-            labels.add(label)
             street = -1
             if street_tree is not None:
                 x, y = proj.to_xy(a.lon, a.lat)
@@ -497,10 +632,18 @@ def _add_addresses(
                 near = street_tree.query(pt, predicate="dwithin", distance=_ADDRESS_STREET_M)
                 best = math.inf
                 for i in near.tolist():
-                    if entries[i]["key"] == key:
+                    if search_key(entries[i]["key"]) == folded:
                         d = float(shapely.distance(street_lines[i], pt))
                         if d < best:
                             best, street = d, int(i)
+            # The road's own spelling: an address tagged "W Bell Rd" is on "West Bell Road".
+            name = entries[street].get("name", a.street) if street >= 0 else a.street
+            label = address_label(name, clean_housenumber(a.housenumber))
+            if len(group) > 1 and a.city:
+                label = street_place_label(label, a.city)
+            if label in labels:  # one big site tagged twice: one answer is enough
+                continue
+            labels.add(label)
             entry: dict[str, Any] = {
                 "kind": "address",
                 "label": label,
@@ -509,10 +652,13 @@ def _add_addresses(
                 "lon": round(a.lon, 7),
                 "lat": round(a.lat, 7),
                 "street": street,
-                "name": a.street,
+                "name": name,
             }
             if a.city and normalize(a.city):
                 entry["keys"] = [normalize(f"{a.street} {a.city}")]
+                entry["city"] = a.city
+            if a.postcode:
+                entry["postcode"] = a.postcode
             entries.append(entry)
 
 
@@ -523,7 +669,11 @@ def _address_groups(
     tags both a building and its entrance, which must not show up as two answers."""
     groups: dict[tuple[str, str], list[AddressPoint]] = defaultdict(list)
     for a in addresses:
-        key = (normalize(a.street), normalize_housenumber(clean_housenumber(a.housenumber)))
+        # "W Bell Rd 5" and "West Bell Road 5" are one address.
+        key = (
+            search_key(normalize(a.street)),
+            normalize_housenumber(clean_housenumber(a.housenumber)),
+        )
         if not key[0] or not key[1]:
             continue
         x, y = proj.to_xy(a.lon, a.lat)
@@ -619,7 +769,7 @@ def _disambiguate(labels: list[str], hints: list[Counter[str]]) -> list[str]:
                     others.update(hints[j])
             own = [(c, h) for h, c in hints[i].items() if h not in others]
             if own:
-                label = f"{label} (near {min(own, key=lambda t: (-t[0], t[1]))[1]})"
+                label = near_label(label, min(own, key=lambda t: (-t[0], t[1]))[1])
         out.append(label)
     return out
 
@@ -632,7 +782,8 @@ def _add_pois(
     street_tree: Any,
 ) -> None:
     """Emergency POIs first (their names are what the station lists show), then the
-    other named features; one feature tagged twice (node and building) counts once."""
+    other named features; one feature tagged twice (node and building) counts once, and
+    keeps the outline, the area's point and the other names of whichever had them."""
     import shapely
 
     items = [NamedFeature(p.name, p.kind, p.lon, p.lat) for p in pois.all()]
@@ -643,7 +794,11 @@ def _add_pois(
         if not key:
             continue
         x, y = proj.to_xy(f.lon, f.lat)
-        if all(_far(proj, b, float(x), float(y), _SAME_POI_M) for b in kept[key]):
+        for k, b in enumerate(kept[key]):
+            if not _far(proj, b, float(x), float(y), _SAME_POI_M) or _inside(f, b):
+                kept[key][k] = _merge_features(b, f)
+                break
+        else:
             kept[key].append(f)
     for key, group in sorted(kept.items()):
         for f in group:
@@ -655,17 +810,71 @@ def _add_pois(
                 )
                 if len(i):
                     label = f"{f.name}, {entries[int(i[0])]['label']}"
-            entries.append(
-                {
-                    "kind": "poi",
-                    "label": label,
-                    "key": key,
-                    "number": "",
-                    "lon": round(f.lon, 7),
-                    "lat": round(f.lat, 7),
-                    "category": f.category,
-                }
-            )
+            entry: dict[str, Any] = {
+                "kind": "poi",
+                "label": label,
+                "key": key,
+                "number": "",
+                "lon": round(f.lon, 7),
+                "lat": round(f.lat, 7),
+                "category": f.category,
+            }
+            alt = [*f.aliases, *_short_names(f.name)]
+            if alt:
+                entry["alt"] = list(dict.fromkeys(alt))
+            if f.area_m2:
+                entry["area_m2"] = f.area_m2
+                entry["outline"] = list(f.outline)
+            entries.append(entry)
+
+
+def _inside(a: NamedFeature, b: NamedFeature) -> bool:
+    """Whether either feature's point lies inside the other's outline (a hospital's
+    node inside its grounds)."""
+    import shapely
+
+    for point, area in ((a, b), (b, a)):
+        if area.outline:
+            ring = decode_line(area.outline[0])
+            if len(ring) >= 4 and shapely.contains_xy(shapely.polygons(ring), point.lon, point.lat):
+                return True
+    return False
+
+
+def _merge_features(kept: NamedFeature, other: NamedFeature) -> NamedFeature:
+    """One place from two tags of it: the first one's name and category (the emergency
+    list's), the area's point and outline, every other name."""
+    area = kept if kept.area_m2 >= other.area_m2 else other
+    return NamedFeature(
+        kept.name,
+        kept.category,
+        area.lon if area.area_m2 else kept.lon,
+        area.lat if area.area_m2 else kept.lat,
+        kept.is_place,
+        tuple(dict.fromkeys(kept.aliases + other.aliases)),
+        area.area_m2,
+        area.outline,
+    )
+
+
+def _short_names(name: str) -> list[str]:
+    """Names people shorten a landmark to: without "国立/市立..." and without the
+    administrative prefix ("上海市第一人民医院" -> "第一人民医院")."""
+    from .address.chinese import split_admin
+    from .address.vocabulary import chinese
+
+    out: list[str] = []
+    if not has_cjk(name):
+        return out
+    short = name
+    for prefix in chinese()["landmark_prefixes"]:
+        if short.startswith(prefix) and len(short) > len(prefix) + 2:
+            short = short[len(prefix) :]
+            out.append(short)
+    rest, admin, _ = split_admin(short)
+    if admin and len(rest) >= 3:
+        out.append(rest)
+    return out
 
 
 def _cluster(lines: list[Any]) -> list[list[int]]:

@@ -5,7 +5,10 @@ Dispatchers type fast, under stress, often misspelled: "manerheimintie 5",
 "世纪大道与浦东南路". The index is built at import (:mod:`routing.gazetteer`); a query
 is read as a name, as a name plus a house number, and as two crossing streets; each
 name part is looked up fuzzily in an inverted gram index (:mod:`routing.nameindex`),
-so nothing scans every entry.
+so nothing scans every entry. Address conventions (:mod:`routing.address`) come first:
+"12213 W Bell Rd #117, Sun City West, AZ 85375", "300新竹市東區大學路1001號" and
+"Main St between 1st Ave and 2nd Ave" are read into the street, the number, the unit
+(returned with the answer), and the postcode and city (which rank the answers).
 
 Scores are confidences in 0..1 (1.0 = exact). Callers should treat answers below
 about 0.6 as "not found": a nonsense query returns nothing or only low scores. A
@@ -15,6 +18,7 @@ the street's geometry and flagged ``interpolated``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -27,8 +31,16 @@ from typing import Any, Literal
 import numpy as np
 from rapidfuzz import fuzz
 
+from .address import read_query, search_key
+from .address.labels import address_label, with_unit
 from .errors import MapCacheError
-from .gazetteer import AddressPoint, GazetteerExtras, build_geocoder_entries, decode_line
+from .gazetteer import (
+    AREA_MIN_M2,
+    AddressPoint,
+    GazetteerExtras,
+    build_geocoder_entries,
+    decode_line,
+)
 from .nameindex import NameIndex
 from .projection import LocalProjection, haversine_m
 from .reverse import ADDRESS_RADIUS_M, ReverseIndex, reverse_score
@@ -57,6 +69,7 @@ _NAME_MATCHES = 12
 _PINYIN = 0.92  # same sound, other characters (or pinyin typed for Chinese)
 _MAX_NUMBER_GAP = 40
 _MAX_INTERPOLATION_M = 1500.0
+_AREA_BONUS = 0.05  # a campus or a park over a bike dock or a shed of the same words
 _KIND_ORDER = {"address": 0, "intersection": 1, "street": 2, "poi": 3}
 _LEADING_INT = re.compile(r"^(\d+)")
 
@@ -67,7 +80,10 @@ class Place:
 
     ``interpolated`` marks a house number that is not in the map but placed between
     its neighbours; ``distance_m`` is set by reverse geocoding; ``category`` tells what
-    a POI is (hospital, school, station ...).
+    a POI is (hospital, school, station ...); ``unit`` is the apartment, suite or room
+    typed after the address (also written into ``label``); ``outline`` is the outer
+    ring ``[[lon, lat], ...]`` of an area answer (campus, hospital, park), whose point
+    is then its main entrance or a point inside it.
     """
 
     label: str
@@ -78,6 +94,8 @@ class Place:
     interpolated: bool = False
     distance_m: float | None = None
     category: str | None = None
+    unit: str | None = None
+    outline: tuple[tuple[float, float], ...] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The ``GET /geocode`` item shape."""
@@ -92,6 +110,10 @@ class Place:
             out["distance_m"] = self.distance_m
         if self.category is not None:
             out["category"] = self.category
+        if self.unit is not None:
+            out["unit"] = self.unit
+        if self.outline is not None:
+            out["outline"] = [list(p) for p in self.outline]
         return out
 
 
@@ -115,27 +137,32 @@ class Geocoder:
         self._addresses: dict[tuple[str, str], list[int]] = defaultdict(list)
         self._numbers_of: dict[str, list[int]] = defaultdict(list)
         self._pairs: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self._streets_of: dict[str, list[int]] = defaultdict(list)
         for i, e in enumerate(self._entries):
-            kind, key = e["kind"], e.get("key", "")
+            kind, key = e["kind"], search_key(e.get("key", ""))
             if kind == "address":
-                for k in [key, *e.get("keys", ())]:
+                for k in [key, *(search_key(k) for k in e.get("keys", ()))]:
                     self._street_keys[name_id(k)].add(k)
                     self._addresses[(k, e["number"])].append(i)
                     self._numbers_of[k].append(i)
             elif kind == "intersection":
-                a, b = sorted(e["streets"])
+                a, b = sorted(search_key(k) for k in e["streets"])
                 self._pairs[(a, b)].append(i)
             elif key:
                 self._direct[name_id(key)].append((i, ""))
-                label_key = normalize(e["label"])
+                label_key = search_key(normalize(e["label"]))
                 if label_key != key:
                     self._direct[name_id(label_key)].append((i, ""))
                 if kind == "street":
+                    self._streets_of[key].append(i)
                     self._street_keys[name_id(key)].add(key)
-                    for alt in e.get("alt", ()):
-                        alt_key = normalize(alt)
-                        if alt_key:
-                            self._direct[name_id(alt_key)].append((i, alt))
+                for alt in e.get("alt", ()):
+                    alt_key = search_key(normalize(alt))
+                    if alt_key and alt_key != key:
+                        # A street found by another name says so; a landmark by its short
+                        # name answers with its own name.
+                        self._direct[name_id(alt_key)].append((i, alt if kind == "street" else ""))
+                        if kind == "street":
                             self._street_keys[name_id(alt_key)].add(key)
         self._index = NameIndex(list(names))
         # Chinese names also by their pinyin (homophone typos, pinyin typed directly).
@@ -172,12 +199,20 @@ class Geocoder:
 
     def search(self, q: str, *, limit: int = 5) -> list[Place]:
         """Best matches for ``q``, highest score first: a street, "street number" or
-        "number street" (either order, typos, prefixes), a POI or locality name, or two
-        crossing streets ("A & B", "A and B", "A/B", "A与B"). Empty for an empty query
-        or when nothing is close."""
+        "number street" (either order, typos, prefixes, abbreviations), a POI or
+        locality name, two crossing streets ("A & B", "A and B", "A/B", "A与B",
+        "A與B"), or a stretch of street ("X between A and B"). A unit ("#117", "apt 5",
+        "3栋502室") comes back in the answers; a ZIP, postcode, city or Chinese
+        administrative prefix ranks them. Empty for an empty query or when nothing is
+        close."""
         if limit <= 0 or len(q) > 500:
             return []
-        parses = parse_query(q)
+        query = read_query(q)
+        parses: dict[tuple[str, str | None], float] = {}
+        for reading in query.readings:
+            for parse in parse_query(reading.text):
+                pk = (search_key(parse.text), parse.number)
+                parses[pk] = max(parses.get(pk, 0.0), reading.weight)
         if not parses:
             return []
         found: dict[object, tuple[Place, float]] = {}
@@ -191,18 +226,19 @@ class Geocoder:
             ):
                 found[key] = (place, importance)
 
-        def offer_entry(i: int, score: float, via: str = "") -> None:
+        def offer_entry(i: int, score: float, via: str = "", text: str = "") -> None:
+            score = self._landmark_score(i, score, text)
             offer(i, self._place(i, score, via), self._importance(i))
 
-        has_number = len(parses) > 1
-        for parse in parses:
-            matches = self._match(parse.text, _NAME_MATCHES)
-            if parse.number is None:
+        has_number = any(number for _, number in parses)
+        for (text, number), weight in parses.items():
+            matches = [(nid, score * weight) for nid, score in self._match(text, _NAME_MATCHES)]
+            if number is None:
                 for nid, score in matches:
                     if has_number and score < 1.0:  # "Hauptstraße 5" is no street name
                         score *= _STREET_FOR_NUMBER
                     for i, via in self._direct[nid]:
-                        offer_entry(i, score, via)
+                        offer_entry(i, score, via, text)
                 continue
             streets: dict[str, float] = {}
             for nid, score in matches:
@@ -212,16 +248,20 @@ class Geocoder:
                     if self._entries[i]["kind"] == "street":
                         offer_entry(i, score * _STREET_FOR_NUMBER, via)
             for skey, score in streets.items():
-                self._offer_number(skey, parse.number, score, offer, offer_entry)
+                self._offer_number(skey, number, score, offer, offer_entry)
 
-        cap = self._crossings(q, offer_entry)
+        texts = [r.text for r in query.readings]
+        cap = self._crossings(texts, offer_entry)
         if cap is not None:  # two streets named that never meet: nothing else is sure
             for k, (p, importance) in list(found.items()):
                 if p.kind != "intersection" and p.score < 1.0:
                     found[k] = (_with_score(p, min(p.score, cap)), importance)
+        if query.between is not None:
+            self._between(query.between, offer)
 
-        # Equal scores: the label closest to what was typed ("Burgweg" over "Burgweg,
-        # Schriesheim"), then addresses before streets, then longer streets.
+        # Equal scores: the answer in the postcode or city typed, then the label closest
+        # to what was typed ("Burgweg" over "Burgweg, Schriesheim"), then addresses
+        # before streets, then longer streets and larger areas.
         typed = normalize(q)
         top = sorted(found.items(), key=lambda kv: -kv[1][0].score)
         if len(top) > 4 * limit + 20:  # keep every answer tied with the last one kept
@@ -232,10 +272,22 @@ class Geocoder:
             norm = self._label_key(key) if isinstance(key, int) else normalize(label)
             return fuzz.ratio(typed, norm)
 
+        def in_context(key: object) -> bool:
+            if not isinstance(key, int) or not (query.postcode or query.context):
+                return False
+            e = self._entries[key]
+            if query.postcode and e.get("postcode") == query.postcode:
+                return True
+            city = normalize(e.get("city") or "")
+            return bool(city) and set(city.split()) <= query.context
+
+        as_typed = q.strip()
         ranked = sorted(
             top,
             key=lambda kv: (
                 -kv[1][0].score,
+                not in_context(kv[0]),
+                kv[1][0].label != as_typed,
                 -closeness(kv[0], kv[1][0].label),
                 _KIND_ORDER[kv[1][0].kind],
                 -kv[1][1],
@@ -247,10 +299,28 @@ class Geocoder:
         for _, (p, _) in ranked:
             if (p.label, p.kind) not in seen:
                 seen.add((p.label, p.kind))
+                if query.unit and p.kind in ("address", "poi", "street"):
+                    p = _with_unit(p, query.unit)
                 places.append(p)
                 if len(places) == limit:
                     break
         return places
+
+    def _landmark_score(self, i: int, score: float, text: str) -> float:
+        """A landmark's score: Chinese names put the kind of place last, so a name that
+        ends with the query (陽明交通大學 for 交通大學) is that place, while one that
+        only starts with it (交通大學YouBike站) is something at it; and an area (a
+        campus, a park) outranks a small feature carrying the same words."""
+        e = self._entries[i]
+        if e["kind"] != "poi" or score >= 1.0:
+            return score
+        if text and has_cjk(text) and len(text) >= 2:
+            key = search_key(e.get("key", ""))
+            if key.endswith(text):
+                score = max(score, 0.85 + 0.1 * len(text) / max(len(key), 1))
+        if float(e.get("area_m2", 0.0)) >= AREA_MIN_M2:
+            score = min(score + _AREA_BONUS, 0.99)
+        return score
 
     def _label_key(self, i: int) -> str:
         key = self._label_keys.get(i)
@@ -261,6 +331,7 @@ class Geocoder:
     def _match(self, text: str, limit: int) -> list[tuple[int, float]]:
         """Name ids for ``text`` with scores: by spelling, and for Chinese maps also by
         pinyin (of a Chinese query, or of a Latin one typed as pinyin)."""
+        text = search_key(text)
         matches = self._index.match(text, limit=limit)
         if not len(self._pinyin):
             return matches
@@ -276,6 +347,10 @@ class Geocoder:
     def _place(self, i: int, score: float, via: str = "") -> Place:
         e = self._entries[i]
         label = f"{via} ({e['label']})" if via else e["label"]
+        outline = None
+        if e.get("outline"):
+            ring = decode_line(e["outline"][0])
+            outline = tuple((float(x), float(y)) for x, y in ring.tolist())
         return Place(
             label,
             float(e["lon"]),
@@ -283,10 +358,12 @@ class Geocoder:
             e["kind"],
             round(min(score, 1.0), 4),
             category=e.get("category"),
+            outline=outline,
         )
 
     def _importance(self, i: int) -> float:
-        return float(self._entries[i].get("length_m", 0.0))
+        e = self._entries[i]
+        return float(e.get("length_m", 0.0)) + float(e.get("area_m2", 0.0))
 
     def _offer_number(
         self, skey: str, number: str, score: float, offer: Any, offer_entry: Any
@@ -304,12 +381,13 @@ class Geocoder:
                 offer_entry(i, score * _NUMBER_PREFIX)
                 shown += 1
 
-    def _crossings(self, q: str, offer_entry: Any) -> float | None:
-        """Offer intersections for every "A <separator> B" reading of ``q``. Returns a
-        score cap for the other answers when both sides are clearly streets that do not
-        meet, else None."""
+    def _crossings(self, texts: Sequence[str], offer_entry: Any) -> float | None:
+        """Offer intersections for every "A <separator> B" reading of the query
+        ``texts``. Returns a score cap for the other answers when both sides are clearly
+        streets that do not meet, else None."""
         cap: float | None = None
-        for a, b in split_intersection(q):
+        pairs = dict.fromkeys(ab for t in texts for ab in split_intersection(t))
+        for a, b in pairs:
             left = self._street_scores(a)
             right = self._street_scores(b)
             if not left or not right:
@@ -333,6 +411,62 @@ class Geocoder:
                 if score > out.get(skey, 0.0):
                     out[skey] = score
         return out
+
+    def _between(self, between: tuple[str, str, str], offer: Any) -> None:
+        """ "X between A and B": the middle of X between its crossings with A and B (the
+        nearest such pair), on X itself."""
+        x, a, b = between
+        along = self._street_scores(x)
+        sides = [self._street_scores(a), self._street_scores(b)]
+        best: tuple[float, float, int, int, str] | None = None
+        for kx, sx in along.items():
+            ends: list[list[tuple[int, float]]] = [[], []]
+            for side, scores in enumerate(sides):
+                for kc, sc in scores.items():
+                    if kc != kx:
+                        for i in self._pairs.get((min(kx, kc), max(kx, kc)), ()):
+                            ends[side].append((i, sc))
+            for i, sa in ends[0]:
+                for j, sb in ends[1]:
+                    ei, ej = self._entries[i], self._entries[j]
+                    d = haversine_m(
+                        float(ei["lon"]), float(ei["lat"]), float(ej["lon"]), float(ej["lat"])
+                    )
+                    score = (sx * sa * sb) ** (1 / 3)
+                    if i != j and (best is None or (score, -d) > (best[0], -best[1])):
+                        best = (score, d, i, j, kx)
+        if best is None:
+            return
+        score, _, i, j, kx = best
+        ei, ej = self._entries[i], self._entries[j]
+        pa = (float(ei["lon"]), float(ei["lat"]))
+        pb = (float(ej["lon"]), float(ej["lat"]))
+        mid = ((pa[0] + pb[0]) / 2, (pa[1] + pb[1]) / 2)
+        street = min(
+            self._streets_of.get(kx, [-1]),
+            key=lambda k: (
+                haversine_m(
+                    mid[0], mid[1], float(self._entries[k]["lon"]), float(self._entries[k]["lat"])
+                )
+                if k >= 0
+                else 0.0
+            ),
+        )
+        lon, lat = self._along(street, pa, pb, 0.5)
+        name = self._entries[street]["label"] if street >= 0 else x
+        cross = [self._other_street(e, kx) for e in (ei, ej)]
+        if has_cjk(name):
+            label = f"{name}（{cross[0]}与{cross[1]}之间）"
+        else:
+            label = f"{name} (between {cross[0]} and {cross[1]})"
+        place = Place(label, round(lon, 7), round(lat, 7), "street", round(min(score, 1.0), 4))
+        offer(("between", label), place)
+
+    def _other_street(self, crossing: dict[str, Any], key: str) -> str:
+        """The name of the street of an intersection entry that is not ``key``."""
+        a, b = crossing["label"].split(" & ", 1) if " & " in crossing["label"] else ("", "")
+        b = b.split(",")[0].split(" (")[0].split("（")[0]
+        return b if search_key(normalize(a)) == key else a
 
     # ------------------------------------------------------------ interpolation
 
@@ -370,7 +504,9 @@ class Geocoder:
             else:
                 f = (n - lo) / (hi - lo) if hi != lo else 0.0
                 lon, lat = self._along(street, (alon, alat), (blon, blat), f)
-            label = f"{a.get('name') or a['label'].split(',')[0].rsplit(' ', 1)[0]} {number}"
+            label = address_label(
+                a.get("name") or a["label"].split(",")[0].rsplit(" ", 1)[0], number
+            )
             if street >= 0:  # "Hauptstraße, Leimen" -> "Hauptstraße 5, Leimen"
                 street_label = self._entries[street]["label"]
                 name = a.get("name", "")
@@ -479,6 +615,8 @@ def _neighbours(
 
 
 def _with_score(p: Place, score: float) -> Place:
-    return Place(
-        p.label, p.lon, p.lat, p.kind, round(score, 4), p.interpolated, p.distance_m, p.category
-    )
+    return dataclasses.replace(p, score=round(score, 4))
+
+
+def _with_unit(p: Place, unit: str) -> Place:
+    return dataclasses.replace(p, label=with_unit(p.label, unit), unit=unit)

@@ -10,7 +10,11 @@ column indices are ``edge_target`` and the CSR edge ids are the identity). Each 
 has a polyline running from its source to its target, stored flattened:
 ``geom_lon[geom_offsets[e]:geom_offsets[e+1]]``. ``edge_twin[e]`` is the opposite
 direction of the same two-way street segment (same geometry reversed) or ``-1`` for a
-one-way segment.
+one-way segment. ``edge_restricted[e]`` marks private and service roads (routing.access);
+the names along an edge, part by part, are ``part_*`` (routing.roadnames).
+
+Caches written before the access and name-part arrays existed still load: every edge is
+then public and has one part under its :attr:`RoadGraph.edge_name`.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ _ARRAYS = (
     "geom_lon",
     "geom_lat",
 )
+#: Arrays added later; absent from older caches (filled in by ``__post_init__``).
+_OPTIONAL = ("edge_restricted", "part_offsets", "part_start", "part_name")
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,8 +81,26 @@ class RoadGraph:
     geom_lat: F64
     names: tuple[str, ...]
     highways: tuple[str, ...]
+    edge_restricted: NDArray[np.bool_] | None = None
+    """Private or service road: entered for the last stretch only (``None``: all public)."""
+    part_offsets: I64 | None = None
+    """Name parts of edge ``e`` are ``part_offsets[e]:part_offsets[e+1]``."""
+    part_start: F64 | None = None
+    """Fraction of its edge's length where each part starts (0.0 for the first)."""
+    part_name: I32 | None = None
+    """Index into :attr:`names` of each part."""
 
     def __post_init__(self) -> None:
+        m = self.edge_count
+        if self.edge_restricted is None:
+            object.__setattr__(self, "edge_restricted", np.zeros(m, dtype=bool))
+        if self.part_offsets is None or self.part_start is None or self.part_name is None:
+            object.__setattr__(self, "part_offsets", np.arange(m + 1, dtype=np.int64))
+            object.__setattr__(self, "part_start", np.zeros(m, dtype=np.float64))
+            object.__setattr__(self, "part_name", np.asarray(self.edge_name, dtype=np.int32))
+        self._check()
+
+    def _check(self) -> None:
         n, m = self.node_count, self.edge_count
         if len(self.node_lat) != n or len(self.indptr) != n + 1 or int(self.indptr[-1]) != m:
             raise MapCacheError("road graph arrays disagree on the node count")
@@ -87,11 +111,21 @@ class RoadGraph:
             "edge_twin",
             "edge_name",
             "edge_highway",
+            "edge_restricted",
         ):
             if len(getattr(self, name)) != m:
                 raise MapCacheError(f"road graph array {name} has the wrong length")
         if len(self.geom_offsets) != m + 1 or int(self.geom_offsets[-1]) != len(self.geom_lon):
             raise MapCacheError("road graph geometry offsets are inconsistent")
+        parts = self.part_offsets
+        assert parts is not None and self.part_start is not None and self.part_name is not None
+        if (
+            len(parts) != m + 1
+            or int(parts[-1]) != len(self.part_start)
+            or len(self.part_name) != len(self.part_start)
+            or bool(np.any(np.diff(parts) < 1))
+        ):
+            raise MapCacheError("road graph name parts are inconsistent")
 
     @property
     def node_count(self) -> int:
@@ -111,7 +145,35 @@ class RoadGraph:
         return self.geom_lon[a:b], self.geom_lat[a:b]
 
     def name_of(self, edge: int) -> str:
+        """The edge's first name (a merged edge may have more: :meth:`names_along`)."""
         return self.names[int(self.edge_name[edge])]
+
+    def names_along(self, edge: int) -> list[tuple[float, float, str]]:
+        """``(from, to, name)`` for each part of the edge, as fractions of its length from
+        its source node (``""`` where the part is unnamed)."""
+        assert self.part_offsets is not None and self.part_start is not None
+        assert self.part_name is not None
+        a, b = int(self.part_offsets[edge]), int(self.part_offsets[edge + 1])
+        starts = self.part_start[a:b].tolist()
+        ends = [*starts[1:], 1.0]
+        return [
+            (float(s), float(e), self.names[int(k)])
+            for s, e, k in zip(starts, ends, self.part_name[a:b].tolist(), strict=True)
+        ]
+
+    def name_at(self, edge: int, fraction: float) -> str:
+        """The name of the part of ``edge`` under the point at ``fraction`` of its length
+        (a snapped point's :attr:`routing.snap.Snap.fraction`); ``""`` if unnamed."""
+        assert self.part_offsets is not None and self.part_start is not None
+        assert self.part_name is not None
+        a, b = int(self.part_offsets[edge]), int(self.part_offsets[edge + 1])
+        k = a + max(int(np.searchsorted(self.part_start[a:b], fraction, side="right")) - 1, 0)
+        return self.names[int(self.part_name[k])]
+
+    def is_restricted(self, edge: int) -> bool:
+        """A private or service road (routing.access)."""
+        assert self.edge_restricted is not None
+        return bool(self.edge_restricted[edge])
 
     def highway_of(self, edge: int) -> str:
         return self.highways[int(self.edge_highway[edge])]
@@ -125,7 +187,7 @@ class RoadGraph:
     def save(self, directory: Path) -> Path:
         """Write the arrays to ``directory/graph.npz`` (uncompressed: loading speed wins)."""
         path = Path(directory) / GRAPH_FILE
-        arrays = {name: getattr(self, name) for name in _ARRAYS}
+        arrays = {name: getattr(self, name) for name in (*_ARRAYS, *_OPTIONAL)}
         np.savez(
             path,
             names=np.array(self.names, dtype=str),
@@ -141,6 +203,7 @@ class RoadGraph:
         try:
             with np.load(path, allow_pickle=False) as data:
                 arrays = {name: data[name] for name in _ARRAYS}
+                arrays |= {name: data[name] for name in _OPTIONAL if name in data.files}
                 names = tuple(str(s) for s in data["names"])
                 highways = tuple(str(s) for s in data["highways"])
         except (OSError, KeyError, ValueError) as exc:

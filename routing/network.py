@@ -7,6 +7,7 @@ to share across threads (each query builds its own search state).
 from __future__ import annotations
 
 import dataclasses
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -122,6 +123,26 @@ class RoadNetwork:
         """Nearest road point; OffRoadError beyond ``max_distance_m``."""
         return self.snapper.snap(lon, lat, max_distance_m=max_distance_m)
 
+    def snap_call(
+        self,
+        lon: float,
+        lat: float,
+        address: str | None = None,
+        *,
+        max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
+    ) -> Snap:
+        """Where an ambulance stops for a call at ``(lon, lat)``: on the street that
+        ``address`` names when one lies within :data:`routing.snap.NAMED_STREET_RADIUS_M`,
+        else on the nearest road. ``distance_m`` is the snap distance (point to road)."""
+        if address and address.strip():
+            return self.snapper.snap_to_street(lon, lat, address, max_distance_m=max_distance_m)
+        return self.snapper.snap(lon, lat, max_distance_m=max_distance_m)
+
+    def street_at(self, snap: Snap) -> str:
+        """The name of the road part under a snapped point (merged edges carry several
+        names, see routing.roadnames); ``""`` if unnamed."""
+        return self.graph.name_at(snap.edge, snap.fraction)
+
     def snap_many(
         self, points: Sequence[LonLat], *, max_distance_m: float = DEFAULT_MAX_DISTANCE_M
     ) -> list[Snap | None]:
@@ -136,10 +157,17 @@ class RoadNetwork:
         cutoff_s: float | None = None,
         headings: Headings = None,
         max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
+        address: str | None = None,
     ) -> list[Eta | None]:
         """Road ETA of every origin to ``destination`` (one search); None if off-road
         or beyond ``cutoff_s``. ``headings`` (degrees, None where unknown) keep moving
-        units on their direction of travel."""
+        units on their direction of travel. ``address``: the call's address text, whose
+        street the destination is placed on (:meth:`snap_call`)."""
+        if address:
+            target = self.snap_call(*destination, address, max_distance_m=max_distance_m)
+            placed = self.engine.place(origins, headings=headings, max_distance_m=max_distance_m)
+            limit = math.inf if cutoff_s is None else float(cutoff_s)
+            return self.engine.search(target, limit=limit).etas_placed(placed)
         return self.engine.etas(
             origins,
             destination,
@@ -157,9 +185,14 @@ class RoadNetwork:
         cutoff_s: float | None = None,
         headings: Headings = None,
         max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
+        address: str | None = None,
     ) -> list[tuple[int, Eta]]:
         """The ``k`` fastest origins as ``(index, Eta)``, fastest first (bounded search
-        that stops once k origins are settled)."""
+        that stops once k origins are settled); ``address`` as in :meth:`etas`."""
+        if address:
+            target = self.snap_call(*destination, address, max_distance_m=max_distance_m)
+            placed = self.engine.place(origins, headings=headings, max_distance_m=max_distance_m)
+            return self.engine.best_placed(placed, target, k, cutoff_s=cutoff_s)
         return self.engine.best(
             origins,
             destination,
@@ -189,9 +222,11 @@ class RoadNetwork:
         *,
         heading: float | None = None,
         max_distance_m: float = DEFAULT_MAX_DISTANCE_M,
+        address: str | None = None,
     ) -> Route:
-        """Fastest route with steps; its duration equals ``etas([origin], destination)``."""
-        target = self.snapper.snap(*destination, max_distance_m=max_distance_m)
+        """Fastest route with steps; its duration equals ``etas([origin], destination)``
+        (with the same ``address``)."""
+        target = self.snap_call(*destination, address, max_distance_m=max_distance_m)
         start = self.snapper.snap(*origin, max_distance_m=max_distance_m)
         leg = self.engine.search(target).leg(start, heading=heading)
         return build_route(

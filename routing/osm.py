@@ -22,6 +22,13 @@ import numpy as np
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
+from .access import (
+    ACCESS_TAGS,
+    DRIVABLE_HIGHWAYS,
+    RESTRICTED,
+    entry_penalties,
+    road_access,
+)
 from .cache import CACHE_FORMAT, META_FILE, replace_directory
 from .errors import MapImportError
 from .gazetteer import osm_tags, read_gazetteer_extras
@@ -29,6 +36,7 @@ from .geocode import GEOCODER_FILE, AddressPoint, build_geocoder_entries
 from .graph import RoadGraph
 from .pois import PoiSet
 from .projection import EARTH_RADIUS_M
+from .roadnames import clean_name, name_parts
 from .speeds import edge_speed_kmh
 
 __all__ = ["DRIVABLE_HIGHWAYS", "MapSummary", "default_map_path", "import_map", "import_place"]
@@ -75,12 +83,15 @@ def import_map(
     emergency_speed_factor: float = 1.0,
     name: str | None = None,
     progress: Progress | None = None,
+    emergency_access: bool = True,
 ) -> MapSummary:
     """Build the map cache for ``source`` (an ``.osm.pbf`` extract, or OSM XML ``.osm``
     read with osmnx) in ``out_dir``.
 
     ``emergency_speed_factor`` scales every road speed (e.g. 1.2 for lights and sirens).
-    ``name`` defaults to the file name without its extensions. Raises
+    ``name`` defaults to the file name without its extensions. ``emergency_access`` lets
+    ambulances use private and service roads for the last stretch (:mod:`routing.access`);
+    off, the graph has public roads only (for before/after comparisons). Raises
     :class:`MapImportError` for a missing, unreadable, non-OSM or road-less file; the
     existing contents of ``out_dir`` are then left untouched.
     """
@@ -103,11 +114,15 @@ def import_map(
         osm: Any = None
         if xml:
             say("reading drivable roads (OSM XML)")
-            graph, names_per_edge, dropped = _read_xml_roads(source, emergency_speed_factor)
+            graph, names_per_edge, dropped = _read_xml_roads(
+                source, emergency_speed_factor, emergency_access
+            )
         else:
             osm = _open(source)
             say("reading drivable roads")
-            graph, names_per_edge, dropped = _read_roads(osm, source, emergency_speed_factor)
+            graph, names_per_edge, dropped = _read_roads(
+                osm, source, emergency_speed_factor, emergency_access
+            )
         say(
             f"{graph.node_count} nodes, {graph.edge_count} edges "
             f"({dropped} unreachable nodes dropped)"
@@ -164,28 +179,11 @@ def import_map(
     return summary
 
 
-#: Highway classes an ambulance can drive (OSM XML has no network filter of its own).
-DRIVABLE_HIGHWAYS = frozenset(
-    (
-        "motorway",
-        "motorway_link",
-        "trunk",
-        "trunk_link",
-        "primary",
-        "primary_link",
-        "secondary",
-        "secondary_link",
-        "tertiary",
-        "tertiary_link",
-        "unclassified",
-        "residential",
-        "living_street",
-        "service",
-        "road",
-    )
-)
-_NO_ACCESS = frozenset(("no", "private"))
-_NOT_ROADS = frozenset(("parking_aisle", "driveway", "private", "emergency_access", "parking"))
+#: The tag the road reader puts on every way (``public`` or ``restricted``, see
+#: :mod:`routing.access`); a simplified edge never merges across a change of it.
+_ACCESS_COLUMN = "gh_access"
+#: Per-segment names of a merged edge, in the order of its geometry (see _segment_names).
+_SEGMENT_NAMES = "gh_segment_names"
 
 
 def import_place(
@@ -233,34 +231,51 @@ def import_place(
             )
 
 
-def _read_xml_roads(source: Path, speed_factor: float) -> tuple[RoadGraph, list[list[str]], int]:
-    """OSM XML through osmnx: every way is parsed, so keep the drivable classes, then
-    simplify like the PBF path (chains of degree-2 nodes become one edge)."""
+def _read_xml_roads(
+    source: Path, speed_factor: float, emergency_access: bool = True
+) -> tuple[RoadGraph, list[list[str]], int]:
+    """OSM XML through osmnx: every way is parsed, so keep the drivable ones (see
+    :mod:`routing.access`), then simplify like the PBF path (chains of degree-2 nodes become
+    one edge, never across a change of road class, speed limit or access)."""
     import osmnx as ox
 
+    saved = ox.settings.useful_tags_way
+    ox.settings.useful_tags_way = list(dict.fromkeys([*saved, *ACCESS_TAGS]))
     try:
         raw = ox.graph_from_xml(source, simplify=False, retain_all=True)
     except Exception as exc:  # ParseError, ValueError, osmnx errors for empty data
         raise MapImportError(f"{source.name} is not a readable OSM XML file: {exc}") from exc
-    drop = [(u, v, k) for u, v, k, data in raw.edges(keys=True, data=True) if not _drivable(data)]
+    finally:
+        ox.settings.useful_tags_way = saved
+    drop = []
+    for u, v, k, data in raw.edges(keys=True, data=True):
+        access = _access(data, emergency_access)
+        if access is None:
+            drop.append((u, v, k))
+        else:
+            data[_ACCESS_COLUMN] = access
     raw.remove_edges_from(drop)
     raw.remove_nodes_from([node for node, degree in raw.degree() if degree == 0])
     if raw.number_of_edges() == 0:
         raise MapImportError(f"{source.name} contains no drivable roads")
     try:
-        simple = ox.simplify_graph(raw)
+        simple = ox.simplify_graph(
+            raw, edge_attrs_differ=["highway", "maxspeed", _ACCESS_COLUMN], track_merged=True
+        )
     except Exception as exc:
         raise MapImportError(f"cannot build a road graph from {source.name}: {exc}") from exc
+    for _, _, data in simple.edges(data=True):
+        merged = data.pop("merged_edges", None)
+        if merged:
+            data[_SEGMENT_NAMES] = [next(iter(raw[u][v].values())).get("name") for u, v in merged]
     return _graph_from_networkx(simple, speed_factor)
 
 
-def _drivable(data: dict[str, Any]) -> bool:
-    highway = _first_text(data.get("highway"))
-    if highway not in DRIVABLE_HIGHWAYS:
-        return False
-    if _first_text(data.get("access")) in _NO_ACCESS or _first_text(data.get("area")) == "yes":
-        return False
-    return not (highway == "service" and _first_text(data.get("service")) in _NOT_ROADS)
+def _access(tags: Any, emergency_access: bool) -> str | None:
+    """The way's access class; with ``emergency_access`` off, only public roads (the rules
+    before ambulances were let into private and service roads, kept for comparisons)."""
+    access = road_access(tags)
+    return access if emergency_access or access != RESTRICTED else None
 
 
 def _read_xml_features(source: Path) -> tuple[PoiSet, list[AddressPoint]]:
@@ -297,13 +312,30 @@ def _open(source: Path) -> Any:
 
 
 def _read_roads(
-    osm: Any, source: Path, speed_factor: float
+    osm: Any, source: Path, speed_factor: float, emergency_access: bool = True
 ) -> tuple[RoadGraph, list[list[str]], int]:
+    """Every way with a drivable highway class, filtered by :mod:`routing.access` (pyrosm's
+    own driving filter drops private and service roads, which ambulances need)."""
     try:
-        nodes, edges = osm.get_network(network_type="driving", nodes=True)
+        nodes, edges = osm.get_network(
+            network_type="driving",
+            nodes=True,
+            custom_filter={"highway": sorted(DRIVABLE_HIGHWAYS)},
+            filter_type="keep",
+            extra_attributes=list(ACCESS_TAGS),
+        )
     except Exception as exc:
         raise MapImportError(f"{source.name} is not a readable OSM PBF extract: {exc}") from exc
     if nodes is None or edges is None or len(edges) == 0:
+        raise MapImportError(f"{source.name} contains no drivable roads")
+    columns = [c for c in ACCESS_TAGS if c in edges.columns]
+    access = [
+        _access(dict(zip(columns, row, strict=True)), emergency_access)
+        for row in zip(*(edges[c].tolist() for c in columns), strict=True)
+    ]
+    edges = edges.assign(**{_ACCESS_COLUMN: access})
+    edges = edges[edges[_ACCESS_COLUMN].notna()]
+    if len(edges) == 0:
         raise MapImportError(f"{source.name} contains no drivable roads")
     try:
         nxg = osm.to_graph(
@@ -313,6 +345,7 @@ def _read_roads(
             osmnx_compatible=True,
             retain_all=True,
             progress=False,
+            simplify_kwargs={"edge_attrs_differ": ("maxspeed", "highway", _ACCESS_COLUMN)},
         )
     except Exception as exc:
         raise MapImportError(f"cannot build a road graph from {source.name}: {exc}") from exc
@@ -334,14 +367,20 @@ def _graph_from_networkx(nxg: Any, speed_factor: float) -> tuple[RoadGraph, list
     highway: list[str] = []
     maxspeed: list[object] = []
     names: list[list[str]] = []
+    parts: list[list[tuple[float, str]]] = []
+    restricted: list[bool] = []
     for u, v, data in nxg.edges(data=True):
         a, b = index[int(u)], index[int(v)]
         src.append(a)
         dst.append(b)
-        coords.append(_oriented_coords(data.get("geometry"), lon[a], lat[a], lon[b], lat[b]))
+        xy, flipped = _oriented_coords(data.get("geometry"), lon[a], lat[a], lon[b], lat[b])
+        coords.append(xy)
         highway.append(_first_text(data.get("highway")) or "road")
         maxspeed.append(data.get("maxspeed"))
-        names.append(_texts(data.get("name")))
+        edge_parts = _parts(data, xy, flipped)
+        parts.append(edge_parts)
+        names.append(_texts([name for _, name in edge_parts] + _texts(data.get("name"))))
+        restricted.append(data.get(_ACCESS_COLUMN) == RESTRICTED)
     if not src:
         raise MapImportError("the extract has drivable ways but no routable road segments")
 
@@ -363,7 +402,10 @@ def _graph_from_networkx(nxg: Any, speed_factor: float) -> tuple[RoadGraph, list
     speed = np.array(
         [edge_speed_kmh(highway[i], maxspeed[i], emergency_speed_factor=speed_factor) for i in kept]
     )
-    travel_time = length / (speed / 3.6)
+    n = int(keep_node.sum())
+    edge_restricted = np.array(restricted, dtype=bool)[kept]
+    # A restricted road is for the last stretch: entering one costs extra (routing.access).
+    travel_time = length / (speed / 3.6) + entry_penalties(s, t, edge_restricted, n)
 
     name_table: dict[str, int] = {"": 0}
     edge_name = np.array(
@@ -374,7 +416,12 @@ def _graph_from_networkx(nxg: Any, speed_factor: float) -> tuple[RoadGraph, list
     edge_hw = np.array(
         [hw_table.setdefault(highway[i], len(hw_table)) for i in kept], dtype=np.int32
     )
-    n = int(keep_node.sum())
+    part_counts = np.array([len(parts[i]) for i in kept], dtype=np.int64)
+    part_start = np.array([start for i in kept for start, _ in parts[i]], dtype=np.float64)
+    part_name = np.array(
+        [name_table.setdefault(name, len(name_table)) for i in kept for _, name in parts[i]],
+        dtype=np.int32,
+    )
     graph = RoadGraph(
         node_lon=lon[keep_node],
         node_lat=lat[keep_node],
@@ -392,6 +439,10 @@ def _graph_from_networkx(nxg: Any, speed_factor: float) -> tuple[RoadGraph, list
         geom_lat=np.ascontiguousarray(flat[:, 1]),
         names=tuple(name_table),
         highways=tuple(hw_table),
+        edge_restricted=edge_restricted,
+        part_offsets=np.concatenate(([0], np.cumsum(part_counts))).astype(np.int64),
+        part_start=part_start,
+        part_name=part_name,
     )
     return graph, [names[i] for i in kept], dropped
 
@@ -405,11 +456,12 @@ def _largest_scc(s: np.ndarray[Any, Any], t: np.ndarray[Any, Any], n: int) -> np
 
 def _oriented_coords(
     geometry: Any, ulon: float, ulat: float, vlon: float, vlat: float
-) -> np.ndarray[Any, np.dtype[np.float64]]:
+) -> tuple[np.ndarray[Any, np.dtype[np.float64]], bool]:
     """The edge polyline running from u to v, ending exactly on both nodes (so joined
-    route pieces never gap), whatever orientation or absence the source geometry had."""
+    route pieces never gap), whatever orientation or absence the source geometry had; and
+    whether the source geometry ran the other way."""
     if geometry is None or getattr(geometry, "is_empty", True):
-        return np.array([[ulon, ulat], [vlon, vlat]], dtype=np.float64)
+        return np.array([[ulon, ulat], [vlon, vlat]], dtype=np.float64), False
     xy = np.asarray(geometry.coords, dtype=np.float64)[:, :2].copy()
     straight = (
         (xy[0, 0] - ulon) ** 2
@@ -423,13 +475,31 @@ def _oriented_coords(
         + (xy[0, 0] - vlon) ** 2
         + (xy[0, 1] - vlat) ** 2
     )
-    if flipped < straight:
+    reverse = bool(flipped < straight)
+    if reverse:
         xy = xy[::-1].copy()
     xy[0] = (ulon, ulat)
     xy[-1] = (vlon, vlat)
     if len(xy) < 2:
         xy = np.array([[ulon, ulat], [vlon, vlat]], dtype=np.float64)
-    return xy
+    return xy, reverse
+
+
+def _parts(
+    data: dict[str, Any], xy: np.ndarray[Any, np.dtype[np.float64]], flipped: bool
+) -> list[tuple[float, str]]:
+    """The name parts of an edge (routing.roadnames): from the per-segment names of a
+    merged edge (pyrosm lists a mixed chain's values segment by segment; the XML reader
+    records them from osmnx's merged edges), else its one name."""
+    per_segment = data.get(_SEGMENT_NAMES)
+    if per_segment is None and isinstance(data.get("name"), list):
+        per_segment = data["name"]
+    if per_segment is None or len(per_segment) != len(xy) - 1:
+        return [(0.0, _first_text(data.get("name")) or "")]
+    segment_names = [clean_name(v) for v in per_segment]
+    if flipped:
+        segment_names.reverse()
+    return name_parts(xy, segment_names)
 
 
 def _polyline_lengths(
@@ -524,11 +594,21 @@ def _addresses_from_frame(frame: Any) -> list[AddressPoint]:
         city = (_first_text(city_col.iloc[i]) if city_col is not None else None) or _first_text(
             tags.get("addr:city")
         )
+        postcode = (
+            _first_text(frame["addr:postcode"].iloc[i])
+            if "addr:postcode" in frame.columns
+            else None
+        ) or _first_text(tags.get("addr:postcode"))
         pt = reps.iloc[i]
         if street and number and pt is not None and not pt.is_empty:
             points.append(
                 AddressPoint(
-                    street=street, housenumber=number, city=city, lon=float(pt.x), lat=float(pt.y)
+                    street=street,
+                    housenumber=number,
+                    city=city,
+                    lon=float(pt.x),
+                    lat=float(pt.y),
+                    postcode=postcode,
                 )
             )
     return points

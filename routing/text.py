@@ -38,7 +38,7 @@ HOUSE_NUMBER = re.compile(r"^\d+[a-z]?(?:[-/]\d+[a-z]?)?$")
 _LATIN = "0-9a-z\u00c0-\u024f"
 _NUMBER_IN_TEXT = re.compile(
     rf"(?<![{_LATIN}])(\d+)(?:\s*([a-z](?:\s*-\s*[a-z])?)(?![{_LATIN}]))?"
-    rf"(?:\s*([-/])\s*(\d+)(?:\s*([a-z])(?![{_LATIN}]))?)?\s*号?(?![{_LATIN}])"
+    rf"(?:\s*([-/])\s*(\d+)(?:\s*([a-z])(?![{_LATIN}]))?)?\s*[号號]?(?![{_LATIN}])"
 )
 # The house number at the start of an addr:housenumber value; what follows is a unit,
 # floor or second address ("4, 5. krs. / Floor 5", "11 B 9", "33 Keskuskatu 5").
@@ -54,7 +54,12 @@ _CJK_RUN = re.compile(_CJK.pattern + "+")
 # (normalisation drops them); words and CJK characters in the normalised text.
 _CROSS_SYMBOLS = re.compile(r"\s*(?:&|/|\+|@|＆|／)\s*")
 _CROSS_WORDS = frozenset({"and", "und", "ja", "och", "e", "et", "y", "x", "at"})
-_CROSS_CJK = "与和交"
+_CROSS_CJK = "与與和及交跟"
+# "A与B交叉口", "A和B路口": the crossing named after its two streets.
+_CROSS_CJK_SUFFIX = re.compile(r"(?:交叉路口|交叉口|交汇处|交匯處|(?<=[路街道巷])口)$")
+# A direction letter after a house number ("17302 N 99th Ave", "17302n 99th ave") is
+# the street's directional, not a letter of the number.
+_DIRECTION_LETTERS = frozenset("nsew")
 
 
 def normalize(text: str) -> str:
@@ -153,12 +158,16 @@ def parse_query(query: str) -> list[QueryParse]:
         rest = normalize(folded[: m.start()] + " " + folded[m.end() :])
         if rest:
             parses.append(QueryParse(rest, number))
+        letter = m.group(2)
+        if letter in _DIRECTION_LETTERS and not m.group(3) and rest:
+            parses.append(QueryParse(f"{letter} {rest}", m.group(1)))
     return parses
 
 
 def split_intersection(query: str) -> list[tuple[str, str]]:
     """Ways to read ``query`` as two crossing streets ("A & B", "A and B", "A/B",
-    "世纪大道与浦东南路", "A和B"), each side normalised; empty if there is no separator.
+    "世纪大道与浦东南路", "大學路與光復路", "A和B路口"), each side normalised; empty
+    if there is no separator.
     Every separator position is offered: the caller keeps the readings where both
     sides are streets that really meet (so "和平路" alone is never split)."""
     out: list[tuple[str, str]] = []
@@ -174,7 +183,7 @@ def split_intersection(query: str) -> list[tuple[str, str]]:
     text = normalize(query)
     for i, ch in enumerate(text):
         if ch in _CROSS_CJK and 0 < i < len(text) - 1:
-            a, b = text[:i].strip(), text[i + 1 :].strip()
+            a, b = text[:i].strip(), _CROSS_CJK_SUFFIX.sub("", text[i + 1 :].strip())
             if a and b and (has_cjk(a) or has_cjk(b)):
                 out.append((a, b))
     return list(dict.fromkeys(out))

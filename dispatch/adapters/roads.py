@@ -69,20 +69,31 @@ class RoadsAdapter:
                 f"[{location.lon}, {location.lat}] is {exc.distance_m:.0f} m from the nearest road "
                 f"of this map (limit {self._max:.0f} m)"
             ) from exc
-        return self.network.graph.name_of(snap.edge) or None
+        # the name of the part of a merged road segment under the point, not its first name
+        return self.network.street_at(snap) or None
 
-    def etas(self, origins: Sequence[Location], destination: Location) -> list[RoadEta | None]:
+    def etas(
+        self, origins: Sequence[Location], destination: Location, *, address: str | None = None
+    ) -> list[RoadEta | None]:
         try:
             raw = self.network.etas(
-                [(o.lon, o.lat) for o in origins], (destination.lon, destination.lat)
+                [(o.lon, o.lat) for o in origins],
+                (destination.lon, destination.lat),
+                address=address,
             )
         except OffRoadError as exc:
             raise OffRoad(f"destination is {exc.distance_m:.0f} m from any road") from exc
         return [None if e is None else RoadEta(e.duration_s, e.distance_m) for e in raw]
 
-    def route(self, origin: Location, destination: Location) -> RoadRoute:
+    def route(
+        self, origin: Location, destination: Location, *, address: str | None = None
+    ) -> RoadRoute:
+        """The fastest route; it ends where the ambulance stops for ``destination`` (on the
+        street ``address`` names, if near), with that point's snap distance and street."""
+        end = (destination.lon, destination.lat)
         try:
-            r = self.network.route((origin.lon, origin.lat), (destination.lon, destination.lat))
+            r = self.network.route((origin.lon, origin.lat), end, address=address)
+            stop = self.network.snap_call(*end, address)
         except OffRoadError as exc:
             raise OffRoad(f"a route end is {exc.distance_m:.0f} m from any road") from exc
         except NoRouteError as exc:
@@ -92,6 +103,8 @@ class RoadsAdapter:
             r.duration_s,
             r.distance_m,
             tuple(step.as_dict() for step in r.steps),
+            snap_distance_m=round(stop.distance_m, 1),
+            street=self.network.street_at(stop) or None,
         )
 
     def durations_from(
@@ -108,11 +121,19 @@ class RoadsAdapter:
         return [None if not math.isfinite(v) else float(v) for v in matrix[:, 0]]
 
     def best(
-        self, origins: Sequence[Location], destination: Location, k: int
+        self,
+        origins: Sequence[Location],
+        destination: Location,
+        k: int,
+        *,
+        address: str | None = None,
     ) -> list[tuple[int, RoadEta]]:
         try:
             ranked = self.network.best(
-                [(o.lon, o.lat) for o in origins], (destination.lon, destination.lat), k
+                [(o.lon, o.lat) for o in origins],
+                (destination.lon, destination.lat),
+                k,
+                address=address,
             )
         except OffRoadError as exc:
             raise OffRoad(f"destination is {exc.distance_m:.0f} m from any road") from exc
@@ -132,7 +153,17 @@ class GeocoderAdapter:
 
 
 def _place(p: MapPlace) -> Place:
-    return Place(p.label, Location(p.lon, p.lat), p.kind, p.score, p.interpolated, p.distance_m)
+    outline = None if p.outline is None else tuple(Location(lon, lat) for lon, lat in p.outline)
+    return Place(
+        p.label,
+        Location(p.lon, p.lat),
+        p.kind,
+        p.score,
+        p.interpolated,
+        p.distance_m,
+        unit=p.unit,
+        outline=outline,
+    )
 
 
 class NetworkEta:

@@ -106,7 +106,9 @@ class CrewSession:
         route = None
         if unit.position is not None:
             try:
-                route = self.deps.roads.route(unit.position, incident.location)
+                route = self.deps.roads.route(
+                    unit.position, incident.location, address=incident.address
+                )
             except DomainError:
                 route = None
         return self._shown(assignment_view(unit, incident, route), incident.id)

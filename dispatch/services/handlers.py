@@ -223,7 +223,7 @@ async def recommend(
         [u for u in candidates if is_stale[u.id]],
     ):
         positions = [u.position for u in group if u.position is not None]
-        best = deps.roads.best(positions, incident.location, limit)
+        best = deps.roads.best(positions, incident.location, limit, address=incident.address)
         found += [(group[i], eta) for i, eta in best]
     if stale is not None:
         found = rank(
@@ -234,7 +234,7 @@ async def recommend(
     ranked = []
     for n, (unit, eta) in enumerate(found[:limit], 1):
         assert unit.position is not None
-        route = deps.roads.route(unit.position, incident.location)
+        route = deps.roads.route(unit.position, incident.location, address=incident.address)
         ranked.append(
             Recommendation(
                 n, unit, eta.duration_s, eta.distance_m, route, age[unit.id], is_stale[unit.id]
@@ -355,7 +355,7 @@ async def _record_order(
     """Store the dispatch order with the route the unit is given; save both aggregates."""
     route = None
     if unit.position is not None:
-        route = deps.roads.route(unit.position, incident.location)
+        route = deps.roads.route(unit.position, incident.location, address=incident.address)
     await uow.units.save(unit)
     await uow.incidents.save(incident)
     await uow.assignments.add(

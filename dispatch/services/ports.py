@@ -54,6 +54,10 @@ class RoadRoute:
     duration_s: float
     distance_m: float
     steps: tuple[dict[str, Any], ...] = ()  # {"instruction": str, "distance_m": float}
+    #: Metres from the destination point to the road point the route ends at (an address's
+    #: snap distance), and the name of the road there; None where the roads do not say.
+    snap_distance_m: float | None = None
+    street: str | None = None
 
     def as_geojson(self) -> dict[str, Any]:
         return {"type": "LineString", "coordinates": self.coordinates}
@@ -67,6 +71,9 @@ class Place:
     score: float  # geocoder confidence 0..1
     interpolated: bool = False  # house number placed between known neighbours
     distance_m: float | None = None  # for reverse geocoding: from the asked point
+    unit: str | None = None  # apartment, suite, room typed after the address ("#117", "3单元")
+    #: an area answer's outer ring (campus, hospital, park); its point is then the main entrance
+    outline: tuple[Location, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +92,25 @@ class Roads(Protocol):
     def check_on_road(self, location: Location) -> str | None:
         """Validate a call location; returns the nearest street name when the map knows it."""
 
-    def etas(self, origins: Sequence[Location], destination: Location) -> list[RoadEta | None]: ...
+    def etas(
+        self, origins: Sequence[Location], destination: Location, *, address: str | None = None
+    ) -> list[RoadEta | None]:
+        """ETAs to ``destination``; ``address`` (the call's address text) puts the destination
+        on the street it names when that street is near, even if another road is nearer."""
 
     def best(
-        self, origins: Sequence[Location], destination: Location, k: int
+        self,
+        origins: Sequence[Location],
+        destination: Location,
+        k: int,
+        *,
+        address: str | None = None,
     ) -> list[tuple[int, RoadEta]]:
         """The ``k`` fastest origins (index into ``origins``, ETA), fastest first; stops early."""
 
-    def route(self, origin: Location, destination: Location) -> RoadRoute: ...
+    def route(
+        self, origin: Location, destination: Location, *, address: str | None = None
+    ) -> RoadRoute: ...
 
     def durations_from(
         self, origin: Location, destinations: Sequence[Location]

@@ -132,6 +132,8 @@ async def recommendations(
             "route": r.route.as_geojson(),
             "position_age_s": None if r.position_age_s is None else round(r.position_age_s, 1),
             "stale": r.stale,
+            "snap_distance_m": r.route.snap_distance_m,
+            "street": r.route.street,
         }
         for r in ranked
     ]

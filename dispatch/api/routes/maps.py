@@ -66,6 +66,8 @@ async def geocode(
             "kind": p.kind,
             "score": round(p.score, 3),
             "interpolated": p.interpolated,
+            "unit": p.unit,
+            "outline": None if p.outline is None else [c.as_lonlat() for c in p.outline],
         }
         for p in deps.geocoder.search(q, limit=limit)
     ]

@@ -48,7 +48,7 @@ async def current_assignment(
         raise Problem(404, "no-assignment", f"Unit {unit.call_sign} has no assignment")
     route = None
     if unit.position is not None:
-        route = deps.roads.route(unit.position, incident.location)
+        route = deps.roads.route(unit.position, incident.location, address=incident.address)
     return audience.show(assignment_view(unit, incident, route), incident.id)
 
 

@@ -87,6 +87,14 @@ class Recommendation(Out):
     stale: bool = Field(
         description="the fix is older than the staleness threshold: ETA from the last position"
     )
+    snap_distance_m: float | None = Field(
+        default=None,
+        description="metres from the incident's location to the road point the ETA and route "
+        "end at (on the street its address names when that street is within 150 m)",
+    )
+    street: str | None = Field(
+        default=None, description="the road the route ends on (null: unnamed or unknown)"
+    )
 
 
 class NoteAdded(Out):
@@ -224,6 +232,15 @@ class GeocodeHit(Out):
     kind: str = Field(description="address, street, intersection or poi")
     score: float
     interpolated: bool
+    unit: str | None = Field(
+        default=None,
+        description="apartment, suite or room typed after the address (kept out of the match)",
+    )
+    outline: list[LonLat] | None = Field(
+        default=None,
+        description="outer ring of an area answer (campus, hospital, park); "
+        "location is then its main entrance or a point inside it",
+    )
 
 
 class ReverseHit(Out):

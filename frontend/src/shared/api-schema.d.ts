@@ -1488,6 +1488,19 @@ export interface components {
             score: number;
             /** Interpolated */
             interpolated: boolean;
+            /**
+             * Unit
+             * @description apartment, suite or room typed after the address (kept out of the match)
+             */
+            unit?: string | null;
+            /**
+             * Outline
+             * @description outer ring of an area answer (campus, hospital, park); location is then its main entrance or a point inside it
+             */
+            outline?: [
+                number,
+                number
+            ][] | null;
         };
         /** HangUpIn */
         HangUpIn: {

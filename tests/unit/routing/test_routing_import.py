@@ -13,6 +13,7 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
 from routing import MapCacheError, MapImportError, RoadNetwork, default_map_path, import_map
+from routing.access import entry_penalties
 from routing.graph import RoadGraph
 from routing.projection import haversine_m
 
@@ -52,6 +53,9 @@ def test_edges_are_consistent(helsinki: RoadNetwork) -> None:
     for node in range(g.node_count):
         assert all(g.edge_source[e] == node for e in g.out_edges(node))
     assert np.all(g.edge_travel_time_s > 0) and np.all(g.edge_length_m > 0)
+    assert g.edge_restricted is not None
+    penalty = entry_penalties(g.edge_source, g.edge_target, g.edge_restricted, g.node_count)
+    assert 0 < np.count_nonzero(penalty) < np.count_nonzero(g.edge_restricted)
     for e in range(g.edge_count):
         lon, lat = g.geometry(e)
         s, t = g.edge_source[e], g.edge_target[e]
@@ -61,8 +65,12 @@ def test_edges_are_consistent(helsinki: RoadNetwork) -> None:
             haversine_m(lon[i], lat[i], lon[i + 1], lat[i + 1]) for i in range(len(lon) - 1)
         )
         assert g.edge_length_m[e] == pytest.approx(length, rel=1e-9)
-        # Helsinki centre is tagged 30-40 km/h: 25-45 km/h covers every edge.
-        assert 25 / 3.6 <= g.edge_length_m[e] / g.edge_travel_time_s[e] <= 45 / 3.6
+        # Helsinki centre is tagged 30-40 km/h: 25-45 km/h covers every public edge; service
+        # roads run at 20 km/h or as tagged, and the way into a restricted road costs its
+        # entry penalty.
+        drive_s = g.edge_travel_time_s[e] - penalty[e]
+        slowest = 5 if g.is_restricted(e) else 25  # private roads: living streets, walk pace
+        assert slowest / 3.6 <= g.edge_length_m[e] / drive_s <= 45 / 3.6
         twin = g.edge_twin[e]
         if twin >= 0:
             assert g.edge_twin[twin] == e
@@ -79,8 +87,12 @@ def test_emergency_speed_factor_scales_times(tmp_path: Path, helsinki: RoadNetwo
     summary = import_map(default_map_path(), tmp_path / "fast", emergency_speed_factor=1.25)
     fast = RoadNetwork.load(tmp_path / "fast")
     assert summary.emergency_speed_factor == 1.25
+    g = helsinki.graph
+    assert g.edge_restricted is not None
+    # the speeds scale; the entry penalty of restricted roads (a gate, a barrier) does not
+    penalty = entry_penalties(g.edge_source, g.edge_target, g.edge_restricted, g.node_count)
     np.testing.assert_allclose(
-        fast.graph.edge_travel_time_s * 1.25, helsinki.graph.edge_travel_time_s, rtol=1e-12
+        (fast.graph.edge_travel_time_s - penalty) * 1.25, g.edge_travel_time_s - penalty, rtol=1e-9
     )
 
 

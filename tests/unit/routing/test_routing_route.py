@@ -63,9 +63,17 @@ def test_route_on_one_edge_is_cut_at_both_points(helsinki: RoadNetwork) -> None:
     g = helsinki.graph
     edge = int(np.argmax(g.edge_length_m * (g.edge_twin < 0)))  # the longest one-way edge
     lon, lat = g.geometry(edge)
-    line = LineString(zip(lon.tolist(), lat.tolist(), strict=True))
-    behind = helsinki.snap(*line.interpolate(0.3, normalized=True).coords[0])
-    ahead = helsinki.snap(*line.interpolate(0.7, normalized=True).coords[0])
+    # fractions are of the length in metres: interpolate in the map's local projection
+    x, y = helsinki.projection.to_xy(lon, lat)
+    line = LineString(zip(x.tolist(), y.tolist(), strict=True))
+
+    def at(fraction: float) -> tuple[float, float]:
+        px, py = line.interpolate(fraction, normalized=True).coords[0]
+        plon, plat = helsinki.projection.to_lonlat(px, py)
+        return float(plon), float(plat)
+
+    behind = helsinki.snap(*at(0.3))
+    ahead = helsinki.snap(*at(0.7))
     assert behind.edge == ahead.edge == edge
     assert behind.fraction == pytest.approx(0.3, abs=0.01)
     assert ahead.fraction == pytest.approx(0.7, abs=0.01)

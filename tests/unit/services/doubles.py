@@ -34,20 +34,29 @@ class StraightLineRoads:
     def _metres(self, a: Location, b: Location) -> float:
         return ((a.lon - b.lon) ** 2 + (a.lat - b.lat) ** 2) ** 0.5 * 111_000
 
-    def etas(self, origins: Sequence[Location], destination: Location) -> list[RoadEta | None]:
+    def etas(
+        self, origins: Sequence[Location], destination: Location, *, address: str | None = None
+    ) -> list[RoadEta | None]:
         return [
             RoadEta(self._metres(o, destination) / 10, self._metres(o, destination))
             for o in origins
         ]
 
     def best(
-        self, origins: Sequence[Location], destination: Location, k: int
+        self,
+        origins: Sequence[Location],
+        destination: Location,
+        k: int,
+        *,
+        address: str | None = None,
     ) -> list[tuple[int, RoadEta]]:
         etas = self.etas(origins, destination)
         order = sorted(range(len(origins)), key=lambda i: etas[i].duration_s)  # type: ignore[union-attr]
         return [(i, etas[i]) for i in order[:k]]  # type: ignore[misc]
 
-    def route(self, origin: Location, destination: Location) -> RoadRoute:
+    def route(
+        self, origin: Location, destination: Location, *, address: str | None = None
+    ) -> RoadRoute:
         d = self._metres(origin, destination)
         return RoadRoute([origin.as_lonlat(), destination.as_lonlat()], d / 10, d)
 
