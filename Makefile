@@ -4,20 +4,44 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 GH := $(VENV)/bin/goldenhour
-ENV := set -a && . var/env && set +a &&
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# MAP: an OSM extract (.osm or .osm.pbf) instead of the bundled Helsinki. Each extract gets its
+# own map cache (var/maps/<name>), database (goldenhour_<name>) and event channel, so switching
+# cities never mixes one city's stations, fleet and incidents into another's.
 MAP ?=
+ifeq ($(strip $(MAP)),)
+MAP_DIR := var/map
+MAP_ENV :=
+else
+MAP_NAME := $(shell printf '%s' '$(basename $(basename $(notdir $(MAP))))' | tr 'A-Z' 'a-z' | tr -c 'a-z0-9_' '_')
+MAP_DIR := var/maps/$(MAP_NAME)
+MAP_DB_URL := $(PY) -c 'import os, sys; from sqlalchemy.engine import make_url; print(make_url(os.environ["DATABASE_URL"]).set(database=sys.argv[1]).render_as_string(hide_password=False))'
+MAP_ENV := export GOLDENHOUR_MAP_DIR=$(MAP_DIR) GOLDENHOUR_REDIS_CHANNEL=goldenhour:$(MAP_NAME):events && export DATABASE_URL="$$($(MAP_DB_URL) goldenhour_$(MAP_NAME))" &&
+endif
+ENV := set -a && . var/env && set +a && $(MAP_ENV)
+# LANG=zh: the centre speaks Chinese (GOLDENHOUR_LANGUAGE): the addresses the server writes
+# itself, its problem messages by default, the demo callers. LANG is also the locale every
+# shell exports, so only a LANG given on the command line counts, and it is not passed on to
+# the commands below as a locale.
+ifeq ($(origin LANG),command line)
+GOLDENHOUR_LANGUAGE := $(LANG)
+unexport LANG
+endif
+GOLDENHOUR_LANGUAGE ?= en
+ifeq ($(filter en zh,$(GOLDENHOUR_LANGUAGE)),)
+$(error LANG (the centre's language) must be en or zh, not "$(GOLDENHOUR_LANGUAGE)")
+endif
 CALLS_PER_MINUTE ?= 1.5
 SPEEDUP ?= 3
 # The printed demo logins (password = user name) work without a forced password change, and the
 # server stays on a loopback address (it refuses another --host while they are on). DEMO_LOGINS=false
 # for a real deployment: seeded logins must then change their password at first login.
 DEMO_LOGINS ?= true
-DEMO := GOLDENHOUR_DEMO_LOGINS=$(DEMO_LOGINS)
+DEMO := GOLDENHOUR_DEMO_LOGINS=$(DEMO_LOGINS) GOLDENHOUR_LANGUAGE=$(GOLDENHOUR_LANGUAGE)
 FRONTEND_SRC := $(shell find frontend -path frontend/node_modules -prune -o -path frontend/dist -prune -o -type f -print 2>/dev/null)
 
-.PHONY: help demo test chaos flaky-check setup python frontend services db map seed serve simulate lint bench clean
+.PHONY: help demo test chaos flaky-check system setup python frontend services db map seed serve simulate lint bench clean
 
 help:
 	@echo "make demo   - set up everything and run the live system at http://$(HOST):$(PORT)"
@@ -32,12 +56,17 @@ $(VENV)/.installed: pyproject.toml
 
 python: $(VENV)/.installed
 
+# System packages, checked on every run and installed only when missing: a CJK font (without
+# one the console's Chinese is drawn as empty boxes), PostGIS, Node.js, and Chromium for tests.
+system:
+	@bash scripts/system-deps.sh $(if $(filter test flaky-check,$(MAKECMDGOALS)),test,demo)
+
 frontend/dist/index.html: $(FRONTEND_SRC)
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
 frontend: frontend/dist/index.html
 
-setup: python frontend
+setup: system python frontend
 
 services: python
 	$(PY) scripts/services.py
@@ -45,10 +74,10 @@ services: python
 db: services
 	$(ENV) $(GH) migrate
 
-var/map/meta.json:
-	$(ENV) $(GH) import-map $(MAP) --out var/map
+$(MAP_DIR)/meta.json:
+	$(ENV) $(GH) import-map $(MAP) --out $(MAP_DIR)
 
-map: python var/map/meta.json
+map: python $(MAP_DIR)/meta.json
 
 seed: db map
 	$(ENV) $(DEMO) $(GH) seed

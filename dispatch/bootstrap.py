@@ -110,6 +110,7 @@ async def bootstrap(settings: Settings) -> Container:
         publisher=bus,
         positions=positions,
         service_area=service_area(network.bbox),
+        language=settings.language,
     )
 
     async def read_after(seq: int, until: int | None) -> list[EventRecord]:

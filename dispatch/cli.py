@@ -8,7 +8,7 @@ import contextlib
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -250,6 +250,10 @@ def simulate(
     calls_csv: Annotated[Path | None, typer.Option(help="Offline: historical calls CSV")] = None,
     out: Annotated[Path | None, typer.Option(help="Offline: write the JSON result here")] = None,
     plots: Annotated[Path | None, typer.Option(help="Offline: PNG plots folder")] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(help="Live: the callers' language, en or zh (default: GOLDENHOUR_LANGUAGE)"),
+    ] = None,
 ) -> None:
     """Live demo traffic against a server, or (--offline) a simulated day of the real core."""
     if offline:
@@ -284,9 +288,19 @@ def simulate(
         speedup=speedup,
         seed=seed,
         duration_s=duration or None,
+        language=_language(language),
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_demo(config))
+
+
+def _language(given: str | None) -> Literal["en", "zh"]:
+    """The demo callers' language: ``--language``, else the centre's (GOLDENHOUR_LANGUAGE)."""
+    if given is None:
+        return get_settings().language
+    if given not in ("en", "zh"):
+        raise typer.BadParameter("en or zh", param_hint="--language")
+    return "zh" if given == "zh" else "en"
 
 
 if __name__ == "__main__":

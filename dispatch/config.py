@@ -132,6 +132,11 @@ class Settings(BaseSettings):
     #: The centre's time zone (IANA name, e.g. Europe/Helsinki, Asia/Shanghai): every screen and
     #: export shows local times in it; the API stays UTC.
     timezone: str = "UTC"
+    #: The centre's language (``en`` or ``zh``): the words the server writes into records itself
+    #: (an incident's "near <street>" address), the language of problem messages for a client
+    #: that names none in ``Accept-Language``, and the demo callers' speech. Screens choose
+    #: their own language; the API's codes and field names never change with it.
+    language: Literal["en", "zh"] = "en"
 
     @field_validator("secret_key")
     @classmethod

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages Golden Hour needs, only those missing.
 # Usage: scripts/system-deps.sh [demo|test]   (test also installs Chromium for the browser tests)
+# Both install a CJK font (fonts-noto-cjk) when the machine has none.
 set -euo pipefail
 purpose=${1:-demo}
 want=()
@@ -23,6 +24,12 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 if [ "$purpose" = test ]; then
   [ -x /usr/bin/chromium ] || want+=(chromium)
+fi
+# A font with Chinese glyphs (the console's 中文, street names of a Chinese map): without one,
+# browsers on this machine draw every Chinese character as an empty box.
+if ! { have fc-list && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ]; }; then
+  want+=(fonts-noto-cjk)
+  have fc-list || want+=(fontconfig)
 fi
 
 if [ ${#want[@]} -gt 0 ]; then

@@ -64,6 +64,17 @@ def map_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def shanghai_map_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Central Shanghai (Chinese street names, no POIs, no house numbers), imported once per
+    session from the shared extract, read where it lies: never copied into the repository."""
+    import routing
+
+    out = tmp_path_factory.mktemp("map") / "shanghai"
+    routing.import_map(SHARED_OSM / "shanghai_center.osm", out)
+    return out
+
+
+@pytest.fixture(scope="session")
 def secret_key() -> str:
     return secrets.token_hex(32)
 
@@ -189,12 +200,79 @@ def server(servers: list[ServerProcess]) -> ServerProcess:
     return servers[0]
 
 
+@pytest.fixture(scope="session")
+def chinese_centre(
+    redis_url: str,
+    shanghai_map_dir: Path,
+    secret_key: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[ServerProcess]:
+    """A 120 centre in Shanghai: its own database seeded on the Shanghai map (the demo layout
+    places stations and hospitals, the map has none), its own Redis channel, Chinese as the
+    centre's language (``GOLDENHOUR_LANGUAGE=zh``) and Shanghai time. One app process."""
+    from dispatch.bootstrap import make_engine
+    from dispatch.config import Settings
+    from dispatch.seed import seed
+    from dispatch.store import admin
+    from routing import RoadNetwork
+
+    url = make_url(_base_database_url()).set(database=f"gh_test_{RUN_ID}_zh")
+    plain = url.render_as_string(hide_password=False)
+    asyncio.run(admin.create_database(plain))
+    proc: ServerProcess | None = None
+    try:
+        admin.migrate(
+            url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+        )
+        settings = Settings(database_url=plain, secret_key=secret_key)  # type: ignore[call-arg]
+
+        async def go() -> None:
+            engine = make_engine(settings, owner=True)
+            try:
+                network = RoadNetwork.load(shanghai_map_dir)
+                await seed(engine, network, units=12, demo_logins=True)
+            finally:
+                await engine.dispose()
+
+        asyncio.run(go())
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=plain,
+            REDIS_URL=redis_url,
+            GOLDENHOUR_SECRET_KEY=secret_key,
+            GOLDENHOUR_MAP_DIR=str(shanghai_map_dir),
+            GOLDENHOUR_REDIS_CHANNEL=f"gh-test-{RUN_ID}-zh:events",
+            GOLDENHOUR_HUB_POLL_INTERVAL_S="1.0",
+            GOLDENHOUR_DEMO_LOGINS="true",
+            GOLDENHOUR_LANGUAGE="zh",
+            GOLDENHOUR_TIMEZONE="Asia/Shanghai",
+        )
+        proc = ServerProcess(env=env)
+        proc.log_path = tmp_path_factory.mktemp("logs-zh") / "server.log"
+        proc.start()
+        yield proc
+    finally:
+        if proc is not None:
+            proc.stop()
+        asyncio.run(admin.drop_database(plain))
+
+
 @pytest.fixture
 async def reset_fleet(database_url: str) -> None:
     """Each story starts with every unit available at its station and no open incident.
 
     Test housekeeping only (it writes no events): stories must not depend on each other's leftovers.
     """
+    await _reset(database_url)
+
+
+@pytest.fixture
+async def reset_chinese_centre(chinese_centre: ServerProcess) -> None:
+    """``reset_fleet`` for the Chinese centre's own database."""
+    await _reset(chinese_centre.env["DATABASE_URL"])
+
+
+async def _reset(database_url: str) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(database_url)

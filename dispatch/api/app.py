@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # every route and socket: the operation's row of the policy table against the login
         dependencies=[Depends(authorize)],
     )
-    problems.install(app)
+    problems.install(app, default_language=settings.language)
     for module in (auth, admin, incidents, units, hospitals, intake, maps, review, advice, config):
         app.include_router(module.router, prefix="/api/v1")
     for module in (telephony, triage):  # the call-taker's screen (issue 13)

@@ -7,6 +7,7 @@ errors, HTTP errors, an unreachable database and unexpected bugs all become prob
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from dispatch.api.problem_text import CONTENT_LANGUAGE, Language, localise, negotiate
 from dispatch.domain.errors import DomainError
 from dispatch.domain.limits import PLAIN_TEXT_PATTERN, control_character
 
@@ -74,13 +76,23 @@ _TITLE_BY_STATUS = {
 
 
 class Problem(Exception):
-    """Raise from a route for an error that is not a domain rule (auth, permissions)."""
+    """Raise from a route for an error that is not a domain rule (auth, permissions).
+
+    ``params``: the values ``detail`` names, for the same detail in the reader's language
+    (``dispatch.api.problem_text``)."""
 
     def __init__(
-        self, status: int, code: str, detail: str, *, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail, self.headers = status, code, detail, headers
+        self.params = params or {}
 
 
 def problem_response(
@@ -90,53 +102,94 @@ def problem_response(
     *,
     title: str | None = None,
     headers: dict[str, str] | None = None,
+    lang: Language = "en",
+    params: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
+    """A problem document in ``lang`` (title and detail; the code and fields never change)."""
+    title, detail = localise(
+        lang,
+        status=status,
+        code=code,
+        title=title or _TITLE_BY_STATUS.get(status, "Error"),
+        detail=detail,
+        params=params,
+    )
     body = {
         "type": PROBLEM_BASE + code,
-        "title": title or _TITLE_BY_STATUS.get(status, "Error"),
+        "title": title,
         "status": status,
         "detail": detail,
         "code": code,
         **extra,
+    }
+    headers = {
+        **(headers or {}),
+        "Content-Language": CONTENT_LANGUAGE[lang],
+        "Vary": "Accept-Language",
     }
     return JSONResponse(
         body, status_code=status, media_type="application/problem+json", headers=headers
     )
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, *, default_language: Language = "en") -> None:
+    """Answer every error as a problem document, in the language the request asks for
+    (``Accept-Language``), else in the centre's (``default_language``)."""
+
+    def lang_of(request: Request) -> Language:
+        return negotiate(request.headers.get("accept-language"), default_language)
+
     @app.exception_handler(Problem)
-    async def _problem(_: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.code, exc.detail, headers=exc.headers)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(
+            exc.status,
+            exc.code,
+            exc.detail,
+            headers=exc.headers,
+            lang=lang_of(request),
+            params=exc.params,
+        )
 
     @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         status = STATUS_BY_CODE.get(exc.code, 409)
-        return problem_response(status, exc.code, exc.detail, title=exc.title)
+        return problem_response(
+            status, exc.code, exc.detail, title=exc.title, lang=lang_of(request), params=exc.params
+        )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [_issue(e) for e in exc.errors()]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"][1:]) or "body"
+        lang = lang_of(request)
         if errors and all(_names_nothing(e) for e in errors):
-            return problem_response(404, "not-found", f"{where}: no such id")
+            return problem_response(404, "not-found", f"{where}: no such id", lang=lang)
         return problem_response(
-            422, "validation-error", f"{where}: {first['msg']}", errors=jsonable_encoder(errors)
+            422,
+            "validation-error",
+            f"{where}: {first['msg']}",
+            lang=lang,
+            params={"where": where},
+            errors=jsonable_encoder(errors),
         )
 
     @app.exception_handler(DBAPIError)
-    async def _database(_: Request, exc: DBAPIError) -> JSONResponse:
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         if is_storage_outage(exc) or not is_bad_value(exc):
             raise exc  # to _unexpected: 503 for an outage, a logged 500 for a bug
         log.warning("a value the database refused reached it: %s", exc.orig)
         return problem_response(
-            422, "invalid-value", "A value in the request is out of range or not storable."
+            422,
+            "invalid-value",
+            "A value in the request is out of range or not storable.",
+            lang=lang_of(request),
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        lang = lang_of(request)
         if exc.status_code == 400 and "parsing the body" in str(exc.detail):
             # Bytes that are not even text (FastAPI's 400): the same answer as text that is not
             # JSON (its 422 json_invalid), so a client has one rule for "the body is not JSON".
@@ -144,17 +197,24 @@ def install(app: FastAPI) -> None:
                 422,
                 "validation-error",
                 "The request body is not valid JSON (UTF-8 text expected)",
+                lang=lang,
+                params={"where": "body"},
                 errors=[{"loc": ["body"], "msg": "not UTF-8 JSON", "type": "json_invalid"}],
             )
         code = {404: "not-found", 405: "method-not-allowed", 401: "not-authenticated"}.get(
             exc.status_code, "http-error"
         )
         return problem_response(
-            exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)
+            exc.status_code,
+            code,
+            str(exc.detail),
+            headers=getattr(exc, "headers", None),
+            lang=lang,
         )
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        lang = lang_of(request)
         if is_storage_outage(exc):
             log.error("storage unavailable: %s", exc)
             return problem_response(
@@ -164,9 +224,12 @@ def install(app: FastAPI) -> None:
                 "The database is not reachable. Retry in a few seconds: a retry with the same "
                 "Idempotency-Key or client_seq is never applied twice.",
                 headers={"Retry-After": "2"},
+                lang=lang,
             )
         log.exception("unhandled error")
-        return problem_response(500, "internal-error", "Unexpected server error; it was logged.")
+        return problem_response(
+            500, "internal-error", "Unexpected server error; it was logged.", lang=lang
+        )
 
 
 def _issue(error: Any) -> dict[str, Any]:

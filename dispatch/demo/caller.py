@@ -1,21 +1,30 @@
-"""The call-taker side: turns the generated call stream into ``POST /incidents`` on time."""
+"""The call-taker side: turns the generated call stream into ``POST /incidents`` on time.
+
+The address typed with each call is what the caller said: the crossing of two streets, or,
+along a street, the house address nearest the pin where the map has house numbers and the
+street's name where it has none (central Shanghai). The pin places the call either way; the
+server checks the words against its geocoder (``address_verified``).
+"""
 
 from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 import httpx
 
 from dispatch.clock import PacedClock, sleep_until
-from dispatch.demo.calls import call_stream
+from dispatch.demo.calls import Call, call_stream
 from dispatch.demo.client import ApiClient, ApiError, Incident
-from dispatch.demo.geometry import RoadSampler
+from dispatch.demo.geometry import Crossing, LonLat, RoadSampler
 from dispatch.demo.phone import Phone
 
 log = logging.getLogger("goldenhour.sim")
+
+#: A house address this close to the pin is what a caller along a street gives.
+HOUSE_NEAR_M = 30.0
 
 
 class Caller:
@@ -35,6 +44,8 @@ class Caller:
         rng: random.Random,
         on_created: Callable[[Incident], None] | None = None,
         phone: Phone | None = None,
+        crossings: Sequence[Crossing] = (),
+        language: str = "en",
     ) -> None:
         self.api = api
         self.clock = clock
@@ -43,13 +54,22 @@ class Caller:
         self.rng = rng
         self.on_created = on_created
         self.phone = phone  # rings a line through the telephony interface before each call
+        self.crossings = crossings
+        self.language = language
 
     async def run(self) -> None:
         """Place the calls on time; the first one at once, so a fresh demo is alive immediately
         (Poisson arrivals are memoryless, so shifting the stream changes nothing else)."""
         start = self.clock.now()
         shift: float | None = None
-        for call in call_stream(self.rng, self.calls_per_minute, self.roads):
+        calls = call_stream(
+            self.rng,
+            self.calls_per_minute,
+            self.roads,
+            crossings=self.crossings,
+            language=self.language,
+        )
+        for call in calls:
             shift = call.at_s if shift is None else shift
             await sleep_until(self.clock, start + timedelta(seconds=call.at_s - shift))
             line, caller = None, None
@@ -68,8 +88,9 @@ class Caller:
                             "accuracy_m": shown["accuracy_m"],
                         }
             try:
+                address = await self.address_of(call)
                 incident = await self.api.create_incident(
-                    call.location, call.complaint, call.priority, caller
+                    call.location, call.complaint, call.priority, caller, address
                 )
             except (ApiError, httpx.HTTPError) as exc:
                 log.warning("call (%s p%d) not created: %s", call.complaint, call.priority, exc)
@@ -87,3 +108,24 @@ class Caller:
             )
             if self.on_created is not None:
                 self.on_created(incident)
+
+    async def address_of(self, call: Call) -> str | None:
+        """What the caller says the place is: the two streets at a crossing; along a street,
+        the house address at the pin when the map has one there, else the street's name (None
+        on an unnamed road: the pin alone places the call then)."""
+        if call.at_crossing:
+            return call.place
+        return await self._nearest_house(call.location) or call.place
+
+    async def _nearest_house(self, point: LonLat) -> str | None:
+        try:
+            hit = await self.api.reverse(point)
+        except (ApiError, httpx.HTTPError) as exc:
+            log.warning("no reverse geocoding for a call: %s", exc)
+            return None
+        if hit is None or hit.get("kind") != "address":
+            return None
+        distance = hit.get("distance_m")
+        if distance is None or float(distance) > HOUSE_NEAR_M:
+            return None
+        return str(hit["label"])

@@ -175,6 +175,18 @@ class ApiClient:
     async def hospitals(self) -> list[Place]:
         return cast(list[Place], await self._request("GET", "/hospitals"))
 
+    async def reverse(self, point: tuple[float, float]) -> dict[str, Any] | None:
+        """The nearest address or street of ``point`` (``GET /reverse``); None when none."""
+        try:
+            return cast(
+                dict[str, Any],
+                await self._request("GET", "/reverse", params={"lon": point[0], "lat": point[1]}),
+            )
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
     async def route(
         self, origin: tuple[float, float] | list[float], target: tuple[float, float] | list[float]
     ) -> RouteAnswer:
@@ -189,6 +201,7 @@ class ApiClient:
         complaint: str,
         priority: int,
         caller: dict[str, Any] | None = None,
+        address: str | None = None,
     ) -> Incident:
         body: dict[str, Any] = {
             "location": [location[0], location[1]],
@@ -197,6 +210,8 @@ class ApiClient:
         }
         if caller is not None:
             body["caller"] = caller
+        if address is not None:
+            body["address"] = address
         return cast(Incident, await self._request("POST", "/incidents", json=body))
 
     async def incidents(self, *, status: str = "open") -> list[Incident]:

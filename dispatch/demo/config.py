@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class DemoConfig:
         log in as ``crew-<call sign>`` with the same string as password by default
     speedup : multiplies driving speed and divides chute, on-scene and hospital times
     seed : makes the call stream and crew decisions reproducible
+    language : the centre's language (``en`` or ``zh``): callers' complaints and the places
+        they name are said in it
     duration_s : stop after this many seconds of simulator time; ``None`` runs until cancelled
     position_interval_s : seconds between position reports of a moving unit
     """
@@ -38,6 +41,7 @@ class DemoConfig:
     seed: int = 0
     duration_s: float | None = None
     position_interval_s: float = 1.0
+    language: Literal["en", "zh"] = "en"
 
     def crew_username(self, call_sign: str) -> str:
         return self.crew_username_pattern.format(call_sign=call_sign.lower())

@@ -95,18 +95,42 @@ def nearest(origin: LonLat, candidates: Sequence[LonLat]) -> int:
     return min(range(len(candidates)), key=lambda i: distance_m(origin, candidates[i]))
 
 
+def _named_lines(collection: dict[str, Any]) -> list[tuple[Sequence[Sequence[float]], str | None]]:
+    """The lines of ``GET /map/roads`` (LineStrings and MultiLineStrings) with their street name
+    (None for an unnamed road)."""
+    lines: list[tuple[Sequence[Sequence[float]], str | None]] = []
+    for feature in collection.get("features", []):
+        geometry = feature.get("geometry") or {}
+        name = str((feature.get("properties") or {}).get("name") or "").strip() or None
+        kind = geometry.get("type")
+        if kind == "LineString":
+            lines.append((geometry["coordinates"], name))
+        elif kind == "MultiLineString":
+            lines.extend((part, name) for part in geometry["coordinates"])
+    return lines
+
+
 class RoadSampler:
     """Draws points uniformly along the road network (every metre of road equally likely).
 
     Choosing a segment with probability proportional to its length and then a uniform point on
-    it gives exactly that; calls then land on streets, where the router can snap them.
+    it gives exactly that; calls then land on streets, where the router can snap them. Each
+    segment keeps the name of its street, which is what a caller standing there would say.
     """
 
-    def __init__(self, lines: Iterable[Sequence[Sequence[float]]]) -> None:
+    def __init__(
+        self,
+        lines: Iterable[Sequence[Sequence[float]]],
+        names: Iterable[str | None] | None = None,
+    ) -> None:
         self._segments: list[tuple[LonLat, LonLat]] = []
+        self._names: list[str | None] = []
         self._cumulative: list[float] = []
         total = 0.0
-        for line in lines:
+        named: Iterable[tuple[Sequence[Sequence[float]], str | None]] = (
+            zip(lines, names, strict=True) if names is not None else ((ln, None) for ln in lines)
+        )
+        for line, name in named:
             pts = [(float(c[0]), float(c[1])) for c in line]
             for a, b in zip(pts, pts[1:], strict=False):
                 length = distance_m(a, b)
@@ -114,6 +138,7 @@ class RoadSampler:
                     continue
                 total += length
                 self._segments.append((a, b))
+                self._names.append(name)
                 self._cumulative.append(total)
         if not self._segments:
             raise ValueError("no road segments with positive length")
@@ -121,15 +146,8 @@ class RoadSampler:
     @classmethod
     def from_feature_collection(cls, collection: dict[str, Any]) -> RoadSampler:
         """Build from ``GET /map/roads`` (LineStrings; MultiLineStrings are accepted too)."""
-        lines: list[Sequence[Sequence[float]]] = []
-        for feature in collection.get("features", []):
-            geometry = feature.get("geometry") or {}
-            kind = geometry.get("type")
-            if kind == "LineString":
-                lines.append(geometry["coordinates"])
-            elif kind == "MultiLineString":
-                lines.extend(geometry["coordinates"])
-        return cls(lines)
+        named = _named_lines(collection)
+        return cls([line for line, _ in named], [name for _, name in named])
 
     @property
     def total_length_m(self) -> float:
@@ -141,7 +159,43 @@ class RoadSampler:
 
     def sample(self, rng: random.Random) -> LonLat:
         """A uniformly random point on the roads, drawn from ``rng`` (two draws)."""
+        return self.sample_on_street(rng)[0]
+
+    def sample_on_street(self, rng: random.Random) -> tuple[LonLat, str | None]:
+        """A uniformly random point on the roads and the name of its street (None: unnamed),
+        with the same two draws as :meth:`sample`."""
         target = rng.random() * self.total_length_m
         i = min(bisect.bisect_right(self._cumulative, target), len(self._segments) - 1)
         a, b = self._segments[i]
-        return lerp(a, b, rng.random())
+        return lerp(a, b, rng.random()), self._names[i]
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """Where two named streets meet: a vertex both share on the road network."""
+
+    location: LonLat
+    streets: tuple[str, str]
+
+
+def crossings(collection: dict[str, Any]) -> list[Crossing]:
+    """The intersections of named streets in ``GET /map/roads``, one per pair of names.
+
+    A vertex shared by roads of two different names is a crossing; a pair that meets at several
+    vertices (dual carriageways, a wide junction) counts once, at its first vertex in coordinate
+    order, so that every junction is equally likely to be drawn and the choice never depends on
+    the order of the features. The names of a pair are sorted, for the same reason.
+    """
+    names_at: dict[LonLat, set[str]] = {}
+    for line, name in _named_lines(collection):
+        if name is None:
+            continue
+        for c in line:
+            names_at.setdefault((float(c[0]), float(c[1])), set()).add(name)
+    found: dict[tuple[str, str], LonLat] = {}
+    for point in sorted(names_at):
+        names = sorted(names_at[point])
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                found.setdefault((a, b), point)
+    return [Crossing(point, pair) for pair, point in sorted(found.items())]

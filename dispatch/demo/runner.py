@@ -20,7 +20,7 @@ from dispatch.demo.config import DemoConfig
 from dispatch.demo.crew import Crew
 from dispatch.demo.crewbot import CrewBot, unit_home
 from dispatch.demo.feed import ConsoleFeed, Update
-from dispatch.demo.geometry import LonLat, RoadSampler
+from dispatch.demo.geometry import Crossing, LonLat, RoadSampler, crossings
 from dispatch.demo.phone import Phone
 
 log = logging.getLogger("goldenhour.sim")
@@ -34,6 +34,8 @@ class World:
 
     center: LonLat
     roads: RoadSampler | None
+    #: Where two named streets meet: callers there name both (``dispatch.demo.calls``).
+    crossings: list[Crossing]
     stations: dict[int, LonLat]
     hospitals: list[Place]
     units: list[Unit]
@@ -135,6 +137,8 @@ async def _start(
                 dispatcher,
                 random.Random(f"{config.seed}:phone"),
             ),
+            crossings=world.crossings,
+            language=config.language,
         )
         tasks.append(_supervised("caller", caller.run, clock))
     elif config.calls_per_minute > 0:
@@ -142,11 +146,12 @@ async def _start(
     for bot in bots.values():
         tasks.append(_supervised(f"crew {bot.call_sign}", bot.run, clock))
     log.info(
-        "simulating %d units, %.1f calls/min, auto-dispatch %s, speed-up x%g",
+        "simulating %d units, %.1f calls/min, auto-dispatch %s, speed-up x%g, callers speak %s",
         len(bots),
         config.calls_per_minute,
         "off" if auto is None else f"after {config.auto_dispatch_after_s:g} s",
         config.speedup,
+        config.language,
     )
 
 
@@ -195,10 +200,12 @@ async def _read_world(api: ApiClient) -> World:
         roads: RoadSampler | None = RoadSampler.from_feature_collection(roads_json)
     except ValueError:
         roads = None
+    junctions = crossings(roads_json)
     log.info(
-        "map %s: %s road segments, %d stations, %d hospitals, %d units",
+        "map %s: %s road segments, %d street crossings, %d stations, %d hospitals, %d units",
         info.get("name", "?"),
         "no" if roads is None else roads.segment_count,
+        len(junctions),
         len(stations),
         len(hospitals),
         len(units),
@@ -206,6 +213,7 @@ async def _read_world(api: ApiClient) -> World:
     return World(
         center=(float(center[0]), float(center[1])),
         roads=roads,
+        crossings=junctions,
         stations={s["id"]: (s["location"][0], s["location"][1]) for s in stations},
         hospitals=list(hospitals),
         units=list(units),

@@ -14,9 +14,12 @@ class DomainError(Exception):
     code = "domain-error"
     title = "Request breaks a dispatch rule"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, **params: str) -> None:
         super().__init__(detail)
         self.detail = detail
+        #: The values ``detail`` names (a call sign, an incident number, a status), so that the
+        #: API can say the same in the reader's language (``dispatch.api.problem_text``).
+        self.params = params
 
 
 class NotFound(DomainError):

@@ -476,7 +476,11 @@ def assign(unit: Unit, incident: Incident, *, order_id: int, at: datetime) -> No
     An incident may take several units (e.g. two ambulances and a supervisor) while it is open.
     """
     if unit.status not in DISPATCHABLE:
-        raise UnitNotAvailable(f"Unit {unit.call_sign} is {unit.status.value}, not available")
+        raise UnitNotAvailable(
+            f"Unit {unit.call_sign} is {unit.status.value}, not available",
+            unit=unit.call_sign,
+            status=unit.status.value,
+        )
     if unit.capability not in incident.required_capabilities():
         raise UnitNotCapable(
             f"Unit {unit.call_sign} is {unit.capability.value}; "
@@ -484,7 +488,9 @@ def assign(unit: Unit, incident: Incident, *, order_id: int, at: datetime) -> No
         )
     if not incident.is_open:
         raise IncidentNotAssignable(
-            f"Incident {incident.number} is {incident.status.value}; it takes no more units"
+            f"Incident {incident.number} is {incident.status.value}; it takes no more units",
+            number=incident.number,
+            status=incident.status.value,
         )
     unit.status = UnitStatus.DISPATCHED
     unit.status_at = at

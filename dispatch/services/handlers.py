@@ -37,6 +37,7 @@ from dispatch.domain.geo import Extent, Location
 from dispatch.domain.hospitals import DestinationOption, EdStatus, Hospital, rank_destinations
 from dispatch.domain.model import Incident, PhoneCallRef, Unit
 from dispatch.domain.payloads import incident_view, position_view
+from dispatch.domain.text import Text
 from dispatch.domain.triage import load_protocol
 from dispatch.services.ports import (
     Fix,
@@ -56,6 +57,8 @@ MIN_ADDRESS_SCORE = 0.6
 #: or when the call-taker's pin lies within this distance of where the address text resolves.
 VERIFIED_SCORE = 0.95
 PIN_AGREES_M = 150.0
+#: The address of a call placed by pin alone, in the centre's language (the street it snaps to).
+NEAR_STREET = Text("near {street}", "{street}附近")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,9 @@ class Deps:
     positions: PositionLog
     #: GPS fixes outside it are refused (``outside-map``); None takes any valid coordinate.
     service_area: Extent | None = None
+    #: The centre's language (``Settings.language``): words the server itself writes into a
+    #: record, such as the "near <street>" address of a call placed by pin only, are stored in it.
+    language: str = "en"
 
     def new_uow(self) -> UnitOfWork:
         uow: UnitOfWork = self.uow()
@@ -132,7 +138,7 @@ async def receive_call(c: cmd.ReceiveCall, deps: Deps) -> CallAnswer:
             raise InvalidLocation("give a location [lon, lat] or an address")
         places = deps.geocoder.search(address, limit=1)
         if not places or places[0].score < MIN_ADDRESS_SCORE:
-            raise AddressNotFound(f"No address on this map matches {address!r}")
+            raise AddressNotFound(f"No address on this map matches {address!r}", address=address)
         location, address = places[0].location, places[0].label
         verified = places[0].score >= VERIFIED_SCORE and not places[0].interpolated
     elif address is not None:
@@ -145,7 +151,7 @@ async def receive_call(c: cmd.ReceiveCall, deps: Deps) -> CallAnswer:
         verified = False
     street = deps.roads.check_on_road(location)
     if address is None and street:
-        address = f"near {street}"
+        address = NEAR_STREET.get(deps.language).format(street=street)
     triage = None
     if c.complaint_code is not None:
         triage = load_protocol().triage(c.complaint_code, dict(c.answers))
@@ -252,7 +258,11 @@ async def assign_unit(c: cmd.AssignUnit, deps: Deps) -> Dispatched:
         peek = await uow.units.get(c.unit_id)
         if peek.status not in model.DISPATCHABLE:
             # Fail fast without queueing on the row lock: someone else already has it.
-            raise UnitNotAvailable(f"Unit {peek.call_sign} is {peek.status.value}, not available")
+            raise UnitNotAvailable(
+                f"Unit {peek.call_sign} is {peek.status.value}, not available",
+                unit=peek.call_sign,
+                status=peek.status.value,
+            )
         order_id = await uow.assignments.next_id()
         incident = await uow.incidents.get(c.incident_id, lock=True)
         unit = await uow.units.get(c.unit_id, lock=True)

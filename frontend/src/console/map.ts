@@ -5,7 +5,7 @@
 // setData per animation frame instead of hundreds of re-laid-out DOM markers. Call-sign labels stay
 // HTML (no glyphs needed) but only for at most LABEL_CAP units in view: the selected incident's units
 // first, then units at work, then the rest. Hospitals, stations and the draggable call pin are HTML.
-import { BaseMap, EMPTY, maplibregl, remaining } from "../shared/basemap";
+import { BaseMap, EMPTY, canvasFont, maplibregl, remaining } from "../shared/basemap";
 import { STATUS_COLORS } from "../shared/colors";
 import { h } from "../shared/dom";
 import { S, statusLabel, t } from "../shared/i18n";
@@ -156,8 +156,8 @@ export class DispatchMap extends BaseMap {
       const el = h("div", { class: `mk mk-place ${cls}`, title: `${kind}: ${p.name}` }, letter);
       this.placeMarkers.push(new maplibregl.Marker({ element: el }).setLngLat(p.location).addTo(this.map));
     };
-    for (const p of hospitals) add(p, "mk-hospital", "H", S.hospital);
-    for (const p of stations) add(p, "mk-station", "S", S.station);
+    for (const p of hospitals) add(p, "mk-hospital", S.hospitalMark, S.hospital);
+    for (const p of stations) add(p, "mk-station", S.stationMark, S.station);
   }
 
   /**
@@ -327,7 +327,7 @@ function incidentIcon(text: string, [bg, fg]: [string, string], selected: boolea
   const canvas = document.createElement("canvas");
   const ctx = canvas.getContext("2d");
   if (!ctx) return null;
-  const font = `800 ${11 * ratio}px system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, "Noto Sans CJK SC", sans-serif`;
+  const font = canvasFont(800, 11 * ratio);
   ctx.font = font;
   const ring = selected ? 4 * ratio : 0;
   const padX = 5 * ratio;

@@ -328,11 +328,36 @@ export interface paths {
         };
         /**
          * Timeline
-         * @description The incident's audit trail: every event in order, with who did it and when.
+         * @description The incident's audit trail: every event in order, with who did it and when; its NEMSIS
+         *     times (first units), each responding unit's own times and NASEMSO intervals, and the
+         *     incident's intervals (its first arriving unit's). Definitions: docs/times.md.
          */
         get: operations["timeline_api_v1_incidents__incident_id__timeline_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{incident_id}/times": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Correct Times
+         * @description A supervisor sets (or enters a missing) NEMSIS time of one unit, with a reason. Checked
+         *     like any entry: 409 ``times-out-of-order`` when impossible, 422 ``invalid-time`` in the
+         *     future, ``unknown-time-element`` for an element that is not a unit's own; the event
+         *     ``TimeCorrected`` keeps the original time.
+         */
+        post: operations["correct_times_api_v1_incidents__incident_id__times_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -485,7 +510,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change Status */
+        /**
+         * Change Status
+         * @description A status button. ``at`` is when the crew pressed it (a queued update arrives late) and
+         *     ``sent_at`` the device clock on sending; the time recorded is ``at`` corrected for the
+         *     device's clock and bounded, with ``status_flags`` saying why when it is not (docs/times.md).
+         *     An order of times that cannot be (on scene before en route) is refused:
+         *     409 ``times-out-of-order``.
+         */
         post: operations["change_status_api_v1_units__unit_id__status_post"];
         delete?: never;
         options?: never;
@@ -521,7 +553,8 @@ export interface paths {
         put?: never;
         /**
          * Acknowledge
-         * @description The crew confirms it received the dispatch order; repeating it is harmless.
+         * @description The crew confirms it received the dispatch order; repeating it is harmless. The body is
+         *     optional: the device's time of the action, as for a status (eTimes.04).
          */
         post: operations["acknowledge_api_v1_units__unit_id__orders__order_id__ack_post"];
         delete?: never;
@@ -877,6 +910,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/review/nemsis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Nemsis
+         * @description NEMSIS v3.5.1 XML of the incidents received in [from, to) (at most 31 days), as a ZIP:
+         *     ``DEM.xml`` (the agency, its stations, vehicles and hospitals), one ``EMS-<number>.xml``
+         *     EMSDataSet per incident with one PatientCareReport per unit that responded and has
+         *     cleared, and ``manifest.json``. Times carry the centre's UTC offset.
+         */
+        get: operations["export_nemsis_api_v1_review_nemsis_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/advice": {
         parameters: {
             query?: never;
@@ -1066,6 +1122,22 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AckIn
+         * @description The optional body of an acknowledgement: the device's time of the action.
+         */
+        AckIn: {
+            /**
+             * At
+             * @description when the button was pressed (device clock, UTC offset)
+             */
+            at?: string | null;
+            /**
+             * Sent At
+             * @description the device clock when this request was sent
+             */
+            sent_at?: string | null;
+        };
         /** Acknowledged */
         Acknowledged: {
             /** Order Id */
@@ -1719,6 +1791,30 @@ export interface components {
             complaint_code?: string | null;
             caller?: components["schemas"]["CallerIn"] | null;
         };
+        /**
+         * IntervalOut
+         * @description A NASEMSO time interval: ``end`` - ``start``, in seconds.
+         */
+        IntervalOut: {
+            /**
+             * Key
+             * @example chute
+             */
+            key: string;
+            label: components["schemas"]["Bilingual"];
+            /**
+             * Start
+             * @example eTimes.03
+             */
+            start: string;
+            /**
+             * End
+             * @example eTimes.05
+             */
+            end: string;
+            /** Seconds */
+            seconds: number;
+        };
         /** Kpis */
         Kpis: {
             /**
@@ -1836,6 +1932,37 @@ export interface components {
             /** Since Call S */
             since_call_s: number | null;
             flagged: components["schemas"]["Severity"] | null;
+        };
+        /**
+         * NemsisUnitTime
+         * @description One of a unit's recorded eTimes.
+         */
+        NemsisUnitTime: {
+            /**
+             * Element
+             * @example eTimes.06
+             */
+            element: string;
+            /** Name */
+            name: string;
+            label: components["schemas"]["Bilingual"];
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Since Call S
+             * @description seconds after the PSAP call (eTimes.01)
+             */
+            since_call_s: number | null;
+            /** @description worst order problem it takes part in */
+            flagged: components["schemas"]["Severity"] | null;
+            /**
+             * Flags
+             * @description why the time is suspicious or not the device's own: clock-skew (device clock off, corrected), future, before-previous, too-old (device time not believed: bounded), corrected (set by a supervisor; the original is in the event log), order-warning (an unusual but possible order of times)
+             */
+            flags: string[];
         };
         /** NoteAdded */
         NoteAdded: {
@@ -2205,19 +2332,70 @@ export interface components {
         };
         /** StatusIn */
         StatusIn: {
+            /**
+             * At
+             * @description when the button was pressed (device clock, UTC offset)
+             */
+            at?: string | null;
+            /**
+             * Sent At
+             * @description the device clock when this request was sent
+             */
+            sent_at?: string | null;
             /** Client Id */
             client_id?: string | null;
             /** Client Seq */
             client_seq?: number | null;
             status: components["schemas"]["UnitStatus"];
         };
+        /** TimeCorrectionIn */
+        TimeCorrectionIn: {
+            /** Unit Id */
+            unit_id: number;
+            /**
+             * Element
+             * @description eTimes.03 ... eTimes.14 (a unit's own times), or our name (on_scene)
+             * @example eTimes.06
+             */
+            element: string;
+            /**
+             * At
+             * Format: date-time
+             * @description the right time, with its UTC offset
+             */
+            at: string;
+            /** Reason */
+            reason: string;
+        };
+        /** TimeCorrectionOut */
+        TimeCorrectionOut: {
+            /** Incident Id */
+            incident_id: number;
+            unit: components["schemas"]["UnitTimesOut"];
+        };
         /** Timeline */
         Timeline: {
             incident: components["schemas"]["Incident"];
-            /** Nemsis */
+            /**
+             * Nemsis
+             * @description the incident's times (its first units)
+             */
             nemsis: components["schemas"]["NemsisTime"][];
-            /** Events */
+            /**
+             * Events
+             * @description status events carry occurred_at (the accepted time of the crew's action), received_at (server), device_at (the device's own) and time_flags
+             */
             events: components["schemas"]["TimelineEvent"][];
+            /**
+             * Units
+             * @description each responding unit's own times, per order
+             */
+            units: components["schemas"]["UnitTimesOut"][];
+            /**
+             * Intervals
+             * @description NASEMSO intervals of the incident: its first arriving unit's
+             */
+            intervals: components["schemas"]["IntervalOut"][];
         };
         /**
          * TimelineEvent
@@ -2431,12 +2609,38 @@ export interface components {
              * @description available at its own station
              */
             in_quarters: boolean;
+            /**
+             * Status Flags
+             * @description why status_at is suspicious or not the crew device's own time: clock-skew, future, before-previous, too-old, order-warning (docs/times.md)
+             */
+            status_flags?: string[];
         };
         /**
          * UnitStatus
          * @enum {string}
          */
         UnitStatus: "available" | "dispatched" | "en_route" | "on_scene" | "transporting" | "at_hospital" | "returning" | "out_of_service";
+        /**
+         * UnitTimesOut
+         * @description One responding unit's times under one dispatch order (one NEMSIS PatientCareReport).
+         */
+        UnitTimesOut: {
+            /** Order Id */
+            order_id: number;
+            /** Unit Id */
+            unit_id: number;
+            /** Call Sign */
+            call_sign: string;
+            /**
+             * First Arriving
+             * @description its times stand for the incident's KPIs
+             */
+            first_arriving: boolean;
+            /** Times */
+            times: components["schemas"]["NemsisUnitTime"][];
+            /** Intervals */
+            intervals: components["schemas"]["IntervalOut"][];
+        };
         /** UserIn */
         UserIn: {
             /** Username */
@@ -3814,6 +4018,99 @@ export interface operations {
             };
         };
     };
+    correct_times_api_v1_incidents__incident_id__times_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimeCorrectionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeCorrectionOut"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     tracks_api_v1_incidents__incident_id__tracks_get: {
         parameters: {
             query?: never;
@@ -4580,7 +4877,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AckIn"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -5859,6 +6160,80 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_nemsis_api_v1_review_nemsis_get: {
+        parameters: {
+            query?: {
+                /** @description received at or after (with UTC offset) */
+                from?: string | null;
+                /** @description received before (with UTC offset) */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
                 };
             };
             /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */

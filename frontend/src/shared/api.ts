@@ -37,8 +37,16 @@ import type {
   PasswordResetBody,
   UserPatchBody,
 } from "./types";
+import { lang } from "./i18n";
 
 export const API_BASE = "/api/v1";
+
+/**
+ * The language problems come back in (their `title` and `detail`, shown as they are): the one
+ * the screen speaks, not the browser's, so a dispatcher who chose 中文 on an English system
+ * reads the server's refusals in Chinese too.
+ */
+const ACCEPT_LANGUAGE = lang === "zh" ? "zh-CN, zh;q=0.9, en;q=0.5" : "en, zh;q=0.5";
 
 // The console keeps its session per tab (sessionStorage); the crew app, installed on a phone,
 // keeps it across restarts (localStorage) under its own key, so that a crew that reloads while
@@ -184,7 +192,7 @@ async function renewNow(stale: string | null): Promise<Renewal> {
   try {
     res = await fetch(`${API_BASE}/auth/refresh`, {
       method: "POST",
-      headers: { Accept: "application/json, application/problem+json", "Content-Type": "application/json" },
+      headers: { Accept: "application/json, application/problem+json", "Accept-Language": ACCEPT_LANGUAGE, "Content-Type": "application/json" },
       body: JSON.stringify({ refresh_token: s.refresh_token }),
       cache: "no-store",
     });
@@ -252,7 +260,7 @@ async function readProblem(res: Response): Promise<Problem> {
  * network error, so that queued work waits instead of being dropped.
  */
 async function send(method: string, path: string, body: unknown, accept: string, auth: boolean): Promise<Response> {
-  const headers: Record<string, string> = { Accept: accept };
+  const headers: Record<string, string> = { Accept: accept, "Accept-Language": ACCEPT_LANGUAGE };
   let payload: BodyInit | undefined;
   if (body instanceof URLSearchParams) {
     payload = body;

@@ -3,7 +3,9 @@
 // and MapLibre's worker bundled under /assets/. Labels are HTML markers (see map.css), except the
 // street names: each distinct name is drawn once on a canvas with the system font and registered
 // as an image (`street:<name>`) on `styleimagemissing`, so a line-placed symbol layer can show it
-// without any glyph server.
+// without any glyph server. Chinese street names (延安西路) need a CJK system font: the canvas
+// uses the page's own font stack (`--font` in theme.css), which reaches the Chinese fonts of every
+// platform, so map labels and panels render with the same font, or fail together.
 import * as maplibregl from "maplibre-gl";
 import type { ExpressionSpecification, GeoJSONSource, StyleSpecification } from "maplibre-gl";
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
@@ -57,13 +59,29 @@ const roadColor = byClassColor([
 const sortKey = byClass([8, 7, 6, 5, 4, 3, 1, 2]);
 
 const STREET_PREFIX = "street:";
+
+let stack: string | null = null;
+
+/**
+ * The page's font stack (theme.css `--font`), read once: canvas text does not inherit CSS, and a
+ * list hard-coded here would drift from the one the panels use.
+ */
+export function fontStack(): string {
+  stack ??= getComputedStyle(document.documentElement).getPropertyValue("--font").trim() || "sans-serif";
+  return stack;
+}
+
+/** A CSS `font` for canvas text in the page's font stack. */
+export function canvasFont(weight: number, px: number): string {
+  return `${weight} ${px}px ${fontStack()}`;
+}
 const STREET_LABEL_MINZOOM = 15;
 
 /** A street name drawn with the system font: white text, dark halo, at the device pixel ratio. */
 function streetLabel(name: string, ratio: number): ImageData | null {
   const fontPx = 12;
   const halo = 2.5;
-  const font = `600 ${fontPx * ratio}px system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", "Microsoft YaHei", sans-serif`;
+  const font = canvasFont(600, fontPx * ratio);
   const canvas = document.createElement("canvas");
   let ctx = canvas.getContext("2d");
   if (!ctx) return null;
@@ -223,6 +241,9 @@ export class BaseMap {
       dragRotate: false,
       pitchWithRotate: false,
       maxPitch: 0,
+      // The style has no glyph source and draws its text on canvas (streetLabel): should a text
+      // layer ever be added, CJK is still drawn locally, in the page's font stack, not fetched.
+      localIdeographFontFamily: fontStack(),
     });
     this.map.touchZoomRotate.disableRotation();
     installStreetLabels(this.map);

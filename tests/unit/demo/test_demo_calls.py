@@ -9,8 +9,8 @@ from collections import Counter
 
 import pytest
 
-from dispatch.demo.calls import COMPLAINTS, Call, call_stream, pick_complaint
-from dispatch.demo.geometry import RoadSampler
+from dispatch.demo.calls import COMPLAINTS, CROSSING_SHARE, Call, call_stream, pick_complaint
+from dispatch.demo.geometry import RoadSampler, crossings
 
 ROADS = RoadSampler([[[24.90, 60.16], [24.95, 60.16]], [[24.95, 60.16], [24.95, 60.19]]])
 
@@ -83,3 +83,78 @@ def test_every_priority_mix_is_a_distribution() -> None:
 def test_rate_must_be_positive() -> None:
     with pytest.raises(ValueError):
         next(call_stream(random.Random(0), 0.0, ROADS))
+
+
+# --- the centre's language and the places callers name -------------------------------------------
+
+#: Two named streets crossing at (24.95, 60.16), and an unnamed lane.
+NAMED = {
+    "features": [
+        {
+            "geometry": {"type": "LineString", "coordinates": [[24.90, 60.16], [24.95, 60.16]]},
+            "properties": {"name": "延安西路"},
+        },
+        {
+            "geometry": {"type": "LineString", "coordinates": [[24.95, 60.16], [24.95, 60.19]]},
+            "properties": {"name": "江苏路"},
+        },
+        {
+            "geometry": {"type": "LineString", "coordinates": [[24.95, 60.19], [24.96, 60.19]]},
+            "properties": {},
+        },
+    ]
+}
+
+
+def has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_every_complaint_is_said_in_both_languages() -> None:
+    for complaint in COMPLAINTS:
+        assert complaint.said("en") == complaint.text and not has_cjk(complaint.text)
+        assert has_cjk(complaint.said("zh")), complaint
+    assert len({c.zh for c in COMPLAINTS}) == len(COMPLAINTS)
+
+
+def test_callers_of_a_chinese_centre_speak_chinese_with_the_same_mix() -> None:
+    zh_of = {c.zh: c.text for c in COMPLAINTS}
+    roads = RoadSampler.from_feature_collection(NAMED)
+    english = list(itertools.islice(call_stream(random.Random(3), 2.0, roads), 300))
+    chinese = list(itertools.islice(call_stream(random.Random(3), 2.0, roads, language="zh"), 300))
+    assert all(c.complaint in zh_of for c in chinese)
+    # the same seed draws the same calls: only the words differ
+    assert [zh_of[c.complaint] for c in chinese] == [c.complaint for c in english]
+    assert [(c.at_s, c.priority, c.location) for c in chinese] == [
+        (c.at_s, c.priority, c.location) for c in english
+    ]
+
+
+def test_calls_are_placed_at_crossings_and_along_named_streets() -> None:
+    roads = RoadSampler.from_feature_collection(NAMED)
+    junctions = crossings(NAMED)
+    assert [(j.location, j.streets) for j in junctions] == [
+        ((24.95, 60.16), ("延安西路", "江苏路"))
+    ]
+    calls = list(
+        itertools.islice(
+            call_stream(random.Random(8), 2.0, roads, crossings=junctions, language="zh"), 2000
+        )
+    )
+    at_crossing = [c for c in calls if c.at_crossing]
+    assert len(at_crossing) / len(calls) == pytest.approx(CROSSING_SHARE, abs=0.04)
+    assert {(c.location, c.place) for c in at_crossing} == {((24.95, 60.16), "延安西路与江苏路")}
+    for c in calls:
+        if c.at_crossing:
+            continue
+        lon, lat = c.location
+        if lat == pytest.approx(60.16, abs=1e-12) and lon < 24.95:
+            assert c.place == "延安西路"
+        elif lon == pytest.approx(24.95, abs=1e-12) and lat < 60.19:
+            assert c.place == "江苏路"
+        else:
+            assert c.place is None, c  # the unnamed lane: the pin alone places the call
+    english = next(
+        c for c in call_stream(random.Random(8), 2.0, roads, crossings=junctions) if c.at_crossing
+    )
+    assert english.place == "延安西路 & 江苏路"

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from dispatch.demo.geometry import Polyline, RoadSampler, distance_m, nearest
+from dispatch.demo.geometry import Polyline, RoadSampler, crossings, distance_m, nearest
 from dispatch.domain.geo import EARTH_RADIUS_M
 
 # One degree of arc on the sphere: R * pi / 180 = 6_371_008.8 * 0.017453292519943295
@@ -149,3 +149,37 @@ def test_road_sampling_is_deterministic_for_a_seed() -> None:
     first = [sampler.sample(random.Random(3)) for _ in range(3)]
     assert first[0] == first[1] == first[2]
     assert sampler.sample(random.Random(3)) != sampler.sample(random.Random(4))
+
+
+def _road(coords: list[list[float]], name: str | None = None) -> dict[str, object]:
+    return {
+        "geometry": {"type": "LineString", "coordinates": coords},
+        "properties": {} if name is None else {"name": name},
+    }
+
+
+def test_crossings_are_shared_vertices_of_two_named_streets_once_per_pair() -> None:
+    roads = [
+        _road([[0.0, 0.0], [0.001, 0.0]], "A Street"),
+        _road([[0.001, 0.0], [0.002, 0.0]], "A Street"),  # the same street goes on: no crossing
+        _road([[0.001, -0.001], [0.001, 0.0], [0.001, 0.001]], "B Road"),
+        # the other carriageway of A Street meets B Road again: still one crossing A/B
+        _road([[0.0, 0.0002], [0.001, 0.0002]], "A Street"),
+        _road([[0.001, 0.0002], [0.001, 0.0]], "B Road"),
+        _road([[0.002, 0.0], [0.002, 0.001]]),  # an unnamed lane names no crossing
+    ]
+    found = crossings({"features": roads})
+    assert [(c.location, c.streets) for c in found] == [((0.001, 0.0), ("A Street", "B Road"))]
+    assert crossings({"features": roads[::-1]}) == found  # whatever the order of the features
+
+
+def test_sampled_points_carry_the_name_of_their_street() -> None:
+    sampler = RoadSampler.from_feature_collection(
+        {"features": [_road([[0.0, 0.0], [0.001, 0.0]], "A Street"), _road([[0, 1], [0, 1.001]])]}
+    )
+    rng = random.Random(4)
+    for _ in range(200):
+        (lon, lat), name = sampler.sample_on_street(rng)
+        assert name == ("A Street" if lat == 0.0 else None)
+    again, other = random.Random(5), random.Random(5)
+    assert sampler.sample(again) == sampler.sample_on_street(other)[0]  # the same two draws

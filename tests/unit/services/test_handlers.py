@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -84,6 +85,13 @@ async def test_a_pin_without_address_is_named_after_the_nearest_street(world: tu
     deps, _, _ = world
     incident = (await handlers.receive_call(call(), deps)).incident
     assert incident["address"] == "near Test Street"
+
+
+async def test_a_chinese_centre_names_a_pin_in_chinese(world: tuple) -> None:
+    deps, _, _ = world
+    chinese = dataclasses.replace(deps, language="zh")
+    incident = (await handlers.receive_call(call(), chinese)).incident
+    assert incident["address"] == "Test Street附近"
 
 
 async def test_unknown_address_and_off_road_pins_are_refused_and_nothing_stored(

@@ -3,7 +3,7 @@
 // (and ringed on the map). F4 links this call to the first candidate; each has a Link button.
 import { h } from "../../shared/dom";
 import { duration } from "../../shared/format";
-import { S } from "../../shared/i18n";
+import { S, t } from "../../shared/i18n";
 import type { LonLat } from "../../shared/types";
 import type { IntakeCheck } from "./api";
 
@@ -36,7 +36,7 @@ export function mountDuplicates(link: (incidentId: number) => void, drawn: (poin
     return h(
       "li",
       { "data-testid": `dup-candidate-${d.incident.id}`, class: i === 0 ? "first" : "" },
-      h("span", { class: `prio p${d.incident.priority}` }, `P${d.incident.priority}`),
+      h("span", { class: `prio p${d.incident.priority}` }, t("priorityLabel", { priority: d.incident.priority })),
       h("span", { class: "mono" }, d.incident.number),
       h("span", { class: "grow" }, d.incident.address ?? d.incident.complaint),
       h("span", { class: "mono hint" }, `${Math.round(d.distance_m)} m · ${duration(d.age_s)}`),

@@ -5,7 +5,7 @@
 // caller, marked as content awaiting a medical director's review.
 import { h, setText } from "../../shared/dom";
 import { duration } from "../../shared/format";
-import { S, lang } from "../../shared/i18n";
+import { S, lang, t } from "../../shared/i18n";
 import { showError } from "../../shared/panels/message";
 import { evaluate, protocol, type Complaint, type TriageCard } from "./api";
 
@@ -145,7 +145,7 @@ export function mountTriage(cb: TriageCallbacks): Triage {
     instructions.hidden = card === null;
     if (!card) return;
     cardBox.replaceChildren(
-      h("span", { class: `prio p${card.priority}`, "data-testid": "triage-priority" }, `P${card.priority}`),
+      h("span", { class: `prio p${card.priority}`, "data-testid": "triage-priority" }, t("priorityLabel", { priority: card.priority })),
       h("span", { class: "mono", "data-testid": "triage-determinant", title: say(card.determinant_label) }, card.determinant_code),
       h("span", {}, say(card.priority_label)),
       h("span", { class: "mono", "data-testid": "triage-target", title: S.callTaking.target }, `≤ ${duration(card.target_s)}`),

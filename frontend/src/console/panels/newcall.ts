@@ -198,7 +198,7 @@ export function mountNewCall(root: HTMLElement, cb: NewCallCallbacks, layers?: C
             "button",
             { type: "button", class: "candidate", "data-testid": `geocode-candidate-${i}` },
             h("span", {}, c.label),
-            h("span", { class: "kind" }, c.kind),
+            h("span", { class: "kind" }, S.placeKinds[c.kind] ?? c.kind),
           );
           btn.addEventListener("click", () => pick(c));
           candidates.append(h("li", {}, btn));

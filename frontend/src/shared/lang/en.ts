@@ -83,6 +83,11 @@ export const en = {
   roles: { dispatcher: "dispatcher", supervisor: "supervisor", crew: "crew", hospital: "hospital", admin: "administrator", auditor: "auditor", telephony: "telephony connector" } as Record<string, string>,
   hospital: "Hospital",
   station: "Station",
+  /** The one-letter map marks of a hospital and an ambulance station. */
+  hospitalMark: "H",
+  stationMark: "S",
+  /** What a geocoder candidate is (GET /geocode `kind`). */
+  placeKinds: { address: "address", street: "street", intersection: "intersection", poi: "place" } as Record<string, string>,
   // Console: alerts and shortcuts.
   mute: "Mute alerts",
   unmute: "Unmute alerts",
