@@ -31,7 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .address import address_label, near_label, search_key, street_place_label
+from .address import (
+    address_label,
+    crossing_label,
+    near_label,
+    search_key,
+    street_place_label,
+)
 from .projection import LocalProjection
 from .text import clean_housenumber, has_cjk, normalize, normalize_housenumber
 
@@ -713,13 +719,13 @@ def _add_intersections(
         for g in groups:
             mx, my = float(np.mean(nx[g])), float(np.mean(ny[g]))
             reps.append(min(g, key=lambda n: (nx[n] - mx) ** 2 + (ny[n] - my) ** 2))
-        labels = [f"{names[a]} & {names[b]}"]
+        labels = [crossing_label(names[a], names[b])]
         if len(groups) > 1:
             labels = []
             for rep in reps:
                 place = localities.name_for(a, float(nx[rep]), float(ny[rep]))
-                base = f"{names[a]} & {names[b]}"
-                labels.append(f"{base}, {place}" if place else base)
+                base = crossing_label(names[a], names[b])
+                labels.append(street_place_label(base, place) if place else base)
             near = [
                 Counter(o for n in g for k, o in crossings[n].items() if k not in (a, b))
                 for g in groups
@@ -735,6 +741,7 @@ def _add_intersections(
                     "lon": round(float(graph.node_lon[rep]), 7),
                     "lat": round(float(graph.node_lat[rep]), 7),
                     "streets": [a, b],
+                    "names": [names[a], names[b]],  # as written, in the order of "streets"
                 }
             )
 

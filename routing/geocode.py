@@ -464,9 +464,15 @@ class Geocoder:
 
     def _other_street(self, crossing: dict[str, Any], key: str) -> str:
         """The name of the street of an intersection entry that is not ``key``."""
-        a, b = crossing["label"].split(" & ", 1) if " & " in crossing["label"] else ("", "")
-        b = b.split(",")[0].split(" (")[0].split("（")[0]
-        return b if search_key(normalize(a)) == key else a
+        names = crossing.get("names")
+        if names:
+            a, b = names
+        else:  # an index built before entries kept their names: read them off the label
+            label = crossing["label"]
+            sep = " & " if " & " in label else "与" if "与" in label else None
+            a, b = label.split(sep, 1) if sep else ("", "")
+            b = b.split(",")[0].split(" (")[0].split("（")[0]
+        return str(b) if search_key(normalize(a)) == key else str(a)
 
     # ------------------------------------------------------------ interpolation
 

@@ -14,13 +14,14 @@ how the geocoder reads and writes them.
 from __future__ import annotations
 
 from .keys import search_key
-from .labels import address_label, near_label, street_place_label
+from .labels import address_label, crossing_label, near_label, street_place_label
 from .query import AddressQuery, Reading, read_query
 
 __all__ = [
     "AddressQuery",
     "Reading",
     "address_label",
+    "crossing_label",
     "near_label",
     "read_query",
     "search_key",

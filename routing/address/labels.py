@@ -42,6 +42,15 @@ def near_label(label: str, hint: str) -> str:
     return f"{label} (near {hint})"
 
 
+def crossing_label(a: str, b: str) -> str:
+    """Two streets that meet, as people there write it: "延安西路与江苏路" when both names are
+    Chinese (与 is what a caller says and a 120 form prints), "Main Street & Oak Avenue" otherwise.
+    The search reads both forms either way (``routing.text``)."""
+    if has_cjk(a) and has_cjk(b):
+        return f"{a}与{b}"
+    return f"{a} & {b}"
+
+
 def street_place_label(name: str, place: str) -> str:
     """A street of a repeated name with its locality: "Hauptstraße, Leimen"; Chinese
     writes the larger unit first: "岳麓区麓山南路"."""
