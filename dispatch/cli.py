@@ -107,6 +107,7 @@ def seed(units: Annotated[int, typer.Option(min=1, max=500)] = 12) -> None:
                 load_network(settings.map_dir),
                 units=units,
                 demo_logins=settings.demo_logins,
+                language=settings.language,
             )
         finally:
             await engine.dispose()

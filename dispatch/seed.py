@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatch.adapters.roads import RoadNetwork
 from dispatch.domain.geo import Location
+from dispatch.domain.text import Text
 from dispatch.passwords import hash_password
 from dispatch.store import tables as t
 from dispatch.store.geo import point
@@ -133,9 +134,23 @@ def _on_road(network: RoadNetwork, lon: float, lat: float) -> Location:
     return Location(snap.lon, snap.lat)
 
 
-def plan_sites(network: RoadNetwork) -> SitePlan:
+#: The demo layout's names in the centre's language (``GOLDENHOUR_LANGUAGE``): a Chinese 120
+#: centre's board reads 中心医院（演示）, not "Central Hospital (demo)".
+_QUADRANTS = (
+    (Text("North-West", "西北"), 0.25, 0.75),
+    (Text("North-East", "东北"), 0.75, 0.75),
+    (Text("South-West", "西南"), 0.25, 0.25),
+    (Text("South-East", "东南"), 0.75, 0.25),
+)
+_STATION = Text("Ambulance Station {quadrant} (demo)", "{quadrant}急救站（演示）")
+CENTRAL_HOSPITAL = Text("Central Hospital (demo)", "中心医院（演示）")
+HARBOUR_HOSPITAL = Text("Harbour Hospital (demo)", "港区医院（演示）")
+
+
+def plan_sites(network: RoadNetwork, *, language: str = "en") -> SitePlan:
     """The distinct stations and hospitals as (name, on-road location): OSM first, duplicates
-    merged (module docstring), then the demo layout where the map has too few."""
+    merged (module docstring), then the demo layout where the map has too few, named in
+    ``language``."""
     station_entries = [
         (p.name, p.lon, p.lat)
         for kind in ("ambulance_station", "fire_station")
@@ -147,20 +162,15 @@ def plan_sites(network: RoadNetwork) -> SitePlan:
     stations = [(name, _on_road(network, lon, lat)) for name, lon, lat in station_sites]
     hospitals = [(name, _on_road(network, lon, lat)) for name, lon, lat in hospital_sites]
     west, south, east, north = network.bbox
-    quadrants = [
-        ("North-West", 0.25, 0.75),
-        ("North-East", 0.75, 0.75),
-        ("South-West", 0.25, 0.25),
-        ("South-East", 0.75, 0.25),
-    ]
-    for label, fx, fy in quadrants[: max(0, MIN_STATIONS - len(stations))]:
+    for quadrant, fx, fy in _QUADRANTS[: max(0, MIN_STATIONS - len(stations))]:
         location = _on_road(network, west + fx * (east - west), south + fy * (north - south))
-        stations.append((f"Ambulance Station {label} (demo)", location))
+        name = _STATION.get(language).format(quadrant=quadrant.get(language))
+        stations.append((name, location))
     if not hospitals:
         cx, cy = network.center
-        hospitals.append(("Central Hospital (demo)", _on_road(network, cx, cy)))
+        hospitals.append((CENTRAL_HOSPITAL.get(language), _on_road(network, cx, cy)))
         corner = _on_road(network, west + 0.8 * (east - west), south + 0.15 * (north - south))
-        hospitals.append(("Harbour Hospital (demo)", corner))
+        hospitals.append((HARBOUR_HOSPITAL.get(language), corner))
     return SitePlan(
         _unique(stations),
         _unique(hospitals),
@@ -173,8 +183,12 @@ def plan_sites(network: RoadNetwork) -> SitePlan:
 #: can treat everything; a second demo hospital only trauma and children; hospitals read from
 #: OSM get a general-hospital set. Real deployments set them (POST /hospitals/{id}/status).
 DEMO_CAPABILITIES = {
-    "Central Hospital (demo)": ["burns", "obstetric", "pci", "pediatric", "stroke", "trauma_1"],
-    "Harbour Hospital (demo)": ["pediatric", "trauma_2"],
+    name: capabilities
+    for hospital, capabilities in (
+        (CENTRAL_HOSPITAL, ["burns", "obstetric", "pci", "pediatric", "stroke", "trauma_1"]),
+        (HARBOUR_HOSPITAL, ["pediatric", "trauma_2"]),
+    )
+    for name in (hospital.en, hospital.zh)
 }
 GENERAL_HOSPITAL = ["obstetric", "pci", "pediatric", "stroke", "trauma_2"]
 
@@ -193,7 +207,12 @@ def crew_login(call_sign: str) -> str:
 
 
 async def seed(
-    engine: AsyncEngine, network: RoadNetwork, *, units: int = 12, demo_logins: bool = False
+    engine: AsyncEngine,
+    network: RoadNetwork,
+    *,
+    units: int = 12,
+    demo_logins: bool = False,
+    language: str = "en",
 ) -> SeedReport:
     """Seed the map's sites, the fleet and one login per role (and per unit and hospital), with
     password = user name.
@@ -203,7 +222,7 @@ async def seed(
     they must choose a new password at first login; accounts that exist (and their passwords) are
     left as they are, so seeding again never undoes an admin's work.
     """
-    plan = plan_sites(network)
+    plan = plan_sites(network, language=language)
     stations, hospitals = plan.stations, plan.hospitals
     center = Location(*network.center)
     homes = deal_units(units, len(stations), spread_order([loc for _, loc in stations], center))

@@ -230,7 +230,7 @@ def chinese_centre(
             engine = make_engine(settings, owner=True)
             try:
                 network = RoadNetwork.load(shanghai_map_dir)
-                await seed(engine, network, units=12, demo_logins=True)
+                await seed(engine, network, units=12, demo_logins=True, language="zh")
             finally:
                 await engine.dispose()
 

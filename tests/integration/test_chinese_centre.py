@@ -142,3 +142,20 @@ async def test_demo_callers_speak_chinese_at_crossings_and_along_streets_the_map
                 assert incident["address_verified"], (address, incident)
     finally:
         await pool.aclose()
+
+
+async def test_the_demo_layout_names_its_stations_and_hospitals_in_chinese(
+    chinese_centre: ServerProcess,
+) -> None:
+    """Shanghai's extract has no stations or hospitals: the demo layout places them, and a
+    Chinese centre's board reads their names in Chinese, with the demo capabilities kept."""
+    async with httpx.AsyncClient(base_url=chinese_centre.url, timeout=15) as http:
+        dispatcher = await login(http, "dispatcher")
+        hospitals = (await http.get("/api/v1/hospitals", headers=dispatcher)).json()
+        stations = (await http.get("/api/v1/stations", headers=dispatcher)).json()
+    by_name = {h["name"]: h for h in hospitals}
+    assert set(by_name) == {"中心医院（演示）", "港区医院（演示）"}
+    assert "stroke" in by_name["中心医院（演示）"]["capabilities"]
+    assert by_name["港区医院（演示）"]["capabilities"] == ["pediatric", "trauma_2"]
+    names = sorted(s["name"] for s in stations)
+    assert names == sorted(f"{q}急救站（演示）" for q in ("西北", "东北", "西南", "东南")), names
