@@ -141,6 +141,7 @@ export const en = {
     ["F2", "Answer the phone line ringing longest"],
     ["F4", "Link the call to the first possible duplicate"],
     ["1 … 9", "On a triage question: choose that answer"],
+    ["H", "Destination advice: send the unit to the first advised hospital"],
     ["M", "Mute or unmute the priority 1 alert"],
     ["?", "Show this help"],
   ] as [string, string][],
