@@ -212,3 +212,23 @@ async def test_a_pin_on_the_map_shows_the_nearest_address_and_its_distance(
     await expect(nearest).to_have_attribute("data-distance", re.compile(r"^\d+$"), timeout=15_000)
     label = await page.get_by_test_id("call-address").input_value()
     assert label and label in (await nearest.text_content() or ""), label
+
+
+async def test_a_place_that_is_an_area_is_drawn_with_its_outline(
+    page: Page, server: ServerProcess
+) -> None:
+    """The caller names a fire station's grounds, not a door: the pin goes to its entrance and
+    the grounds are outlined on the map, until the call is placed somewhere else."""
+    await _console(page, server)
+    await page.get_by_test_id("call-address").click()
+    await page.keyboard.type("Erottajan paloasema")
+    await page.keyboard.press("Enter")
+    first = page.get_by_test_id("geocode-candidate-0")
+    await expect(first).to_contain_text("Erottajan paloasema", timeout=15_000)
+    await first.click()
+    the_map = page.get_by_test_id("map")
+    await expect(the_map).to_have_attribute("data-call-area", re.compile(r"^([4-9]|\d\d+)$"))
+    box = await the_map.bounding_box()
+    assert box is not None
+    await page.mouse.click(box["x"] + box["width"] / 3, box["y"] + box["height"] / 3)
+    await expect(the_map).to_have_attribute("data-call-area", "0", timeout=15_000)

@@ -140,6 +140,10 @@ export interface GeocodeCandidate {
   location: LonLat;
   kind: string;
   score: number;
+  /** The flat, suite or room typed after the address (kept out of the match). */
+  unit?: string | null;
+  /** An area answer's outer ring (campus, hospital grounds, park); location is its entrance. */
+  outline?: LonLat[] | null;
 }
 
 export interface MapInfo {

@@ -1,5 +1,6 @@
 // On the map for the call in hand: where the phone network places the caller (a circle of its
-// uncertainty radius) and the incidents the duplicate check names (rings to link the call to).
+// uncertainty radius), the incidents the duplicate check names (rings to link the call to), and
+// the outline of a place that is an area (a campus, hospital grounds), whose pin is its entrance.
 import type { maplibregl } from "../../shared/basemap";
 import type { LonLat } from "../../shared/types";
 
@@ -22,6 +23,7 @@ export class CallLayers {
   private added = false;
   private pendingCaller: GeoJSON.FeatureCollection = EMPTY;
   private pendingDupes: GeoJSON.FeatureCollection = EMPTY;
+  private pendingArea: GeoJSON.FeatureCollection = EMPTY;
 
   constructor(private readonly map: maplibregl.Map) {
     if (map.isStyleLoaded()) this.add();
@@ -32,6 +34,9 @@ export class CallLayers {
     const m = this.map;
     m.addSource("gh-caller", { type: "geojson", data: this.pendingCaller });
     m.addSource("gh-dupes", { type: "geojson", data: this.pendingDupes });
+    m.addSource("gh-area", { type: "geojson", data: this.pendingArea });
+    m.addLayer({ id: "gh-area-fill", type: "fill", source: "gh-area", paint: { "fill-color": "#52c41a", "fill-opacity": 0.1 } });
+    m.addLayer({ id: "gh-area-line", type: "line", source: "gh-area", paint: { "line-color": "#52c41a", "line-width": 2 } });
     m.addLayer({ id: "gh-caller-fill", type: "fill", source: "gh-caller", paint: { "fill-color": "#1677ff", "fill-opacity": 0.12 } });
     m.addLayer({ id: "gh-caller-line", type: "line", source: "gh-caller", paint: { "line-color": "#1677ff", "line-width": 2, "line-dasharray": [2, 1] } });
     m.addLayer({
@@ -43,8 +48,9 @@ export class CallLayers {
     this.added = true;
   }
 
-  private set(source: "gh-caller" | "gh-dupes", data: GeoJSON.FeatureCollection): void {
+  private set(source: "gh-caller" | "gh-dupes" | "gh-area", data: GeoJSON.FeatureCollection): void {
     if (source === "gh-caller") this.pendingCaller = data;
+    else if (source === "gh-area") this.pendingArea = data;
     else this.pendingDupes = data;
     if (!this.added) return;
     (this.map.getSource(source) as maplibregl.GeoJSONSource | undefined)?.setData(data);
@@ -57,6 +63,17 @@ export class CallLayers {
       features.push({ type: "Feature", properties: {}, geometry: circle(center, Math.max(radius ?? 0, 15)) });
     }
     this.set("gh-caller", { type: "FeatureCollection", features });
+  }
+
+  /** The outline of the area the located address is (null clears it); the map's container
+   * says how many points it drew in ``data-call-area`` (0: none). */
+  setArea(ring: LonLat[] | null): void {
+    const closed = ring && ring.length >= 3 ? ring : null;
+    this.map.getContainer().dataset["callArea"] = String(closed?.length ?? 0);
+    this.set("gh-area", {
+      type: "FeatureCollection",
+      features: closed ? [{ type: "Feature", properties: {}, geometry: { type: "Polygon", coordinates: [closed] } }] : [],
+    });
   }
 
   /** The duplicate candidates' locations (id = incident id). */

@@ -131,8 +131,14 @@ export function mountNewCall(root: HTMLElement, cb: NewCallCallbacks, layers?: C
   // --- where: pin, reverse geocoding, caller circle ----------------------------------------------
 
   let reverseAsked = 0;
+  /** Where the located area's pin is; the outline goes when the call is placed elsewhere. */
+  let areaAt: LonLat | null = null;
   const renderLocation = () => {
     const loc = store.callLocation;
+    if (areaAt && (!loc || loc[0] !== areaAt[0] || loc[1] !== areaAt[1])) {
+      areaAt = null;
+      layers?.setArea(null);
+    }
     locText.textContent = loc ? lonLat(loc) : "";
     locHint.hidden = loc !== null;
     clearLoc.hidden = loc === null;
@@ -176,6 +182,8 @@ export function mountNewCall(root: HTMLElement, cb: NewCallCallbacks, layers?: C
     candidates.hidden = true;
     candidates.replaceChildren();
     store.setCallLocation(c.location);
+    areaAt = c.outline?.length ? c.location : null;
+    layers?.setArea(c.outline ?? null);
     cb.located(c.location);
   };
 
