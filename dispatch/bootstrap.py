@@ -111,6 +111,7 @@ async def bootstrap(settings: Settings) -> Container:
         positions=positions,
         service_area=service_area(network.bbox),
         language=settings.language,
+        field_time_max_age_s=settings.field_time_max_age_s,
     )
 
     async def read_after(seq: int, until: int | None) -> list[EventRecord]:

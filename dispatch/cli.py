@@ -1,5 +1,5 @@
 """``goldenhour``: the command line for operators (serve, migrate, import-map, seed, simulate,
-audit verify | show)."""
+audit verify | show, export nemsis)."""
 
 from __future__ import annotations
 
@@ -192,6 +192,84 @@ def audit_show(
     asyncio.run(go())
 
 
+export_app = typer.Typer(help="Records for registries: NEMSIS v3.5.1 XML.")
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("nemsis")
+def export_nemsis(
+    start: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            help="Incidents received at or after (ISO 8601, e.g. 2026-03-01T00:00+08:00; UTC "
+            "unless it says)",
+        ),
+    ],
+    end: Annotated[str, typer.Option("--to", help="... and before this time")],
+    out_file: Annotated[Path, typer.Option("--out", help="The ZIP to write")],
+    validate: Annotated[
+        Path | None,
+        typer.Option(help="Check every file against the NEMSIS folder's XSDs and Schematron"),
+    ] = None,
+) -> None:
+    """NEMSIS v3.5.1 XML of a window's incidents as a ZIP (DEM.xml, EMS-<number>.xml, manifest);
+    one PatientCareReport per unit that responded. With --validate, exit 1 on any XSD error or
+    Schematron [ERROR]."""
+    import zipfile
+    from zoneinfo import ZoneInfo
+
+    from dispatch.bootstrap import make_engine
+    from dispatch.domain import nemsis_archive
+    from dispatch.store.care_records import CareRecordReads
+
+    since, until = _instant(start, "--from"), _instant(end, "--to")
+    if until <= since:
+        raise typer.BadParameter("--to must be after --from", param_hint="--to")
+    settings = get_settings()
+
+    async def go() -> nemsis_archive.ExportWindow:
+        engine = make_engine(settings, owner=True)
+        try:
+            return await CareRecordReads(engine).window(since, until)
+        finally:
+            await engine.dispose()
+
+    window = asyncio.run(go())
+    body = nemsis_archive.build(
+        window, settings.nemsis_agency(), at=datetime.now(UTC), zone=ZoneInfo(settings.timezone)
+    )
+    out_file.write_bytes(body)
+    out.print(
+        f"{out_file}: {sum(1 for r in window.records if r.responses)} incidents, "
+        f"{window.reports} patient care reports ({window.open_responses} responses still open, "
+        "left out)",
+        markup=False,
+    )
+    if validate is None:
+        return
+    from dispatch.adapters.nemsis_schemas import NemsisValidator
+
+    validator = NemsisValidator(validate)
+    failed = 0
+    with zipfile.ZipFile(out_file) as archive:
+        for name in archive.namelist():
+            if not name.endswith(".xml"):
+                continue
+            result = validator.validate(archive.read(name))
+            failed += not result.valid
+            out.print(
+                f"{name}: {len(result.xsd_errors)} XSD errors, {len(result.errors)} Schematron "
+                f"errors, {len(result.warnings)} warnings",
+                style="green" if result.valid else "red",
+                markup=False,
+            )
+            for problem in [*result.xsd_errors, *(f"{f.rule}: {f.text}" for f in result.errors)]:
+                out.print(f"  {problem}", markup=False, soft_wrap=True)
+    if failed:
+        raise typer.Exit(1)
+
+
 @app.command()
 def serve(
     host: str = "127.0.0.1",
@@ -293,6 +371,15 @@ def simulate(
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_demo(config))
+
+
+def _instant(text: str, option: str) -> datetime:
+    """An ISO 8601 time from the command line; UTC when it names no offset."""
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"not an ISO 8601 time: {text!r}", param_hint=option) from None
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _language(given: str | None) -> Literal["en", "zh"]:

@@ -16,6 +16,7 @@ give the role a password (``ALTER ROLE goldenhour_app PASSWORD '...'``, or psql'
 
 from __future__ import annotations
 
+import importlib.metadata
 import ipaddress
 import zoneinfo
 from functools import lru_cache
@@ -28,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from dispatch.domain.alarms import DEFAULT_STATUS_ALARM_S, check_thresholds
 from dispatch.domain.freshness import StaleRule
+from dispatch.domain.nemsis_xml import Agency
 from dispatch.domain.throttle import ThrottleRules
 from dispatch.socket_protocol import normal_origin
 
@@ -122,6 +124,10 @@ class Settings(BaseSettings):
     #: Consoles flag a dispatch or move-up order the crew has not acknowledged after this long
     #: (the server resends it every ``order_resend_s`` meanwhile).
     ack_alert_after_s: float = Field(default=60.0, gt=0, le=3600)
+    #: A crew update's own time (when the button was pressed, ``dispatch.domain.fieldtime``)
+    #: older than this when it arrives is not believed: the server's receive time is recorded
+    #: instead, flagged ``too-old``. An hour covers a long dead zone; a day-old queue does not.
+    field_time_max_age_s: float = Field(default=3600.0, gt=0, le=7 * 24 * 3600)
     #: The live advisor's policy (``dispatch.policies.live``): ``joint-coverage`` (joint
     #: assignment that keeps districts covered), ``joint`` or ``closest``.
     advice_policy: Literal["joint-coverage", "joint", "closest"] = "joint-coverage"
@@ -137,6 +143,14 @@ class Settings(BaseSettings):
     #: that names none in ``Accept-Language``, and the demo callers' speech. Screens choose
     #: their own language; the API's codes and field names never change with it.
     language: Literal["en", "zh"] = "en"
+    #: The agency in NEMSIS records (``goldenhour export nemsis``, the review's NEMSIS ZIP): the
+    #: identifiers a state EMS office assigns (dAgency.01, dAgency.02), its name, and the ANSI
+    #: codes of its state and county ("00" and "00000" outside the US, which has no such codes).
+    nemsis_agency_id: str = Field(default="GOLDENHOUR", min_length=1, max_length=50)
+    nemsis_agency_number: str = Field(default="GH001", min_length=1, max_length=15)
+    nemsis_agency_name: str = Field(default="Golden Hour EMS", min_length=2, max_length=100)
+    nemsis_state: str = Field(default="00", pattern=r"^[0-9]{2}$")
+    nemsis_county: str = Field(default="00000", pattern=r"^[0-9]{5}$")
 
     @field_validator("secret_key")
     @classmethod
@@ -186,6 +200,21 @@ class Settings(BaseSettings):
         if self.stale_position_s is not None:
             return self.stale_position_s
         return 3 * self.expected_position_interval_s
+
+    def nemsis_agency(self) -> Agency:
+        """The agency as NEMSIS records name it (with this software's version)."""
+        try:
+            version = importlib.metadata.version("goldenhour")
+        except importlib.metadata.PackageNotFoundError:
+            version = "dev"
+        return Agency(
+            state_id=self.nemsis_agency_id,
+            number=self.nemsis_agency_number,
+            name=self.nemsis_agency_name,
+            state=self.nemsis_state,
+            county=self.nemsis_county,
+            software_version=version,
+        )
 
     def stale_rule(self) -> StaleRule:
         return StaleRule(self.stale_after_s, self.stale_rank_margin_s)

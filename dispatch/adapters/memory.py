@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from dispatch.domain import unit_times
 from dispatch.domain.errors import NotFound, OffRoad
 from dispatch.domain.events import Event
 from dispatch.domain.geo import Location
@@ -144,6 +145,7 @@ class MemoryUnitOfWork:
         self._tracks: list[tuple[int, Location, datetime]] = []
         self._cursors: dict[tuple[int, str], int] = {}
         self._keys: dict[str, tuple[str, int, dict[str, Any]]] = {}
+        self._entries: list[unit_times.TimeEntry] = []
 
     # AssignmentRepository
     async def next_id(self) -> int:
@@ -172,8 +174,63 @@ class MemoryUnitOfWork:
                 "at": at,
                 "actor": actor,
                 "eta_s": None if route is None else route.duration_s,
+                "times": {unit_times.S.UNIT_NOTIFIED: at},
+                "flags": {},
             }
         )
+
+    def _order_rows(self) -> list[dict[str, Any]]:
+        """Orders newest first: this transaction's, then the committed ones."""
+        return [*reversed(self._orders), *reversed(self.store.orders)]
+
+    def _times(self, row: dict[str, Any]) -> unit_times.UnitTimes:
+        unit = self.store.units.get(row["unit_id"])
+        times = dict(row["times"])
+        acked = row.get("acknowledged_at") or dict(self._acks).get(row["order_id"])
+        if acked is not None:
+            times[unit_times.S.DISPATCH_ACKNOWLEDGED] = acked
+        return unit_times.UnitTimes(
+            row["order_id"],
+            row["unit_id"],
+            "" if unit is None else unit.call_sign,
+            times,
+            dict(row["flags"]),
+        )
+
+    async def of_incident(self, incident_id: int) -> list[unit_times.UnitTimes]:
+        rows = [r for r in self._order_rows() if r["incident_id"] == incident_id]
+        return [self._times(r) for r in sorted(rows, key=lambda r: r["order_id"])]
+
+    async def of_order(self, order_id: int) -> unit_times.UnitTimes | None:
+        row = next((r for r in self._order_rows() if r["order_id"] == order_id), None)
+        return None if row is None else self._times(row)
+
+    async def record_times(self, entries: Sequence[unit_times.TimeEntry]) -> None:
+        """Applied at commit, like the SQL unit of work's projection."""
+        self._entries.extend(entries)
+
+    def _apply_times(self) -> None:
+        for e in self._entries:
+            row = next(
+                (
+                    r
+                    for r in self._order_rows()
+                    if (r["order_id"] == e.order_id)
+                    or (
+                        e.order_id is None
+                        and (r["unit_id"], r["incident_id"]) == (e.unit, e.incident)
+                    )
+                ),
+                None,
+            )
+            if row is None or (row["times"].get(e.stamp, e.at) != e.at and not e.overwrite):
+                continue
+            if e.stamp is unit_times.S.DISPATCH_ACKNOWLEDGED:
+                row["acknowledged_at"] = e.at
+            row["times"][e.stamp] = e.at
+            if e.flags or e.overwrite:
+                row["flags"][e.stamp] = e.flags
+        self._entries = []
 
     def record(self, event: Event) -> None:
         """An event about something that is not an aggregate here (e.g. a hospital's status)."""
@@ -205,6 +262,7 @@ class MemoryUnitOfWork:
 
         for event in self._loose:
             stamp(event)
+        touched = [e for e in self._loose]
         for repo, table in (
             (self.units, store.units),
             (self.incidents, store.incidents),
@@ -212,6 +270,7 @@ class MemoryUnitOfWork:
             for obj in repo.seen.values():
                 for event in obj.events:
                     stamp(event)
+                    touched.append(event)
                 obj.events = []
                 table[obj.id] = obj
             repo.seen = {}
@@ -222,6 +281,9 @@ class MemoryUnitOfWork:
         for row in store.orders[-64:]:
             if row["order_id"] in acks:
                 row["acknowledged_at"] = acks.pop(row["order_id"])
+        self._orders = []
+        self._entries.extend(entry for event in touched for entry in unit_times.entries(event))
+        self._apply_times()
         if store.keep_tracks:
             store.tracks.extend(self._tracks)
         store.cursors.update(self._cursors)

@@ -31,6 +31,7 @@ from dispatch.bootstrap import Container
 from dispatch.hub.watch import SessionWatcher
 from dispatch.services.handlers import Deps
 from dispatch.services.ports import AuditKind, AuditTrail
+from dispatch.store.care_records import CareRecordReads
 from dispatch.store.reads import ReadModel
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -214,3 +215,11 @@ async def get_audit(container: ContainerDep) -> AuditTrail:
 #: The append-only audit trail (``dispatch.store.audit``), for refusals, reads of caller data,
 #: exports and account changes.
 Audit = Annotated[AuditTrail, Depends(get_audit)]
+
+
+async def get_care_records(container: ContainerDep) -> CareRecordReads:
+    return CareRecordReads(container.engine)
+
+
+#: The NEMSIS export's read model: incidents of a window with each unit's own response.
+CareRecords = Annotated[CareRecordReads, Depends(get_care_records)]

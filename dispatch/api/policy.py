@@ -199,6 +199,8 @@ POLICY: dict[str, Rule] = {
         auditor=ANY,  # the incident's audit trail, caller data removed
     ),
     f"GET {API}/incidents/{{incident_id}}/tracks": REVIEW,  # the replay is part of the review
+    # a record's times are corrected by the supervisor, with a reason (never by whoever made them)
+    f"POST {API}/incidents/{{incident_id}}/times": allow(supervisor=ANY),
     f"POST {API}/incidents/{{incident_id}}/reassign": FLOOR,
     f"POST {API}/incidents/{{incident_id}}/triage": FLOOR,
     f"POST {API}/incidents/{{incident_id}}/calls": FLOOR,
@@ -274,6 +276,7 @@ POLICY: dict[str, Rule] = {
     f"GET {API}/review/incidents": REVIEW,
     f"GET {API}/review/kpis": REVIEW,
     f"GET {API}/review/incidents.csv": REVIEW,
+    f"GET {API}/review/nemsis": REVIEW,
     # --- optimiser advice -----------------------------------------------------------------------
     f"GET {API}/advice": FLOOR,
     f"GET {API}/moveups": FLOOR,

@@ -66,10 +66,22 @@ class AssignUnit(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceTime:
+    """When a crew device says it did something, and how its clock compares with ours:
+    ``sent_at`` is its clock when it sent the update (REST), ``clock_offset_s`` the offset
+    measured at the socket's ``hello`` (server minus device). ``dispatch.domain.fieldtime``."""
+
+    at: datetime | None = None
+    sent_at: datetime | None = None
+    clock_offset_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ChangeUnitStatus(Command):
     unit_id: int
     status: UnitStatus
     stamp: ClientStamp | None = None
+    device: DeviceTime = DeviceTime()
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +96,18 @@ class ReportPosition(Command):
 class AcknowledgeOrder(Command):
     unit_id: int
     order_id: int
+    device: DeviceTime = DeviceTime()
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectTime(Command):
+    """A supervisor sets one NEMSIS time of one unit on an incident, with a reason."""
+
+    incident_id: int
+    unit_id: int
+    element: str  # "eTimes.06" or our name "on_scene"
+    at: datetime
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,11 +49,18 @@ class UnitAssigned(Event):
 
 @dataclass(frozen=True, slots=True)
 class UnitStatusChanged(Event):
+    """``occurred_at`` is when the crew pressed the button (``dispatch.domain.fieldtime``);
+    ``received_at`` when the server heard of it, ``device_at`` the device's own time, and
+    ``time_flags`` why the accepted time is suspicious or differs from the device's."""
+
     unit: int
     previous: str
     status: str
     incident: int | None
     reason: str | None = None  # set when a dispatcher, not the crew, changed it
+    received_at: datetime | None = None
+    device_at: datetime | None = None
+    time_flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +75,10 @@ class OrderAcknowledged(Event):
     unit: int
     incident: int | None
     order_id: int
+    #: as on ``UnitStatusChanged``: the receive time, the device's time and the flags
+    received_at: datetime | None = None
+    device_at: datetime | None = None
+    time_flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,3 +165,19 @@ class UnitRelocated(Event):
     from_station: int | None
     #: the order the crew acknowledges (None in events written before move-ups were orders)
     order_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimeCorrected(Event):
+    """A supervisor set one of a unit's NEMSIS times by hand, with a reason. The original
+    (``previous_at``, None if it was missing) stays here and in the events that recorded it."""
+
+    incident: int
+    unit: int
+    order_id: int
+    element: str  # e.g. "eTimes.06"
+    stamp: str  # our name, e.g. "on_scene"
+    at: datetime
+    previous_at: datetime | None
+    reason: str
+    time_flags: tuple[str, ...] = ()

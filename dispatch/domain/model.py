@@ -24,6 +24,7 @@ from dispatch.domain.errors import (
     UnitNotAvailable,
     UnitNotCapable,
 )
+from dispatch.domain.fieldtime import FieldTime
 from dispatch.domain.geo import Location
 from dispatch.domain.hospitals import EdStatus, Hospital
 from dispatch.domain.triage import TriageResult
@@ -268,7 +269,9 @@ class Incident:
         """Follow the units working this incident (those in ``units`` still attached to it).
 
         The unit furthest along sets the stage, and the stage never goes back while a unit works
-        the call; the first time each stage is reached is kept (NEMSIS times). When the last unit
+        the call; the earliest time each stage was reached is kept (NEMSIS times, first unit):
+        earliest rather than first heard of, because a crew's update queued offline arrives
+        late with its own, earlier time (``dispatch.domain.fieldtime``). When the last unit
         leaves, the incident closes if a crew reached the patient (``patient_contact``), and goes
         back to the pending queue otherwise (its unit was diverted or swapped before arriving).
         """
@@ -290,7 +293,8 @@ class Incident:
         self.status = furthest
         for stage in _PROGRESS[1 : _PROGRESS.index(furthest) + 1]:
             stamp = f"{stage.value}_at"
-            if getattr(self, stamp) is None:
+            current = getattr(self, stamp)
+            if current is None or at < current:
                 setattr(self, stamp, at)
 
     @property
@@ -313,6 +317,8 @@ class Unit:
     order_acknowledged_at: datetime | None = None
     destination_hospital_id: int | None = None
     home: Location | None = None  # its station
+    #: why ``status_at`` is suspicious or not the device's own time (``fieldtime.Flag``)
+    status_flags: tuple[str, ...] = ()
     events: list[ev.Event] = field(default_factory=list, repr=False)
 
     #: A unit this close to its station counts as in quarters (a station yard is not a point).
@@ -401,8 +407,10 @@ class Unit:
     def awaiting_acknowledgement(self) -> bool:
         return self.order_id is not None and self.order_acknowledged_at is None
 
-    def acknowledge(self, order_id: int, *, at: datetime) -> bool:
-        """The crew confirms its current order; repeating it changes nothing (mobile retries)."""
+    def acknowledge(self, order_id: int, *, at: datetime, timing: FieldTime | None = None) -> bool:
+        """The crew confirms its current order; repeating it changes nothing (mobile retries).
+
+        ``timing`` says how ``at`` was derived from the device's time (None: the server's)."""
         if order_id != self.order_id:
             raise OrderNotCurrent(
                 f"Order {order_id} is not the current order of {self.call_sign}"
@@ -411,9 +419,16 @@ class Unit:
         if self.order_acknowledged_at is not None:
             return False
         self.order_acknowledged_at = at
+        received, device, flags = _timing_fields(timing)
         self.events.append(
             ev.OrderAcknowledged(
-                occurred_at=at, unit=self.id, incident=self.incident_id, order_id=order_id
+                occurred_at=at,
+                unit=self.id,
+                incident=self.incident_id,
+                order_id=order_id,
+                received_at=received,
+                device_at=device,
+                time_flags=flags,
             )
         )
         return True
@@ -422,7 +437,7 @@ class Unit:
         """Back to available by a dispatcher's decision (call cancelled, unit swapped)."""
         previous = self.status
         incident = self.incident_id
-        self.status, self.status_at = U.AVAILABLE, at
+        self.status, self.status_at, self.status_flags = U.AVAILABLE, at, ()
         self.incident_id = self.order_id = self.order_acknowledged_at = None
         self.destination_hospital_id = None
         self.events.append(
@@ -436,8 +451,13 @@ class Unit:
             )
         )
 
-    def change_status(self, new: UnitStatus, *, at: datetime) -> UnitStatus:
-        """Apply a crew status button; refuses jumps the lifecycle does not allow."""
+    def change_status(
+        self, new: UnitStatus, *, at: datetime, timing: FieldTime | None = None
+    ) -> UnitStatus:
+        """Apply a crew status button; refuses jumps the lifecycle does not allow.
+
+        ``at`` is when the crew pressed it; ``timing`` how that was derived from the device's
+        time (None: the server's clock), kept on the event and as ``status_flags``."""
         if new not in UNIT_TRANSITIONS[self.status]:
             allowed = ", ".join(sorted(s.value for s in UNIT_TRANSITIONS[self.status])) or "none"
             raise IllegalTransition(
@@ -446,10 +466,11 @@ class Unit:
             )
         if self.status is U.DISPATCHED and self.order_id is not None:
             # Pressing "en route" proves the order arrived, even if the ack button was not used.
-            self.acknowledge(self.order_id, at=at)
+            self.acknowledge(self.order_id, at=at, timing=timing)
         previous = self.status
         self.status = new
         self.status_at = at
+        self.status_flags = () if timing is None else timing.flags
         incident = self.incident_id
         # The crew cleared its call: the call's order goes with it. A move-up order (no incident)
         # stays until the crew confirms it: "available" is not "copy, moving to station 3".
@@ -458,6 +479,7 @@ class Unit:
             self.order_id = None
             self.order_acknowledged_at = None
             self.destination_hospital_id = None
+        received, device, flags = _timing_fields(timing)
         self.events.append(
             ev.UnitStatusChanged(
                 occurred_at=at,
@@ -465,9 +487,21 @@ class Unit:
                 previous=previous.value,
                 status=new.value,
                 incident=incident,
+                received_at=received,
+                device_at=device,
+                time_flags=flags,
             )
         )
         return previous
+
+
+def _timing_fields(
+    timing: FieldTime | None,
+) -> tuple[datetime | None, datetime | None, tuple[str, ...]]:
+    """The receive time, device time and flags an event about a crew action carries."""
+    if timing is None:
+        return None, None, ()
+    return timing.received_at, timing.device_at, timing.flags
 
 
 def assign(unit: Unit, incident: Incident, *, order_id: int, at: datetime) -> None:
@@ -493,7 +527,7 @@ def assign(unit: Unit, incident: Incident, *, order_id: int, at: datetime) -> No
             status=incident.status.value,
         )
     unit.status = UnitStatus.DISPATCHED
-    unit.status_at = at
+    unit.status_at, unit.status_flags = at, ()
     unit.incident_id = incident.id
     unit.order_id = order_id
     unit.order_acknowledged_at = None
@@ -505,13 +539,19 @@ def assign(unit: Unit, incident: Incident, *, order_id: int, at: datetime) -> No
 
 
 def change_unit_status(
-    unit: Unit, incident: Incident | None, others: Sequence[Unit], new: UnitStatus, *, at: datetime
+    unit: Unit,
+    incident: Incident | None,
+    others: Sequence[Unit],
+    new: UnitStatus,
+    *,
+    at: datetime,
+    timing: FieldTime | None = None,
 ) -> None:
     """A crew status update moves the unit and, when it has one, its incident with it.
 
     ``others`` are the other units on the same incident (they decide whether it stays open).
     """
-    unit.change_status(new, at=at)
+    unit.change_status(new, at=at, timing=timing)
     if incident is not None:
         incident.track([unit, *others], at=at, patient_contact=incident.had_patient_contact)
 

@@ -440,35 +440,40 @@ class Interval:
     seconds: float
 
 
-#: NASEMSO EMS time intervals (key, label, start candidates in order of preference, end).
-#: ``response`` is ours: the interval our priority targets are measured on.
-_INTERVALS: tuple[tuple[str, Text, tuple[Stamp, ...], Stamp], ...] = (
+#: NASEMSO EMS time intervals (key, label, start candidates in order of preference, end
+#: candidates likewise): the sheet's null rules, e.g. scene time ends at eTimes.13 when the unit
+#: left no scene with a patient (09 null). ``response`` is ours: the interval our priority
+#: targets are measured on. Written out, with sources, in docs/times.md.
+_INTERVALS: tuple[tuple[str, Text, tuple[Stamp, ...], tuple[Stamp, ...]], ...] = (
     ("psap_to_unit_notified", Text("PSAP to unit notified", "接警至派车"),
-     (S.PSAP_CALL,), S.UNIT_NOTIFIED),
+     (S.PSAP_CALL,), (S.UNIT_NOTIFIED,)),
     ("dispatch_to_unit_notified", Text("Dispatch notified to unit notified", "受理至派车"),
-     (S.DISPATCH_NOTIFIED,), S.UNIT_NOTIFIED),
+     (S.DISPATCH_NOTIFIED,), (S.UNIT_NOTIFIED,)),
     ("call_to_en_route", Text("Call received to unit en route", "接警至出车"),
-     (S.PSAP_CALL, S.DISPATCH_NOTIFIED), S.EN_ROUTE),
+     (S.PSAP_CALL, S.DISPATCH_NOTIFIED), (S.EN_ROUTE,)),
     ("chute", Text("Unit notified to en route (chute time)", "派车至出车（出车准备时间）"),
-     (S.UNIT_NOTIFIED,), S.EN_ROUTE),
+     (S.UNIT_NOTIFIED,), (S.EN_ROUTE,)),
     ("unit_response", Text("Total unit response time", "车组反应时间"),
-     (S.UNIT_NOTIFIED,), S.ON_SCENE),
-    ("travel", Text("En route to on scene", "途中时间"), (S.EN_ROUTE,), S.ON_SCENE),
+     (S.UNIT_NOTIFIED,), (S.ON_SCENE,)),
+    ("travel", Text("En route to on scene", "途中时间"), (S.EN_ROUTE,), (S.ON_SCENE,)),
     ("response", Text("Call received to on scene (response target)", "接警至到达现场（响应目标）"),
-     (S.PSAP_CALL, S.DISPATCH_NOTIFIED), S.ON_SCENE),
-    ("scene", Text("Scene time", "现场时间"), (S.ON_SCENE,), S.LEFT_SCENE),
-    ("patient_scene", Text("Patient scene time", "患者现场时间"), (S.AT_PATIENT,), S.LEFT_SCENE),
-    ("transport", Text("Transport time", "转运时间"), (S.LEFT_SCENE,), S.AT_DESTINATION),
+     (S.PSAP_CALL, S.DISPATCH_NOTIFIED), (S.ON_SCENE,)),
+    ("scene", Text("Scene time", "现场时间"), (S.ON_SCENE,), (S.LEFT_SCENE, S.BACK_IN_SERVICE)),
+    ("patient_scene", Text("Patient scene time", "患者现场时间"), (S.AT_PATIENT,),
+     (S.LEFT_SCENE, S.BACK_IN_SERVICE)),
+    ("transport", Text("Transport time", "转运时间"), (S.LEFT_SCENE,), (S.AT_DESTINATION,)),
     ("wall", Text("Destination transfer of care (wall time)", "医院交接等待时间"),
-     (S.AT_DESTINATION,), S.CARE_TRANSFERRED),
+     (S.AT_DESTINATION,), (S.CARE_TRANSFERRED,)),
     ("destination_to_in_service", Text("Arrival at destination to back in service",
-     "到达医院至恢复待命"), (S.AT_DESTINATION,), S.BACK_IN_SERVICE),
+     "到达医院至恢复待命"), (S.AT_DESTINATION,), (S.BACK_IN_SERVICE,)),
+    ("transfer_to_in_service", Text("Destination transfer of care to back in service",
+     "完成交接至恢复待命"), (S.CARE_TRANSFERRED,), (S.BACK_IN_SERVICE,)),
     ("unit_call", Text("Total unit call time (time on task)", "车组任务总时间"),
-     (S.UNIT_NOTIFIED,), S.BACK_IN_SERVICE),
+     (S.UNIT_NOTIFIED,), (S.BACK_IN_SERVICE,)),
     ("overall", Text("Total overall call duration", "呼救全程时间"),
-     (S.PSAP_CALL, S.DISPATCH_NOTIFIED, S.UNIT_NOTIFIED), S.BACK_IN_SERVICE),
+     (S.PSAP_CALL, S.DISPATCH_NOTIFIED, S.UNIT_NOTIFIED), (S.BACK_IN_SERVICE,)),
     ("cancelled_response", Text("Cancelled response time", "取消前反应时间"),
-     (S.UNIT_NOTIFIED,), S.CANCELLED),
+     (S.UNIT_NOTIFIED,), (S.CANCELLED,)),
 )  # fmt: skip
 
 
@@ -481,9 +486,10 @@ def intervals(times: Mapping[str, datetime] | Mapping[Stamp, datetime]) -> list[
     e.g. the call-to-en-route interval starts at eTimes.02 when eTimes.01 is missing)."""
     recorded = _normalise(times)
     out: list[Interval] = []
-    for key, label, starts, end in _INTERVALS:
+    for key, label, starts, ends in _INTERVALS:
         start = next((s for s in starts if s in recorded), None)
-        if start is None or end not in recorded:
+        end = next((s for s in ends if s in recorded), None)
+        if start is None or end is None:
             continue
         seconds = (recorded[end] - recorded[start]).total_seconds()
         out.append(Interval(key, label, start, end, seconds))

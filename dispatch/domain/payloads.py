@@ -11,8 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from dispatch.domain import nemsis, unit_times
 from dispatch.domain.hospitals import Hospital
 from dispatch.domain.model import Caller, Incident, Unit
+from dispatch.domain.unit_times import UnitTimes
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -34,6 +36,7 @@ def unit_view(unit: Unit) -> dict[str, Any]:
         "acknowledged_at": _iso(unit.order_acknowledged_at),
         "destination_hospital_id": unit.destination_hospital_id,
         "in_quarters": unit.in_quarters,
+        "status_flags": list(unit.status_flags),
     }
 
 
@@ -157,3 +160,46 @@ def hospital_view(hospital: Hospital) -> dict[str, Any]:
         "capability_beds": dict(sorted(hospital.capability_beds.items())),
         "status_at": _iso(hospital.status_at),
     }
+
+
+def unit_times_view(incident: Incident, times: UnitTimes, *, first: bool) -> dict[str, Any]:
+    """One responding unit's own NEMSIS times and NASEMSO intervals (``GET .../timeline``)."""
+    return {
+        "order_id": times.order_id,
+        "unit_id": times.unit_id,
+        "call_sign": times.call_sign,
+        "first_arriving": first,
+        "times": [
+            {
+                **nemsis_row_view(row),
+                "flags": list(times.flags.get(row.stamp, ())),
+            }
+            for row in nemsis.timeline(unit_times.times_with_call(incident, times))
+            if row.stamp is not nemsis.Stamp.PSAP_CALL
+        ],
+        "intervals": intervals_view(unit_times.unit_intervals(incident, times)),
+    }
+
+
+def nemsis_row_view(row: nemsis.TimelineRow) -> dict[str, Any]:
+    return {
+        "element": row.element.number,
+        "name": row.element.name,
+        "label": {"en": row.element.label.en, "zh": row.element.label.zh},
+        "at": row.at.isoformat(),
+        "since_call_s": row.since_call_s,
+        "flagged": None if row.flagged is None else row.flagged.value,
+    }
+
+
+def intervals_view(intervals: list[nemsis.Interval]) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": i.key,
+            "label": {"en": i.label.en, "zh": i.label.zh},
+            "start": nemsis.ELEMENTS[i.start].number,
+            "end": nemsis.ELEMENTS[i.end].number,
+            "seconds": round(i.seconds, 3),
+        }
+        for i in intervals
+    ]

@@ -10,6 +10,12 @@ a dispatch order (``{"type": "order", ...}``: go to this incident) and a move-up
 while nobody confirmed it, is pushed again every ``resend_every_s`` (the radio operator's "how
 copy?") until an ``ack`` over this socket, a REST ack, or a status change that implies it (an
 en-route press) clears it, or a newer order replaces it.
+
+Field times: the device says what its clock reads in ``{"type": "hello", "clock": <ISO 8601>}``
+when the socket opens; the difference from the server's clock is the device's offset, applied
+to the ``at`` of every ``ack`` on this socket that does not carry its own ``sent_at``
+(``dispatch.domain.fieldtime``). The answer ``{"type": "hello", "server_time", "offset_s"}``
+lets the device show that its clock is off.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
@@ -49,6 +55,8 @@ class CrewSession:
     pending_order: dict[str, Any] | None = None  # the last order, until it is acknowledged
     #: told of every client message: activity for the login session (``dispatch.hub.watch``)
     on_message: Callable[[], None] | None = None
+    #: the device clock's offset (server minus device) measured at its ``hello``
+    clock_offset_s: float | None = None
 
     def wants(self, record: EventRecord) -> bool:
         return record.unit_id == self.unit_id or (
@@ -92,6 +100,7 @@ class CrewSession:
                 {
                     "position": lambda m: self._position(m, send),
                     "ack": lambda m: self._ack(m, send),
+                    "hello": lambda m: self._hello(m, send),
                 },
                 on_message=self.on_message,
             )
@@ -186,8 +195,18 @@ class CrewSession:
             await send.error("not-found", f"no order {order_id}")
             return
         try:
+            at, sent_at = _reported_at(message.get("at")), _reported_at(message.get("sent_at"))
+        except ValueError as exc:
+            await send.error("invalid-message", f"bad time: {exc}")
+            return
+        device = cmd.DeviceTime(
+            at=at, sent_at=sent_at, clock_offset_s=None if sent_at else self.clock_offset_s
+        )
+        try:
             unit = await handlers.acknowledge_order(
-                cmd.AcknowledgeOrder(actor=self.actor, unit_id=self.unit_id, order_id=order_id),
+                cmd.AcknowledgeOrder(
+                    actor=self.actor, unit_id=self.unit_id, order_id=order_id, device=device
+                ),
                 self.deps,
             )
         except DomainError as exc:
@@ -199,6 +218,23 @@ class CrewSession:
                 "type": "acked",
                 "order_id": order_id,
                 "acknowledged_at": unit_view(unit)["acknowledged_at"],
+            }
+        )
+
+    async def _hello(self, message: Message, send: Sender) -> None:
+        """``{"type": "hello", "clock": <device time>}``: measure the device clock's offset."""
+        try:
+            clock = _reported_at(message.get("clock"))
+        except ValueError as exc:
+            await send.error("invalid-message", f"bad clock: {exc}")
+            return
+        now = self.deps.clock.now()
+        self.clock_offset_s = None if clock is None else (now - clock).total_seconds()
+        await send(
+            {
+                "type": "hello",
+                "server_time": now.astimezone(UTC).isoformat(),
+                "offset_s": None if self.clock_offset_s is None else round(self.clock_offset_s, 3),
             }
         )
 

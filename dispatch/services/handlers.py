@@ -13,7 +13,7 @@ from typing import Any
 
 from dispatch.clock import Clock
 from dispatch.domain import commands as cmd
-from dispatch.domain import model
+from dispatch.domain import fieldtime, model, nemsis, unit_times
 from dispatch.domain.duplicates import (
     CallFacts,
     DuplicateCandidate,
@@ -76,6 +76,8 @@ class Deps:
     #: The centre's language (``Settings.language``): words the server itself writes into a
     #: record, such as the "near <street>" address of a call placed by pin only, are stored in it.
     language: str = "en"
+    #: A crew device's time older than this is not believed (``GOLDENHOUR_FIELD_TIME_MAX_AGE_S``).
+    field_time_max_age_s: float = fieldtime.DEFAULT_MAX_AGE_S
 
     def new_uow(self) -> UnitOfWork:
         uow: UnitOfWork = self.uow()
@@ -279,10 +281,13 @@ async def change_unit_status(c: cmd.ChangeUnitStatus, deps: Deps) -> Unit:
         if not await _first_time(uow, c.unit_id, c.stamp):
             return unit
         order, acknowledged = unit.order_id, unit.order_acknowledged_at
-        now = deps.clock.now()
-        model.change_unit_status(unit, incident, others, c.status, at=now)
+        timing = _device_timing(c.device, unit, deps)
+        if incident is not None and c.status in model.UNIT_TRANSITIONS[unit.status]:
+            stamps = unit_times.stamps_of_change(unit.status, c.status, released=False)
+            timing = timing.flagged(*await _check_times(uow, incident, unit, stamps, timing.at))
+        model.change_unit_status(unit, incident, others, c.status, at=timing.at, timing=timing)
         if order is not None and acknowledged is None and unit.order_acknowledged_at is not None:
-            await uow.assignments.acknowledged(order, now)
+            await uow.assignments.acknowledged(order, timing.at)
         await uow.units.save(unit)
         if incident is not None:
             await uow.incidents.save(incident)
@@ -402,12 +407,41 @@ async def acknowledge_order(c: cmd.AcknowledgeOrder, deps: Deps) -> Unit:
     """The crew confirms the dispatch order reached them; a repeat is answered, not re-applied."""
     async with deps.new_uow() as uow:
         unit = await uow.units.get(c.unit_id, lock=True)
-        now = deps.clock.now()
-        if unit.acknowledge(c.order_id, at=now):
+        timing = _device_timing(c.device, unit, deps)
+        if unit.acknowledge(c.order_id, at=timing.at, timing=timing):
             await uow.units.save(unit)
-            await uow.assignments.acknowledged(c.order_id, now)
+            await uow.assignments.acknowledged(c.order_id, timing.at)
             await _commit(uow, c.actor, deps)
     return unit
+
+
+def _device_timing(device: cmd.DeviceTime, unit: Unit, deps: Deps) -> fieldtime.FieldTime:
+    """The time to record for a crew action: the device's, skew-corrected and bounded (not in
+    the future, not before the unit's previous status, not too old), else the server's."""
+    now = deps.clock.now()
+    offset = device.clock_offset_s
+    if offset is None:
+        offset = fieldtime.offset_from(device.sent_at, now)
+    return fieldtime.accept(
+        device.at,
+        received_at=now,
+        offset_s=offset,
+        previous_at=unit.status_at,
+        max_age_s=deps.field_time_max_age_s,
+    )
+
+
+async def _check_times(
+    uow: UnitOfWork, incident: Incident, unit: Unit, stamps: list[nemsis.Stamp], at: datetime
+) -> tuple[str, ...]:
+    """The timestamp-order rules (``nemsis.check_entry``) on a unit's new times, against its
+    order's other times and the PSAP call: raises when impossible, returns warning flags."""
+    if not stamps or unit.order_id is None:
+        return ()
+    recorded = await uow.assignments.of_order(unit.order_id)
+    if recorded is None:
+        return ()
+    return unit_times.check(unit_times.times_with_call(incident, recorded), stamps, at)
 
 
 async def _first_time(uow: UnitOfWork, unit_id: int, stamp: cmd.ClientStamp | None) -> bool:

@@ -17,6 +17,7 @@ from dispatch.domain.geo import Location
 from dispatch.domain.hospitals import Hospital
 from dispatch.domain.model import Incident, Unit
 from dispatch.domain.telephony import PhoneCall
+from dispatch.domain.unit_times import TimeEntry, UnitTimes
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +194,14 @@ class AssignmentRepository(Protocol):
         actor: str,
         route: RoadRoute | None,
     ) -> None: ...
+
+    async def of_incident(self, incident_id: int) -> list[UnitTimes]:
+        """Every order of the incident with its unit's own NEMSIS times, in order."""
+        ...
+
+    async def of_order(self, order_id: int) -> UnitTimes | None: ...
+
+    async def record_times(self, entries: Sequence[TimeEntry]) -> None: ...
 
 
 class TrackRepository(Protocol):

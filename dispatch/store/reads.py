@@ -19,11 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatch.domain.hospitals import Hospital
 from dispatch.domain.model import Incident, Unit
+from dispatch.domain.unit_times import UnitTimes
 from dispatch.services.ports import EventRecord, Site
 from dispatch.store import acknowledgements, reports, views
 from dispatch.store import tables as t
 from dispatch.store.reports import IncidentFilter
 from dispatch.store.repository import (
+    SqlAssignmentRepository,
     SqlHospitalRepository,
     SqlIncidentRepository,
     SqlUnitRepository,
@@ -56,6 +58,12 @@ class ReadModel:
     async def units_on_incident(self, incident_id: int) -> list[Unit]:
         async with self._engine.connect() as conn:
             return await SqlUnitRepository(conn).on_incident(incident_id)
+
+    async def unit_times(self, incident_id: int) -> list[UnitTimes]:
+        """Each dispatch order of the incident with its unit's own NEMSIS times, in order
+        (``dispatch.domain.unit_times``): one NEMSIS PatientCareReport per entry."""
+        async with self._engine.connect() as conn:
+            return await SqlAssignmentRepository(conn).of_incident(incident_id)
 
     # --- what a login is bound to (the policy's object checks) ---------------------------------
 

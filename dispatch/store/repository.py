@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select, update
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import Select, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from dispatch.domain import unit_times
 from dispatch.domain.errors import NotFound
 from dispatch.domain.geo import Location
 from dispatch.domain.hospitals import EdStatus, Hospital
@@ -27,6 +28,7 @@ from dispatch.domain.model import (
     Unit,
     UnitStatus,
 )
+from dispatch.domain.nemsis import Stamp
 from dispatch.services.ports import RoadRoute
 from dispatch.store import tables as t
 from dispatch.store.geo import line, location_from, lon_lat, point
@@ -45,6 +47,7 @@ def _unit_query() -> Select[Any]:
         t.units.c.order_id,
         t.units.c.order_acknowledged_at,
         t.units.c.destination_hospital_id,
+        t.units.c.status_flags,
         *lon_lat(t.units.c.position, "position"),
         *lon_lat(t.stations.c.location, "home"),
     ).outerjoin(t.stations, t.stations.c.id == t.units.c.station_id)
@@ -65,6 +68,7 @@ def unit_from_row(row: Any) -> Unit:
         order_acknowledged_at=row.order_acknowledged_at,
         destination_hospital_id=row.destination_hospital_id,
         home=location_from(row, "home"),
+        status_flags=tuple(row.status_flags or ()),
     )
 
 
@@ -205,6 +209,7 @@ class SqlUnitRepository:
                 order_acknowledged_at=unit.order_acknowledged_at,
                 destination_hospital_id=unit.destination_hospital_id,
                 station_id=unit.station_id,
+                status_flags=list(unit.status_flags),
             )
         )
 
@@ -326,6 +331,61 @@ class SqlAssignmentRepository:
                 route=line(None if route is None else route.coordinates),
             )
         )
+
+    async def of_incident(self, incident_id: int) -> list[unit_times.UnitTimes]:
+        """Every order of the incident with its unit's times, in order."""
+        return await _unit_times(self._conn, t.assignments.c.incident_id == incident_id)
+
+    async def of_order(self, order_id: int) -> unit_times.UnitTimes | None:
+        found = await _unit_times(self._conn, t.assignments.c.id == order_id)
+        return found[0] if found else None
+
+    async def record_times(self, entries: Sequence[unit_times.TimeEntry]) -> None:
+        """Write per-unit times: a correction replaces, anything else keeps the first time."""
+        a = t.assignments.c
+        for e in entries:
+            column = a[unit_times.COLUMN[e.stamp]]
+            if e.order_id is not None:
+                where = a.id == e.order_id
+            else:
+                latest = select(func.max(a.id)).where(
+                    a.unit_id == e.unit, a.incident_id == e.incident
+                )
+                where = a.id == latest.scalar_subquery()
+            row = (
+                await self._conn.execute(select(a.id, column.label("at")).where(where))
+            ).one_or_none()
+            if row is None or (row.at not in (None, e.at) and not e.overwrite):
+                continue  # the first time stays (a repeat with the same time adds its flags)
+            values: dict[str, Any] = {column.name: e.at}
+            if e.flags or e.overwrite:
+                flags = literal({e.stamp.value: list(e.flags)}, JSONB)
+                values["time_flags"] = a.time_flags.op("||", return_type=JSONB)(flags)
+            await self._conn.execute(update(t.assignments).where(a.id == row.id).values(**values))
+
+
+async def _unit_times(conn: AsyncConnection, where: Any) -> list[unit_times.UnitTimes]:
+    a = t.assignments.c
+    columns = [a[name].label(stamp.value) for stamp, name in unit_times.COLUMN.items()]
+    query = (
+        select(a.id, a.unit_id, t.units.c.call_sign, a.time_flags, *columns)
+        .join(t.units, t.units.c.id == a.unit_id)
+        .where(where)
+        .order_by(a.id)
+    )
+    found = []
+    for row in await conn.execute(query):
+        times = {s: getattr(row, s.value) for s in unit_times.COLUMN}
+        found.append(
+            unit_times.UnitTimes(
+                order_id=row.id,
+                unit_id=row.unit_id,
+                call_sign=row.call_sign,
+                times={s: at for s, at in times.items() if at is not None},
+                flags={Stamp(k): tuple(v) for k, v in (row.time_flags or {}).items() if v},
+            )
+        )
+    return found
 
 
 class SqlTrackRepository:

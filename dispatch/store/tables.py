@@ -125,6 +125,8 @@ units = Table(
     Column("order_id", BigInteger),  # current assignment (dispatch order); no FK: avoids a cycle
     Column("order_acknowledged_at", TZ),
     Column("destination_hospital_id", Integer, ForeignKey("hospitals.id")),
+    # why status_at is suspicious or not the device's own time (migration 0012)
+    Column("status_flags", ARRAY(String(40)), nullable=False, server_default="{}"),
     Index("ix_units_position", "position", postgresql_using="gist"),
 )
 
@@ -140,6 +142,19 @@ assignments = Table(
     Column("distance_m", Float),
     Column("route", _line()),
     Column("acknowledged_at", TZ),
+    # the unit's own NEMSIS times under this order (migration 0012, dispatch.domain.unit_times):
+    # eTimes 05, 06, 07, 09, 10, 11, 12, 13, 14; 03 is assigned_at and 04 acknowledged_at
+    Column("en_route_at", TZ),
+    Column("on_scene_at", TZ),
+    Column("at_patient_at", TZ),
+    Column("left_scene_at", TZ),
+    Column("at_landing_area_at", TZ),
+    Column("at_destination_at", TZ),
+    Column("care_transferred_at", TZ),
+    Column("back_in_service_at", TZ),
+    Column("cancelled_at", TZ),
+    # per element (stamp name): why its time is suspicious or was corrected
+    Column("time_flags", JSONB, nullable=False, server_default=text("'{}'")),
 )
 
 #: Every call received: the first one of an incident and any later ones linked to it. Repeat

@@ -8,11 +8,13 @@ with a smaller ``seq`` can commit after one with a larger ``seq`` became visible
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from dispatch.domain import unit_times
 from dispatch.domain.events import Event
 from dispatch.domain.geo import Location
 from dispatch.domain.model import Incident, Unit
@@ -108,6 +110,11 @@ class SqlUnitOfWork:
                 )
                 for row, event, data in zip(rows, pending, payloads, strict=True)
             ]
+            # Each unit's own times (``assignments``) are a projection of its events, written in
+            # the same transaction: every path that moves a unit records them, none can forget.
+            entries = [entry for event in pending for entry in unit_times.entries(event)]
+            if entries:
+                await self.assignments.record_times(entries)
         await self._tx.commit()
         return records
 
@@ -148,7 +155,7 @@ class SqlUnitOfWork:
     def _payload(self, event: Event) -> dict[str, Any]:
         """What consoles need to apply the event: its own fields plus the aggregates' full state."""
         data = {
-            k: v
+            k: v.isoformat() if isinstance(v, datetime) else v
             for k, v in dataclasses.asdict(event).items()
             if k not in ("occurred_at", "unit", "incident")
         }

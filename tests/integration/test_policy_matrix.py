@@ -18,6 +18,7 @@ import asyncio
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -204,6 +205,12 @@ def _request(key: str, floor: Floor) -> dict[str, Any]:
         },
         "POST /api/v1/incidents/{incident_id}/triage": {"complaint_code": "stroke", "answers": {}},
         "POST /api/v1/incidents/{incident_id}/calls": {"complaint": "a neighbour calls too"},
+        "POST /api/v1/incidents/{incident_id}/times": {
+            "unit_id": floor.unit,
+            "element": "eTimes.04",
+            "at": datetime.now(UTC).isoformat(),
+            "reason": "the crew confirmed by radio",
+        },
         "POST /api/v1/intake/check": {"location": floor.point, "complaint": "fall"},
         "POST /api/v1/triage/evaluate": {"complaint_code": "stroke", "answers": {}},
         "POST /api/v1/telephony/calls": {"line": "matrix-trunk", "caller_number": "110"},

@@ -29,18 +29,23 @@ from dispatch.api.schemas.bodies import (
 )
 from dispatch.api.schemas.problems import problems
 from dispatch.api.schemas.resources import Assignment, Incident
+from dispatch.api.schemas.times import TimeCorrectionIn, TimeCorrectionOut
 from dispatch.api.schemas.types import PathId
 from dispatch.domain import commands as cmd
-from dispatch.domain import nemsis
+from dispatch.domain import nemsis, unit_times
 from dispatch.domain.payloads import (
     assignment_view,
     hospital_view,
     incident_times,
     incident_view,
+    intervals_view,
+    nemsis_row_view,
+    unit_times_view,
     unit_view,
 )
 from dispatch.services import handlers
 from dispatch.services.advice import auto_dispatch
+from dispatch.services.times import correct_time
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 
@@ -181,22 +186,22 @@ async def add_note(
     responses=READ,
 )
 async def timeline(incident_id: PathId, audience: AudienceDep, reads: Reads) -> dict[str, Any]:
-    """The incident's audit trail: every event in order, with who did it and when."""
+    """The incident's audit trail: every event in order, with who did it and when; its NEMSIS
+    times (first units), each responding unit's own times and NASEMSO intervals, and the
+    incident's intervals (its first arriving unit's). Definitions: docs/times.md."""
     incident = await reads.incident(incident_id)
     events = await reads.incident_events(incident_id)
+    units = await reads.unit_times(incident_id)
+    first = unit_times.first_arriving(units)
     answer = {
         "incident": incident_view(incident),
-        "nemsis": [
-            {
-                "element": row.element.number,
-                "name": row.element.name,
-                "label": {"en": row.element.label.en, "zh": row.element.label.zh},
-                "at": row.at.isoformat(),
-                "since_call_s": row.since_call_s,
-                "flagged": None if row.flagged is None else row.flagged.value,
-            }
-            for row in nemsis.timeline(incident_times(incident))
-        ],
+        "nemsis": [nemsis_row_view(row) for row in nemsis.timeline(incident_times(incident))],
+        "units": [unit_times_view(incident, u, first=u is first) for u in units],
+        "intervals": intervals_view(
+            nemsis.intervals(incident_times(incident))
+            if first is None
+            else unit_times.unit_intervals(incident, first)
+        ),
         "events": [
             {
                 "seq": e.seq,
@@ -210,6 +215,34 @@ async def timeline(incident_id: PathId, audience: AudienceDep, reads: Reads) -> 
         ],
     }
     return audience.show(answer, incident_id)
+
+
+@router.post(
+    "/{incident_id}/times",
+    response_model=TimeCorrectionOut,
+    responses=problems(401, 403, 404, 409, 422, 503),
+)
+async def correct_times(
+    incident_id: PathId, body: TimeCorrectionIn, user: User, reads: Reads, deps: ServiceDeps
+) -> dict[str, Any]:
+    """A supervisor sets (or enters a missing) NEMSIS time of one unit, with a reason. Checked
+    like any entry: 409 ``times-out-of-order`` when impossible, 422 ``invalid-time`` in the
+    future, ``unknown-time-element`` for an element that is not a unit's own; the event
+    ``TimeCorrected`` keeps the original time."""
+    incident, fixed = await correct_time(
+        cmd.CorrectTime(
+            actor=user.username,
+            incident_id=incident_id,
+            unit_id=body.unit_id,
+            element=body.element,
+            at=body.at,
+            reason=body.reason,
+        ),
+        deps,
+    )
+    first = unit_times.first_arriving(await reads.unit_times(incident_id))
+    is_first = first is not None and first.order_id == fixed.order_id
+    return {"incident_id": incident_id, "unit": unit_times_view(incident, fixed, first=is_first)}
 
 
 # The supervisor's replay, but kept with the other /incidents/{id} routes rather than in

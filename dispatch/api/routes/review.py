@@ -1,6 +1,6 @@
 """``/review/*``: incident review for supervisors and auditors: search, KPIs against response
-targets, and the CSV export. (An incident's tracks, the replay, are under
-``/incidents/{id}/tracks``.)
+targets, the CSV export and the NEMSIS v3.5.1 XML export (a ZIP). (An incident's tracks, the
+replay, are under ``/incidents/{id}/tracks``.)
 
 Times in the API are UTC. The CSV keeps its UTC ISO 8601 columns (what reporting systems and
 scripts read) and adds, after them, the same moments as the centre's wall-clock time
@@ -10,9 +10,10 @@ them as dates; the zone is named in each local column's header.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import math
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -20,14 +21,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
-from dispatch.api.deps import AudienceDep, Audit, ContainerDep, Reads, User
+from dispatch.api.deps import AudienceDep, Audit, CareRecords, ContainerDep, Reads, User
 from dispatch.api.problems import Problem
 from dispatch.api.schemas.answers import Kpis
 from dispatch.api.schemas.problems import problems
 from dispatch.api.schemas.resources import Incident
 from dispatch.api.schemas.types import Instant, PlainText
 from dispatch.api.spreadsheet import SafeCsvWriter
-from dispatch.domain import nemsis
+from dispatch.domain import nemsis, nemsis_archive
 from dispatch.domain.payloads import NEMSIS_TIMES, incident_times, incident_view
 from dispatch.domain.triage import load_protocol
 from dispatch.services.ports import AuditKind
@@ -42,6 +43,12 @@ class CsvResponse(Response):
     """Documents the export as ``text/csv`` in OpenAPI; the route sets the full media type."""
 
     media_type = "text/csv"
+
+
+class ZipResponse(Response):
+    """Documents the NEMSIS export as ``application/zip`` in OpenAPI."""
+
+    media_type = "application/zip"
 
 
 def _filter(
@@ -190,6 +197,69 @@ async def export_csv(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="incidents.csv"'},
+    )
+
+
+#: The longest window one request may export: a month of a busy centre is built in memory.
+NEMSIS_MAX_DAYS = 31
+
+
+def nemsis_window(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    """The export's window, or a 422 problem: both ends given, in order, at most a month."""
+    if start is None or end is None:
+        raise Problem(422, "validation-error", "from and to are both required")
+    if end <= start:
+        raise Problem(422, "validation-error", "to must be after from")
+    if end - start > timedelta(days=NEMSIS_MAX_DAYS):
+        raise Problem(
+            422,
+            "validation-error",
+            f"at most {NEMSIS_MAX_DAYS} days per export (use goldenhour export nemsis for more)",
+        )
+    return start, end
+
+
+@router.get("/nemsis", response_class=ZipResponse, responses=SEARCH)
+async def export_nemsis(
+    user: User,
+    records: CareRecords,
+    audit: Audit,
+    request: Request,
+    container: ContainerDep,
+    start: Start = None,
+    end: End = None,
+) -> Response:
+    """NEMSIS v3.5.1 XML of the incidents received in [from, to) (at most 31 days), as a ZIP:
+    ``DEM.xml`` (the agency, its stations, vehicles and hospitals), one ``EMS-<number>.xml``
+    EMSDataSet per incident with one PatientCareReport per unit that responded and has
+    cleared, and ``manifest.json``. Times carry the centre's UTC offset."""
+    start, end = nemsis_window(start, end)
+    settings = container.settings
+    window = await records.window(start, end)
+    body = await asyncio.to_thread(  # building XML is CPU work: keep the event loop free
+        nemsis_archive.build,
+        window,
+        settings.nemsis_agency(),
+        at=datetime.now(UTC),
+        zone=ZoneInfo(settings.timezone),
+    )
+    await audit.record(  # every export is on the record: who took which records out
+        AuditKind.EXPORT,
+        actor=user.username,
+        subject="review:nemsis",
+        client=request.client.host if request.client else None,
+        detail={
+            "incidents": sum(1 for r in window.records if r.responses),
+            "reports": window.reports,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+        },
+    )
+    name = f"nemsis-{start:%Y%m%d}-{end:%Y%m%d}.zip"
+    return Response(
+        body,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

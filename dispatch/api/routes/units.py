@@ -11,6 +11,7 @@ from dispatch.api.deps import AudienceDep, Reads, ServiceDeps, User
 from dispatch.api.problems import Problem
 from dispatch.api.schemas.answers import Acknowledged
 from dispatch.api.schemas.bodies import (
+    AckIn,
     DestinationIn,
     DivertIn,
     PositionIn,
@@ -56,9 +57,18 @@ async def current_assignment(
 async def change_status(
     unit_id: PathId, body: StatusIn, user: User, deps: ServiceDeps
 ) -> dict[str, Any]:
+    """A status button. ``at`` is when the crew pressed it (a queued update arrives late) and
+    ``sent_at`` the device clock on sending; the time recorded is ``at`` corrected for the
+    device's clock and bounded, with ``status_flags`` saying why when it is not (docs/times.md).
+    An order of times that cannot be (on scene before en route) is refused:
+    409 ``times-out-of-order``."""
     unit = await handlers.change_unit_status(
         cmd.ChangeUnitStatus(
-            actor=user.username, unit_id=unit_id, status=body.status, stamp=body.stamp()
+            actor=user.username,
+            unit_id=unit_id,
+            status=body.status,
+            stamp=body.stamp(),
+            device=body.device_time(),
         ),
         deps,
     )
@@ -86,11 +96,18 @@ async def report_position(
 
 @router.post("/{unit_id}/orders/{order_id}/ack", response_model=Acknowledged, responses=COMMAND)
 async def acknowledge(
-    unit_id: PathId, order_id: PathId, user: User, deps: ServiceDeps
+    unit_id: PathId, order_id: PathId, user: User, deps: ServiceDeps, body: AckIn | None = None
 ) -> dict[str, Any]:
-    """The crew confirms it received the dispatch order; repeating it is harmless."""
+    """The crew confirms it received the dispatch order; repeating it is harmless. The body is
+    optional: the device's time of the action, as for a status (eTimes.04)."""
     unit = await handlers.acknowledge_order(
-        cmd.AcknowledgeOrder(actor=user.username, unit_id=unit_id, order_id=order_id), deps
+        cmd.AcknowledgeOrder(
+            actor=user.username,
+            unit_id=unit_id,
+            order_id=order_id,
+            device=cmd.DeviceTime() if body is None else body.device_time(),
+        ),
+        deps,
     )
     return {"order_id": order_id, "acknowledged_at": unit_view(unit)["acknowledged_at"]}
 

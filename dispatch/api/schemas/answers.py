@@ -23,6 +23,7 @@ from dispatch.api.schemas.resources import (
     Timestamp,
     Unit,
 )
+from dispatch.api.schemas.times import IntervalOut, UnitTimesOut
 from dispatch.domain.nemsis import Severity
 
 # --- auth -----------------------------------------------------------------------------------------
@@ -128,8 +129,15 @@ class TimelineEvent(Out):
 
 class Timeline(Out):
     incident: Incident
-    nemsis: list[NemsisTime]
-    events: list[TimelineEvent]
+    nemsis: list[NemsisTime] = Field(description="the incident's times (its first units)")
+    events: list[TimelineEvent] = Field(
+        description="status events carry occurred_at (the accepted time of the crew's action), "
+        "received_at (server), device_at (the device's own) and time_flags"
+    )
+    units: list[UnitTimesOut] = Field(description="each responding unit's own times, per order")
+    intervals: list[IntervalOut] = Field(
+        description="NASEMSO intervals of the incident: its first arriving unit's"
+    )
 
 
 class DestinationOption(Out):

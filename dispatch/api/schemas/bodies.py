@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from dispatch.api.auth import Role
 from dispatch.api.schemas.types import Count, Id, Instant, LonLat, PlainText, Seq
-from dispatch.domain.commands import ClientStamp
+from dispatch.domain.commands import ClientStamp, DeviceTime
 from dispatch.domain.crs import CoordinateSystem, to_wgs84
 from dispatch.domain.duplicates import normalise_number
 from dispatch.domain.geo import Location
@@ -126,8 +126,28 @@ class CrewUpdate(Body):
         return ClientStamp(self.client_id, self.client_seq)
 
 
-class StatusIn(CrewUpdate):
+class DeviceTimeIn(Body):
+    """When the crew did it, by the device's clock, and what that clock read when sending: the
+    server corrects the first by the offset the second reveals and bounds it (docs/times.md).
+    Without ``at`` the action is timed when the server receives it."""
+
+    at: Instant | None = Field(
+        default=None, description="when the button was pressed (device clock, UTC offset)"
+    )
+    sent_at: Instant | None = Field(
+        default=None, description="the device clock when this request was sent"
+    )
+
+    def device_time(self) -> DeviceTime:
+        return DeviceTime(at=self.at, sent_at=self.sent_at)
+
+
+class StatusIn(CrewUpdate, DeviceTimeIn):
     status: UnitStatus
+
+
+class AckIn(DeviceTimeIn):
+    """The optional body of an acknowledgement: the device's time of the action."""
 
 
 class PositionIn(CrewUpdate):

@@ -61,6 +61,11 @@ class Unit(Out):
     acknowledged_at: Timestamp | None = Field(description="when the crew confirmed the order")
     destination_hospital_id: int | None
     in_quarters: bool = Field(description="available at its own station")
+    status_flags: list[str] = Field(
+        default_factory=list,
+        description="why status_at is suspicious or not the crew device's own time: clock-skew, "
+        "future, before-previous, too-old, order-warning (docs/times.md)",
+    )
 
 
 class Incident(Out):

@@ -5,7 +5,11 @@
 // The queue outlives the session: after a logout, an expired session or a reload it is sent once
 // the crew signs in again. Items of another unit (a phone handed to another crew) stay stored,
 // unsent, until a login of that unit comes back, rather than being refused and dropped.
+// Statuses and acks carry the time the crew pressed the button (`queuedAt`, this device's clock)
+// as `at`, and the device's clock when sent as `sent_at`: the server records the press, not the
+// moment a queue flushed after an outage, corrected for this clock's error (docs/times.md).
 import { ApiError, ackOrder, reportPosition, setUnitStatus } from "../shared/api";
+import { deviceTime } from "../shared/timeflags";
 import type { AckResult, LonLat, Unit, UnitStatus } from "../shared/types";
 
 export type OutboxItem =
@@ -198,13 +202,13 @@ export class Outbox {
     const stamp = withStamp ? { client_id: this.clientId, client_seq: item.seq } : undefined;
     switch (item.kind) {
       case "status":
-        this.h.unit(await setUnitStatus(item.unitId, item.status, stamp), item);
+        this.h.unit(await setUnitStatus(item.unitId, item.status, stamp, deviceTime(item.queuedAt)), item);
         return;
       case "position":
         this.h.unit(await reportPosition(item.unitId, item.position, item.reportedAt, stamp), item);
         return;
       case "ack":
-        this.h.acked(await ackOrder(item.unitId, item.orderId), item);
+        this.h.acked(await ackOrder(item.unitId, item.orderId, deviceTime(item.queuedAt)), item);
         return;
     }
   }

@@ -4,6 +4,7 @@
 import { crewSocketUrl } from "../shared/api";
 import type { CrewOrderMsg, CrewServerMsg, EventMsg } from "../shared/types";
 import { ReconnectingSocket, type BaseHandlers } from "../shared/socket";
+import { deviceTime } from "../shared/timeflags";
 import type { CrewSnapshot, RelocationMsg } from "./orders";
 
 type Msg = CrewServerMsg | RelocationMsg;
@@ -25,8 +26,14 @@ export class CrewSocket extends ReconnectingSocket<Msg> {
     return crewSocketUrl();
   }
 
-  ack(orderId: number): boolean {
-    return this.send({ type: "ack", order_id: orderId });
+  /** `at`: when the crew pressed the button (this device's clock); now when not given. */
+  ack(orderId: number, at: string = new Date().toISOString()): boolean {
+    return this.send({ type: "ack", order_id: orderId, ...deviceTime(at) });
+  }
+
+  /** Tell the server this device's clock, so it can correct the times we send (docs/times.md). */
+  protected override opened(): void {
+    this.send({ type: "hello", clock: new Date().toISOString() });
   }
 
   protected handle(ws: WebSocket, msg: Msg): void {

@@ -11,6 +11,7 @@ import { langToggle } from "../shared/langtoggle";
 import { showError } from "../shared/panels/message";
 import type { CrewAssignment, UnitStatus } from "../shared/types";
 import type { ConnectionState } from "../shared/socket";
+import { flagsText } from "../shared/timeflags";
 import type { Fix, GpsState } from "./gps";
 import type { Leg } from "./legs";
 import { LIFECYCLE, nextStatuses } from "./lifecycle";
@@ -72,6 +73,7 @@ export class CrewView {
   private readonly connDot = h("span", { class: "conn-pill", "data-testid": "crew-connection" }, h("span", { class: "conn-dot" }), this.connText);
   private readonly gpsText = h("span", { class: "gps-text", "data-testid": "crew-gps" });
   private readonly offline = h("div", { class: "offline", "data-testid": "crew-offline", role: "status", "aria-live": "polite", hidden: true });
+  private readonly timeNote = h("div", { class: "time-note", "data-testid": "crew-time-flags", role: "status", hidden: true });
   private readonly card = h("section", { class: "card", "data-testid": "crew-assignment", hidden: true });
   private readonly idleTitle = h("h2", {}, S.noAssignment);
   private readonly idleHint = h("p", { "data-testid": "crew-idle-hint" }, S.noAssignmentHint);
@@ -188,7 +190,7 @@ export class CrewView {
 
     root.append(
       header,
-      h("div", { class: "crew-bars" }, this.offline, bar),
+      h("div", { class: "crew-bars" }, this.offline, this.timeNote, bar),
       h("main", { class: "crew-main" }, this.card, this.relCard, this.idle, this.mapEl, this.stepsBox, this.syncedEl),
       h("footer", { class: "crew-actions" }, grid),
     );
@@ -255,6 +257,11 @@ export class CrewView {
     this.offline.dataset["count"] = String(m.queued);
     this.offline.dataset["online"] = String(m.online);
     setText(this.offline, m.online ? t("sendingQueued", { count: m.queued }) : t("offlineQueued", { count: m.queued }));
+    // Why the server recorded the last status at another time than the phone said (or flags it).
+    const flags = m.statusPending ? "" : flagsText(m.unit?.status_flags);
+    this.timeNote.hidden = !flags;
+    this.timeNote.dataset["flags"] = (m.unit?.status_flags ?? []).join(" ");
+    setText(this.timeNote, flags);
 
     // Assignment, or a move-up order, or nothing to do.
     const a = m.assignment;

@@ -1,6 +1,6 @@
 // Incident review for supervisors and auditors (/review/): search (time range, priorities, statuses, area),
 // results, the selected incident's timeline and a replay of its units' tracks, response-time KPIs
-// per priority with SVG charts, and the NEMSIS CSV export.
+// per priority with SVG charts, the NEMSIS CSV export and the NEMSIS v3.5.1 XML export (./nemsis.ts).
 import "../shared/styles.css";
 import "./review.css";
 
@@ -14,6 +14,7 @@ import { openPasswordDialog } from "../shared/panels/password";
 import { mountMessage, showError, showMessage } from "../shared/panels/message";
 import type { Incident, ReviewFilter, Session, TimelineEvent } from "../shared/types";
 import { renderKpis } from "./kpi";
+import { nemsisButton } from "./nemsis";
 import { ReplayMap } from "./replay";
 
 type BBox = [number, number, number, number];
@@ -164,10 +165,11 @@ function build() {
   // ---- results ----
   const count = h("span", { class: "count" });
   const csvBtn = h("button", { type: "button", class: "btn small", "data-testid": "csv-export" }, S.csvExport);
+  const nemsisBtn = nemsisButton(() => filter());
   const rbody = h("tbody");
   const rempty = h("div", { class: "empty", hidden: true }, S.reviewNoResults);
   byId("results").append(
-    h("div", { class: "panel-title" }, h("h2", {}, S.reviewResults, " ", count), h("span", { class: "spacer" }), csvBtn),
+    h("div", { class: "panel-title" }, h("h2", {}, S.reviewResults, " ", count), h("span", { class: "spacer" }), csvBtn, nemsisBtn),
     h(
       "div",
       { class: "scroll" },

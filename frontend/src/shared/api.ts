@@ -31,6 +31,7 @@ import type {
   ReassignBody,
   RelocateBody,
   StatusBody,
+  AckBody,
   AdminUser,
   NewUserBody,
   PasswordChangeBody,
@@ -38,6 +39,7 @@ import type {
   UserPatchBody,
 } from "./types";
 import { lang } from "./i18n";
+import type { DeviceTime } from "./timeflags";
 
 export const API_BASE = "/api/v1";
 
@@ -368,16 +370,16 @@ export interface ClientStamp {
   client_id: string;
   client_seq: number;
 }
-export const setUnitStatus = (unitId: number, status: UnitStatus, stamp?: ClientStamp) =>
-  request<Unit>("POST", `/units/${unitId}/status`, { status, ...stamp } satisfies StatusBody);
+export const setUnitStatus = (unitId: number, status: UnitStatus, stamp?: ClientStamp, time?: DeviceTime) =>
+  request<Unit>("POST", `/units/${unitId}/status`, { status, ...stamp, ...time } satisfies StatusBody);
 export const reportPosition = (unitId: number, position: LonLat, reportedAt: string | null, stamp?: ClientStamp) =>
   request<Unit>("POST", `/units/${unitId}/position`, {
     position,
     ...(reportedAt ? { reported_at: reportedAt } : {}),
     ...stamp,
   } satisfies PositionBody);
-export const ackOrder = (unitId: number, orderId: number) =>
-  request<AckResult>("POST", `/units/${unitId}/orders/${orderId}/ack`);
+export const ackOrder = (unitId: number, orderId: number, time?: DeviceTime) =>
+  request<AckResult>("POST", `/units/${unitId}/orders/${orderId}/ack`, time satisfies AckBody | undefined);
 export const geocode = (q: string, limit = 5) =>
   request<GeocodeCandidate[]>("GET", `/geocode?q=${encodeURIComponent(q)}&limit=${limit}`);
 
@@ -422,6 +424,13 @@ export const reviewKpis = (f: ReviewFilter) => request<Kpis>("GET", `/review/kpi
 /** The CSV export as a Blob (fetched with the bearer token, so it cannot be a plain link). */
 export async function reviewCsv(f: ReviewFilter): Promise<Blob> {
   const res = await send("GET", `/review/incidents.csv${reviewQuery(f, "csv")}`, undefined, "text/csv, application/problem+json", true);
+  return res.blob();
+}
+
+/** The NEMSIS v3.5.1 XML export of incidents received in [from, to) as a ZIP Blob (review/nemsis.ts). */
+export async function reviewNemsis(from: string, to: string): Promise<Blob> {
+  const q = new URLSearchParams({ from, to });
+  const res = await send("GET", `/review/nemsis?${q.toString()}`, undefined, "application/zip, application/problem+json", true);
   return res.blob();
 }
 

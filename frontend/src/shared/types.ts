@@ -47,6 +47,8 @@ export interface Unit {
   /** The current dispatch order (assignment id) and when its crew acknowledged it (issue 5+). */
   order_id?: number | null;
   acknowledged_at?: string | null;
+  /** Why status_at is suspicious or not the crew device's own time (docs/times.md; issue 15). */
+  status_flags?: string[];
 }
 
 export interface Incident {
@@ -233,6 +235,14 @@ export interface StatusBody {
   status: UnitStatus;
   client_id?: string;
   client_seq?: number;
+  /** When the crew pressed it and the device clock on sending (docs/times.md). */
+  at?: string;
+  sent_at?: string;
+}
+
+export interface AckBody {
+  at?: string;
+  sent_at?: string;
 }
 
 export interface PositionBody {
@@ -483,6 +493,7 @@ export type ContractChecks = [
   // What we send is what the server accepts.
   Check<Fits<NewIncident, Schemas["CallIn"]>>,
   Check<Fits<StatusBody, Schemas["StatusIn"]>>,
+  Check<Fits<AckBody, Schemas["AckIn"]>>,
   Check<Fits<PositionBody, Schemas["PositionIn"]>>,
   Check<Fits<AssignBody, Schemas["AssignIn"]>>,
   Check<Fits<CancelBody, Schemas["CancelIn"]>>,

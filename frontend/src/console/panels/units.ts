@@ -8,6 +8,7 @@ import { S, statusLabel, t } from "../../shared/i18n";
 import { STATUS_COLORS } from "../../shared/colors";
 import { beep, TONES } from "../../shared/sound";
 import { store } from "../state";
+import { flagsText } from "../../shared/timeflags";
 import type { Unit } from "../../shared/types";
 import { VisibleRows } from "../visible";
 
@@ -23,6 +24,7 @@ interface Row {
   stale: HTMLElement;
   unacked: HTMLElement;
   alarm: HTMLElement;
+  timeFlag: HTMLElement;
   unit: Unit;
   statusAt: string | null;
 }
@@ -95,6 +97,8 @@ export function mountUnits(root: HTMLElement, onSelect: (id: number) => void): U
       stale: h("span", { class: "flag stale", "data-testid": `unit-stale-${u.id}`, hidden: true, title: S.staleTitle }, S.staleLabel),
       unacked: h("span", { class: "flag unacked", "data-testid": `unit-unacked-${u.id}`, hidden: true, title: S.unackedTitle }, S.unackedLabel),
       alarm: h("span", { class: "flag alarm", "data-testid": `unit-alarm-${u.id}`, hidden: true, role: "button", tabindex: 0 }),
+      // The crew device's time of the last status was corrected or is suspicious (docs/times.md).
+      timeFlag: h("span", { class: "flag time", "data-testid": `unit-time-flag-${u.id}`, hidden: true }, "⏱"),
     };
     const ack = (e: Event) => {
       e.stopPropagation(); // acknowledging is not selecting the unit
@@ -115,7 +119,7 @@ export function mountUnits(root: HTMLElement, onSelect: (id: number) => void): U
       { "data-testid": `unit-row-${u.id}`, "data-unit-id": u.id },
       cells.sign,
       cells.cap,
-      h("td", {}, cells.status, cells.alarm, cells.unacked, cells.stale),
+      h("td", {}, cells.status, cells.alarm, cells.unacked, cells.stale, cells.timeFlag),
       cells.time,
       cells.incident,
     );
@@ -136,6 +140,10 @@ export function mountUnits(root: HTMLElement, onSelect: (id: number) => void): U
     const inc = u.incident_id !== null ? store.incidents.get(u.incident_id) : undefined;
     setText(r.incident, u.incident_id === null ? "" : (inc?.number ?? `#${u.incident_id}`));
     r.statusAt = u.status_at;
+    const flags = u.status_flags ?? [];
+    r.timeFlag.hidden = flags.length === 0;
+    r.timeFlag.title = flagsText(flags);
+    r.timeFlag.dataset["flags"] = flags.join(" ");
     r.unit = u;
   };
 
