@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 GH := $(VENV)/bin/goldenhour
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# App processes on the one port (goldenhour serve --workers: SO_REUSEPORT, one hub each on Redis)
+WORKERS ?= 2
 # MAP: an OSM extract (.osm or .osm.pbf) instead of the bundled Helsinki. Each extract gets its
 # own map cache (var/maps/<name>), database (goldenhour_<name>) and event channel, so switching
 # cities never mixes one city's stations, fleet and incidents into another's.
@@ -83,7 +85,7 @@ seed: db map
 	$(ENV) $(DEMO) $(GH) seed
 
 serve: setup seed
-	$(ENV) $(DEMO) $(GH) serve --host $(HOST) --port $(PORT)
+	$(ENV) $(DEMO) $(GH) serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 demo: setup seed
 	@echo
@@ -94,7 +96,7 @@ demo: setup seed
 	@echo "  (the simulator places $(CALLS_PER_MINUTE) calls a minute and drives the crews $(SPEEDUP)x faster than life; Ctrl-C stops everything)"
 	@echo
 	@$(ENV) export $(DEMO) && trap 'kill 0' EXIT INT TERM; \
-	  $(GH) serve --host $(HOST) --port $(PORT) --log-level warning & \
+	  $(GH) serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --log-level warning & \
 	  $(PY) scripts/wait_http.py http://$(HOST):$(PORT)/healthz 60; \
 	  (command -v xdg-open >/dev/null && [ -n "$${DISPLAY:-}" ] && xdg-open http://$(HOST):$(PORT) >/dev/null 2>&1 || true); \
 	  $(GH) simulate --base-url http://$(HOST):$(PORT) --calls-per-minute $(CALLS_PER_MINUTE) --speedup $(SPEEDUP)
@@ -119,6 +121,13 @@ lint: python
 
 bench: python
 	$(PY) bench/eta.py --map $(or $(MAP),../shared/data/osm/porto_portugal.osm.pbf)
+
+# The offline install bundle for a closed network: one tarball under var/bundle/ with every
+# Python wheel for this platform, the built front end, the default map and install.sh
+# (docs/offline-install.md). Reused as it is while no input changed.
+.PHONY: bundle
+bundle: system python
+	$(PY) scripts/bundle.py
 
 clean:
 	rm -rf var frontend/dist test-artifacts

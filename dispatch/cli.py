@@ -275,11 +275,20 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     log_level: str = "info",
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            envvar="GOLDENHOUR_WORKERS",
+            help="App processes on the one port (SO_REUSEPORT); a supervisor restarts any "
+            "that dies",
+        ),
+    ] = 1,
 ) -> None:
     """Run the API, console and WebSocket hub (refused on a non-loopback --host while
-    GOLDENHOUR_DEMO_LOGINS is on)."""
-    import uvicorn
-
+    GOLDENHOUR_DEMO_LOGINS is on). Logs are JSON lines on stderr; SIGTERM stops gracefully
+    (sockets closed with 1012 "service restart": clients reconnect and resume)."""
     from dispatch.config import demo_logins_refusal
 
     refusal = demo_logins_refusal(get_settings(), host)
@@ -287,18 +296,11 @@ def serve(
         out.print(f"[red]refusing to start:[/red] {refusal}", markup=True, soft_wrap=True)
         raise typer.Exit(2)
 
-    from dispatch.api.access_log import uvicorn_log_config
+    from dispatch.serving import serve as run
 
-    _logging(log_level.upper())
-    uvicorn.run(
-        "dispatch.api.app:app_factory",
-        factory=True,
-        host=host,
-        port=port,
-        log_level=log_level,
-        log_config=uvicorn_log_config(),  # tokens in URLs and subprotocols are redacted
-        ws="websockets-sansio",
-    )
+    status = run(host=host, port=port, workers=workers, log_level=log_level)
+    if status:
+        raise typer.Exit(status)
 
 
 @app.command()

@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     #: Take socket handshakes without an ``Origin`` header: not a browser's (the demo traffic,
     #: crews' bots, tests). False for a deployment with browser clients only.
     sockets_without_origin: bool = True
+    #: Networks ``/metrics`` answers (a JSON list of CIDRs, e.g.
+    #: GOLDENHOUR_METRICS_NETWORKS='["127.0.0.0/8", "::1/128", "10.20.0.0/24"]'); anyone else
+    #: gets 403. Behind the reverse proxy the client is the proxy's ``X-Forwarded-For``.
+    metrics_networks: list[str] = ["127.0.0.0/8", "::1/128"]
     #: A login session ends this long after it began, whatever happens (one shift) ...
     session_max_s: int = Field(default=12 * 3600, ge=60)
     #: ... or after this long without a request or a socket message (consoles: 30 minutes).

@@ -32,6 +32,12 @@ BEARER_PREFIX = "bearer."
 #: Close code of a socket whose session ended (logout, deactivation, idle or expired session):
 #: the client goes back to its login screen instead of reconnecting.
 SESSION_ENDED_CLOSE_CODE = 4401
+#: Close code of a socket whose server process is stopping (RFC 6455 1012, "service restart"; a
+#: deploy, ``goldenhour serve --workers N`` replacing a worker, SIGTERM): the client reconnects at
+#: once (with jitter) and resumes where it was, a console with ``?since=<last seq>``. Another
+#: worker on the same port takes it; nothing is missed, the log fills the gap.
+SERVICE_RESTART_CLOSE_CODE = 1012
+SERVICE_RESTART_REASON = "service restart: reconnect and resume with since"
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 

@@ -93,6 +93,9 @@ class ServerProcess:
     port: int = field(default_factory=_free_port)
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    #: more ``serve`` options, e.g. ``("--workers", "2")``
+    args: tuple[str, ...] = ()
+    log_level: str = "warning"
 
     @property
     def url(self) -> str:
@@ -114,7 +117,8 @@ class ServerProcess:
                     "--port",
                     str(self.port),
                     "--log-level",
-                    "warning",
+                    self.log_level,
+                    *self.args,
                 ],
                 env=self.env,
                 stdout=log,

@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -13,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from dispatch.api import docs, metrics, policy, problems
 from dispatch.api.deps import authorize
+from dispatch.api.observe import Observe
 from dispatch.api.routes import (
     admin,
     advice,
@@ -49,8 +51,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.container = await bootstrap(settings)
-        app.state.session_watcher = session_watcher(app.state.container)
+        container = app.state.container = await bootstrap(settings)
+        app.state.session_watcher = session_watcher(container)
+        app.state.draining = False
+        measured: metrics.Metrics = app.state.metrics
+        container.deps = replace(
+            container.deps,
+            positions=metrics.CountedPositions(container.deps.positions, measured.gps_fixes),
+        )
+        container.hub.on_pushed = measured.push_lag.observe
+        app.state.sampler = metrics.Sampler(
+            measured, container.hub, container.engine.pool, container.bus.ping
+        )
+        app.state.sampler.start()
         # The map, geocoder and caches are long-lived: keep them out of every GC pass, which
         # otherwise shows up as 100-200 ms pauses in the p99 of a busy server.
         gc.collect()
@@ -58,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.sampler.aclose()
             await app.state.session_watcher.aclose()
             await app.state.container.aclose()
 
@@ -79,9 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sockets.router)
     app.include_router(ops.router)
     app.state.policy = policy.bind(app)  # refuses to start while a route has no policy row
-    app.state.metrics = metrics.registry_for(lambda: app.state.container.hub.stats)
+    app.state.metrics = metrics.Metrics()
     _document_problems(app)
     _add_security_headers(app)
+    _observe(app)  # outermost: sees the final status, even a 500, and times everything
     if settings.api_docs:
         docs.install(app)
 
@@ -97,6 +112,34 @@ def _add_security_headers(app: FastAPI) -> None:
     500 carries the headers (``add_middleware`` would sit inside it)."""
     build = app.build_middleware_stack
     app.build_middleware_stack = lambda: SecurityHeaders(build())  # type: ignore[method-assign]
+
+
+def _observe(app: FastAPI) -> None:
+    """Wrap the whole stack in :class:`~dispatch.api.observe.Observe` (request id, one log line
+    per request, latency per route template, sockets per role)."""
+    build = app.build_middleware_stack
+
+    def templates() -> dict[Any, str]:
+        return {endpoint: key.split(" ", 1)[1] for key, endpoint in policy.operations(app)}
+
+    app.build_middleware_stack = lambda: Observe(  # type: ignore[method-assign]
+        build(), app.state.metrics, templates
+    )
+
+
+async def drain(app: FastAPI, *, wait_s: float = 5.0) -> int:
+    """The process is stopping (SIGTERM; ``dispatch.serving``): answer ``/readyz`` 503 from now
+    on and close every socket with 1012 "service restart" so its client reconnects, to another
+    worker, and resumes (``since``); the number of sockets closed. Called after the listening
+    socket is closed and before uvicorn waits for connections to end."""
+    app.state.draining = True
+    watcher = getattr(app.state, "session_watcher", None)
+    if watcher is None:  # stopping before it started
+        return 0
+    told: int = await watcher.drain(wait_s=wait_s)
+    if told:
+        log.info("closed %d sockets with 1012 service restart", told)
+    return told
 
 
 def _document_problems(app: FastAPI) -> None:

@@ -14,6 +14,7 @@ and socket and applies the operation's row of ``dispatch.api.policy``; routes on
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -25,6 +26,7 @@ from starlette.status import WS_1008_POLICY_VIOLATION
 
 from dispatch.api import handshake, policy
 from dispatch.api.auth import Principal, Role, read_token
+from dispatch.api.logs import note_user
 from dispatch.api.problems import Problem
 from dispatch.api.sessions import PASSWORD_CHANGE_REQUIRED, live_session
 from dispatch.bootstrap import Container
@@ -85,6 +87,8 @@ async def authorize(
     """
     rule = _rule_of(connection)
     if rule.public:
+        if rule.networks:
+            _from_monitoring_network(connection, container.settings.metrics_networks)
         return None
     try:
         principal = _token_principal(connection, container)
@@ -98,6 +102,7 @@ async def authorize(
                 "Log in first: missing, invalid or expired token",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        note_user(principal.username)  # on every log line of this request (never the token)
         session = await live_session(container, principal)
         if session.must_change_password and not rule.before_password_change:
             raise Problem(
@@ -120,6 +125,22 @@ async def authorize(
             raise WebSocketException(WS_1008_POLICY_VIOLATION, refused.detail) from None
         raise
     return principal
+
+
+def _from_monitoring_network(connection: HTTPConnection, networks: list[str]) -> None:
+    """403 ``network-not-allowed`` unless the client is in one of ``networks`` (CIDRs)."""
+    client = client_address(connection)
+    try:
+        address = ipaddress.ip_address(client or "")
+        allowed = any(address in ipaddress.ip_network(n, strict=False) for n in networks)
+    except ValueError:  # no address, or not an IP (a unix socket)
+        allowed = False
+    if not allowed:
+        raise Problem(
+            403,
+            "network-not-allowed",
+            "Only the monitoring networks may read this (GOLDENHOUR_METRICS_NETWORKS)",
+        )
 
 
 def _rule_of(connection: HTTPConnection) -> policy.Rule:

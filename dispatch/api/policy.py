@@ -91,6 +91,10 @@ class Rule:
 
     grants: Mapping[Role, Scope] = field(default_factory=dict)
     public: bool = False
+    #: No login, but only from the monitoring networks (``GOLDENHOUR_METRICS_NETWORKS``, by
+    #: default loopback): anyone else gets 403 ``network-not-allowed``. For ``/metrics``, which
+    #: carries no personal or incident data but does show the centre's load and fleet activity.
+    networks: bool = False
     #: Also for a login that must still change its password (seeded, created or reset
     #: accounts); every other operation answers it 403 ``password-change-required``.
     before_password_change: bool = False
@@ -129,9 +133,13 @@ def allow(
     return Rule(grants, before_password_change=before_password_change)
 
 
-#: No login: the basemap (a paper map is public too), logging in, and the health and metrics
-#: probes (no personal or incident data; they must work before anyone can log in).
+#: No login: the basemap (a paper map is public too), logging in, and the health and readiness
+#: probes (no personal or incident data; they must work before anyone can log in, and a load
+#: balancer or container engine asks them without one).
 PUBLIC = Rule(public=True)
+#: No login, from the monitoring networks only (a Prometheus server holds no user's password;
+#: the operator names the networks it scrapes from). See ``Rule.networks``.
+MONITORING = Rule(public=True, networks=True)
 #: Reference data without personal or incident data, which every login's screen needs (the
 #: telephony connector has no screen: it reports calls and nothing else).
 EVERYONE = allow(dispatcher=ANY, supervisor=ANY, crew=ANY, hospital=ANY, admin=ANY, auditor=ANY)
@@ -283,7 +291,8 @@ POLICY: dict[str, Rule] = {
     f"GET {API}/config": EVERYONE,  # response targets and alert thresholds
     # --- operations -----------------------------------------------------------------------------
     "GET /healthz": PUBLIC,
-    "GET /metrics": PUBLIC,
+    "GET /readyz": PUBLIC,
+    "GET /metrics": MONITORING,
     # --- sockets: the scope binds the session to the login's own unit or hospital ---------------
     "WS /ws/console": FLOOR,  # every event with caller data: the floor only
     "WS /ws/crew": allow(crew=OWN_UNIT),
@@ -488,7 +497,7 @@ def as_markdown() -> str:
     ]
     for key, rule in POLICY.items():
         if rule.public:
-            cells = ["public"] * len(roles)
+            cells = ["network" if rule.networks else "public"] * len(roles)
         else:
             cells = [rule.grants[r].value if r in rule.grants else "-" for r in roles]
         lines.append(f"| `{key}` | " + " | ".join(cells) + " |")

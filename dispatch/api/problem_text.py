@@ -76,6 +76,8 @@ TITLE_BY_CODE_ZH = {
     "validation-error": "请求内容无效",
     "invalid-value": "数值无效",
     "storage-unavailable": "数据库暂不可用",
+    "not-ready": "服务尚未就绪",
+    "network-not-allowed": "所在网络无权访问",
     "internal-error": "服务器内部错误",
     "no-address-nearby": "附近没有地址",
     "no-assignment": "当前没有任务",

@@ -46,7 +46,7 @@ class ConsoleSession:
         try:
             if not await self._catch_up(ws, send, conn):
                 return
-            pump = [asyncio.create_task(_pump(conn, send, ws, self._event))]
+            pump = [asyncio.create_task(_pump(conn, send, ws, self._event, self.hub.pushed))]
             await serve_requests(ws, send, on_message=self.on_message)
         except WebSocketDisconnect:
             pass
@@ -92,9 +92,10 @@ async def _pump(
     send: Sender,
     ws: WebSocket,
     event: Callable[[EventRecord], dict[str, Any]],
+    pushed: Callable[[EventRecord], None],
 ) -> None:
     """Forward the hub's queue: events in ``seq`` order (skipping any already sent) and position
-    batches as they come."""
+    batches as they come; ``pushed`` is told of each event sent (its lag, for ``/metrics``)."""
     while True:
         item = await conn.queue.get()
         if isinstance(item, Resync):
@@ -107,3 +108,4 @@ async def _pump(
             continue
         await send(event(item))
         conn.last_seq = item.seq
+        pushed(item)

@@ -95,6 +95,9 @@ class HubStats:
     emitted_from_bus: int = 0
     emitted_from_log: int = 0
     polled_positions: int = 0
+    #: monotonic time of the last message heard from Redis (0: none yet): a hub that hears
+    #: nothing for long while events are written is cut off from the bus (``/metrics``)
+    heard_at: float = 0.0
 
 
 class Hub:
@@ -120,6 +123,9 @@ class Hub:
         self._pending_positions: dict[int, dict[str, Any]] = {}
         self._positions_heard = 0.0  # monotonic time of the last position message from Redis
         self.stats = HubStats()
+        #: told the age in seconds of each event a console session pushes live (commit to push
+        #: lag, ``/metrics``); a plain callback so the hub knows nothing of Prometheus
+        self.on_pushed: Callable[[float], None] | None = None
 
     @property
     def seq(self) -> int:
@@ -134,6 +140,17 @@ class Hub:
 
     def disconnect(self, conn: Connection) -> None:
         self._connections.discard(conn)
+
+    def queue_depths(self) -> tuple[int, int]:
+        """(messages queued for all sockets, the longest single queue): a socket whose queue
+        grows towards its bound is about to be told to resync (``/metrics``)."""
+        sizes = [conn.queue.qsize() for conn in self._connections]
+        return sum(sizes), max(sizes, default=0)
+
+    def pushed(self, record: EventRecord) -> None:
+        """A session sent ``record`` to its client live: report its lag since it was recorded."""
+        if self.on_pushed is not None:
+            self.on_pushed((datetime.now(UTC) - record.occurred_at).total_seconds())
 
     async def start(self) -> None:
         self._tasks = [
@@ -185,6 +202,7 @@ class Hub:
 
     async def _listen(self) -> None:
         async for kind, payload in self._subscribe():
+            self.stats.heard_at = time.monotonic()
             try:
                 if kind == "positions":
                     self.stats.bus_positions += 1

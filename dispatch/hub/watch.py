@@ -5,6 +5,10 @@ idle timeout or the end of the shift end the session (``dispatch.domain.sessions
 socket of it must then close, within seconds, with a code the client understands as "log in
 again" rather than "reconnect": :data:`SESSION_ENDED_CLOSE_CODE` (4401), reason "session ended".
 
+The watcher knows every open socket of the process, so it also closes them all when the process
+stops (:meth:`SessionWatcher.drain`, from the server's graceful shutdown): with 1012 "service
+restart", which clients take as "reconnect now and resume" (``dispatch.socket_protocol``).
+
 One :class:`SessionWatcher` per app process checks the sessions of *all* its open sockets every
 :data:`CHECK_EVERY_S` seconds in one call (one read of all their session rows, one write of the
 activity worth recording), and tells each socket's :class:`SessionWatch` when its session has
@@ -24,7 +28,11 @@ from typing import Any, Generic, TypeVar
 from fastapi import WebSocket
 
 from dispatch.hub.frames import cancel
-from dispatch.socket_protocol import SESSION_ENDED_CLOSE_CODE
+from dispatch.socket_protocol import (
+    SERVICE_RESTART_CLOSE_CODE,
+    SERVICE_RESTART_REASON,
+    SESSION_ENDED_CLOSE_CODE,
+)
 
 log = logging.getLogger("goldenhour.hub")
 
@@ -50,6 +58,7 @@ class SessionWatch(Generic[K]):
         self.key = key
         self.active = False
         self.ended = asyncio.Event()
+        self.restart = asyncio.Event()  # the process is stopping: close with 1012
 
     def noticed(self) -> None:
         """A client message arrived (passed to the session as its ``on_message``)."""
@@ -60,17 +69,23 @@ class SessionWatch(Generic[K]):
         session ends: then close the socket with 4401 and stop it."""
         run = asyncio.create_task(session)
         ended = asyncio.create_task(self.ended.wait())
+        restart = asyncio.create_task(self.restart.wait())
         self._watcher.add(self)
         try:
-            await asyncio.wait({run, ended}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({run, ended, restart}, return_when=asyncio.FIRST_COMPLETED)
             if run.done():
                 run.result()  # the session's own error, if any, as before
                 return
+            code, reason = (
+                (SESSION_ENDED_CLOSE_CODE, SESSION_ENDED_REASON)
+                if ended.done()
+                else (SERVICE_RESTART_CLOSE_CODE, SERVICE_RESTART_REASON)
+            )
             with contextlib.suppress(RuntimeError):  # the client closed it meanwhile
-                await ws.close(code=SESSION_ENDED_CLOSE_CODE, reason=SESSION_ENDED_REASON)
+                await ws.close(code=code, reason=reason)
         finally:
             self._watcher.discard(self)
-            await cancel([ended, run])
+            await cancel([ended, restart, run])
 
 
 class SessionWatcher(Generic[K]):
@@ -102,6 +117,21 @@ class SessionWatcher(Generic[K]):
             same.discard(watch)
             if not same:
                 del self._watches[watch.key]
+
+    async def drain(self, *, wait_s: float = 5.0) -> int:
+        """Close every open socket of the process with 1012 "service restart" and wait (at most
+        ``wait_s``) until their sessions have ended; the number of sockets told. Called when
+        the process stops, after it stopped accepting connections, so clients reconnect to
+        another worker."""
+        told = 0
+        for watches in list(self._watches.values()):
+            for w in watches:
+                w.restart.set()
+                told += 1
+        deadline = asyncio.get_running_loop().time() + wait_s
+        while self._watches and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+        return told
 
     async def aclose(self) -> None:
         if self._loop is not None:

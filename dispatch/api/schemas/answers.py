@@ -404,3 +404,11 @@ class Health(Out):
     seq: int = Field(description="the event log's head")
     redis: bool
     map: str
+
+
+class Ready(Out):
+    """``/readyz``: this worker can serve (database, Redis and map checked just now)."""
+
+    status: Literal["ready"]
+    checks: dict[str, bool] = Field(description="database, redis, map: each true")
+    map: str

@@ -1088,8 +1088,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Healthz */
+        /**
+         * Healthz
+         * @description Alive: the log's head, whether Redis answers, the map's name.
+         */
         get: operations["healthz_healthz_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readyz
+         * @description Ready for traffic: database, Redis and map, checked now; 503 ``not-ready`` otherwise.
+         */
+        get: operations["readyz_readyz_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1107,7 +1130,7 @@ export interface paths {
         };
         /**
          * Prometheus Metrics
-         * @description Counters for monitoring (Prometheus text format); no personal or incident data.
+         * @description Prometheus text format, every worker's series; no personal or incident data.
          */
         get: operations["prometheus_metrics_metrics_get"];
         put?: never;
@@ -2097,6 +2120,26 @@ export interface components {
             dispatch_to_departure_median_s: number | null;
             /** Dispatch To Departure P90 S */
             dispatch_to_departure_p90_s: number | null;
+        };
+        /**
+         * Ready
+         * @description ``/readyz``: this worker can serve (database, Redis and map checked just now).
+         */
+        Ready: {
+            /**
+             * Status
+             * @constant
+             */
+            status: "ready";
+            /**
+             * Checks
+             * @description database, redis, map: each true
+             */
+            checks: {
+                [key: string]: boolean;
+            };
+            /** Map */
+            map: string;
         };
         /** ReassignIn */
         ReassignIn: {
@@ -6882,6 +6925,46 @@ export interface operations {
             };
         };
     };
+    readyz_readyz_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ready"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     prometheus_metrics_metrics_get: {
         parameters: {
             query?: never;
@@ -6898,6 +6981,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unexpected server error (`internal-error`); it was logged. */

@@ -9,7 +9,11 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from dispatch.hub.watch import SESSION_ENDED_REASON, SessionWatcher
-from dispatch.socket_protocol import SESSION_ENDED_CLOSE_CODE
+from dispatch.socket_protocol import (
+    SERVICE_RESTART_CLOSE_CODE,
+    SERVICE_RESTART_REASON,
+    SESSION_ENDED_CLOSE_CODE,
+)
 
 
 class Socket:
@@ -100,3 +104,24 @@ async def test_a_socket_that_ends_by_itself_is_left_alone_and_the_loop_stops() -
     assert ws.closed is None and watcher.sockets == 0
     await asyncio.sleep(0.1)  # the loop found no socket at its tick and stopped, asking nothing
     assert watcher._loop is None
+
+
+async def test_drain_closes_every_socket_with_1012_and_waits_for_their_sessions() -> None:
+    """The process is stopping: every socket, of every login, is closed with "service restart"
+    (the client reconnects to another worker and resumes) and drain returns once all ended."""
+
+    async def ended_of(watched: Mapping[str, bool]) -> Collection[str]:
+        return set()
+
+    watcher = SessionWatcher(ended_of, every_s=10)
+    sockets = [Socket() for _ in range(3)]
+    served = [
+        asyncio.create_task(watcher.watch(key).serve(ws, forever()))  # type: ignore[arg-type]
+        for key, ws in zip(("dispatcher", "crew-a01", "crew-a01"), sockets, strict=True)
+    ]
+    await until(lambda: watcher.sockets == 3)
+    assert await watcher.drain(wait_s=2) == 3
+    assert watcher.sockets == 0 and all(task.done() for task in served)
+    restart = (SERVICE_RESTART_CLOSE_CODE, SERVICE_RESTART_REASON)
+    assert all(ws.closed == restart for ws in sockets)
+    await watcher.aclose()
