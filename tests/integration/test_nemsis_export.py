@@ -266,7 +266,9 @@ def _findings(archive: zipfile.ZipFile, kinds: dict[str, set[str]]) -> dict[str,
 async def test_a_shift_exports_as_nemsis_xml_that_passes_xsd_and_schematron(
     http: httpx.AsyncClient, reset_fleet: None, database_url: str, tmp_path: Path
 ) -> None:
-    started = datetime.now(UTC) - timedelta(seconds=1)
+    # No slack before the shift: an incident the previous story logged a moment ago must not fall
+    # into the window (server and test read the same clock).
+    started = datetime.now(UTC)
     dispatcher = await login(http, "dispatcher")
     supervisor = await login(http, "supervisor")
     fleet = {u["call_sign"]: u for u in (await http.get(f"{API}/units", headers=dispatcher)).json()}
