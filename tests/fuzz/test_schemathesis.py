@@ -42,7 +42,7 @@ ROLES = (
 )
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance"
 SEED = 20261204
-SECONDS_PER_ROLE = int(os.environ.get("FUZZ_SECONDS_PER_ROLE", "22"))
+SECONDS_PER_ROLE = int(os.environ.get("FUZZ_SECONDS_PER_ROLE", "16"))
 
 
 @pytest.fixture(scope="module")
