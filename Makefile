@@ -95,7 +95,7 @@ demo: setup seed
 	@echo "  telephony (PBX connector: the simulated phone rings a line before each call)"
 	@echo "  (the simulator places $(CALLS_PER_MINUTE) calls a minute and drives the crews $(SPEEDUP)x faster than life; Ctrl-C stops everything)"
 	@echo
-	@$(ENV) export $(DEMO) && trap 'kill 0' EXIT INT TERM; \
+	@$(ENV) export $(DEMO) && trap 'trap - EXIT INT TERM; kill 0' EXIT INT TERM; \
 	  $(GH) serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --log-level warning & \
 	  $(PY) scripts/wait_http.py http://$(HOST):$(PORT)/healthz 60; \
 	  (command -v xdg-open >/dev/null && [ -n "$${DISPLAY:-}" ] && xdg-open http://$(HOST):$(PORT) >/dev/null 2>&1 || true); \
