@@ -328,7 +328,14 @@ def simulate(
     ] = None,
     units: Annotated[int | None, typer.Option(help="Offline: fleet size")] = None,
     calls_per_day: Annotated[float | None, typer.Option(help="Offline: call rate")] = None,
-    calls_csv: Annotated[Path | None, typer.Option(help="Offline: historical calls CSV")] = None,
+    calls_csv: Annotated[
+        Path | None,
+        typer.Option(help="Offline: historical calls CSV (ours, the review export, or mapped)"),
+    ] = None,
+    calls_mapping: Annotated[
+        Path | None,
+        typer.Option(help="Offline: TOML/JSON column mapping for another CAD's CSV export"),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Offline: write the JSON result here")] = None,
     plots: Annotated[Path | None, typer.Option(help="Offline: PNG plots folder")] = None,
     language: Annotated[
@@ -341,7 +348,21 @@ def simulate(
         import json
 
         from dispatch.simulation import SimulationConfig, run_sync
+        from dispatch.simulation.history import ImportFailed, MappingError, load_mapping, read_calls
 
+        try:
+            columns = None if calls_mapping is None else load_mapping(calls_mapping)
+            if calls_csv is not None:  # all or nothing, before any map is loaded
+                read_calls(calls_csv, columns)
+        except ImportFailed as failed:
+            typer.echo(
+                f"{failed.source}: nothing imported, {len(failed.errors)} error(s)", err=True
+            )
+            for error in failed.errors:
+                typer.echo(f"  {error}", err=True)
+            raise typer.Exit(1) from None
+        except MappingError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--calls-mapping") from None
         result = run_sync(
             SimulationConfig(
                 map_path=map_path or get_settings().map_dir,
@@ -350,6 +371,7 @@ def simulate(
                 units=units,
                 calls_per_day=calls_per_day,
                 calls_csv=calls_csv,
+                calls_mapping=columns,
                 duration_s=duration or 24 * 3600.0,
                 output=out,
                 plots=plots,

@@ -15,7 +15,9 @@ weight as buildings. Calls are placed at a uniformly random point of a segment d
 
 Historical CSV
 --------------
-UTF-8, comma-separated, a header row. Columns (others are ignored):
+UTF-8, comma-separated, a header row. Our review export (``GET /review/incidents.csv``) is read
+as it is, and any other CAD's export with a column mapping: see
+:mod:`dispatch.simulation.history`. The simulator's own columns (others are ignored):
 
 =================  =========  ======================================================
 column             required   meaning
@@ -34,7 +36,6 @@ response times, when given, are reported next to the simulated ones as ``histori
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,6 +47,7 @@ from numpy.typing import NDArray
 
 from dispatch.domain.geo import Location
 from dispatch.policies.zones import DensityMap
+from dispatch.simulation.history import ColumnMap, read_calls
 
 F64 = NDArray[np.float64]
 
@@ -135,46 +137,19 @@ class SyntheticDemand:
         return [CallSpec(t, loc, int(p)) for t, loc, p in zip(times, places, prios, strict=True)]
 
 
-def _parse_time(text: str) -> datetime:
-    text = text.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    when = datetime.fromisoformat(text)
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-def load_calls_csv(path: Path | str, *, warmup_s: float = 0.0) -> tuple[datetime, list[CallSpec]]:
-    """Read historical calls (columns in the module docstring); returns the simulation start
-    (midnight UTC of the first call's day, minus ``warmup_s``) and the calls, in time order."""
+def load_calls_csv(
+    path: Path | str, *, warmup_s: float = 0.0, columns: ColumnMap | None = None
+) -> tuple[datetime, list[CallSpec]]:
+    """Read historical calls (the simulator's columns, the review export, or any CSV with a
+    ``columns`` mapping: :mod:`dispatch.simulation.history`); returns the simulation start
+    (midnight UTC of the first call's day, minus ``warmup_s``) and the calls, in time order.
+    A file with any bad row raises :class:`~dispatch.simulation.history.ImportFailed`."""
     from datetime import timedelta
 
-    rows: list[tuple[datetime, Location, int, float | None]] = []
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"received_at", "lon", "lat", "priority"} - set(reader.fieldnames or [])
-        if missing:
-            raise ValueError(f"{path}: missing columns {sorted(missing)}")
-        for line, row in enumerate(reader, start=2):
-            try:
-                received = _parse_time(row["received_at"])
-                location = Location(float(row["lon"]), float(row["lat"]))
-                priority = int(row["priority"])
-                if priority not in (1, 2, 3, 4):
-                    raise ValueError("priority must be 1..4")
-                real: float | None = None
-                if (row.get("response_s") or "").strip():
-                    real = float(row["response_s"])
-                elif (row.get("on_scene_at") or "").strip():
-                    real = (_parse_time(row["on_scene_at"]) - received).total_seconds()
-            except (ValueError, KeyError) as exc:
-                raise ValueError(f"{path}:{line}: {exc}") from exc
-            rows.append((received, location, priority, real))
-    if not rows:
-        raise ValueError(f"{path}: no calls")
-    rows.sort(key=lambda r: r[0])
-    first = rows[0][0]
+    calls = sorted(read_calls(path, columns), key=lambda c: c.received_at)
+    first = calls[0].received_at
     start = datetime(first.year, first.month, first.day, tzinfo=UTC) - timedelta(seconds=warmup_s)
-    calls = [
-        CallSpec((when - start).total_seconds(), loc, prio, real) for when, loc, prio, real in rows
+    return start, [
+        CallSpec((c.received_at - start).total_seconds(), c.location, c.priority, c.real_response_s)
+        for c in calls
     ]
-    return start, calls

@@ -34,6 +34,7 @@ from dispatch.policies.zones import DensityMap
 from dispatch.simulation.clock import SimClock
 from dispatch.simulation.demand import DEFAULT_MIX, CallSpec, SyntheticDemand, load_calls_csv
 from dispatch.simulation.engine import SimResult, Simulation
+from dispatch.simulation.history import ColumnMap
 from dispatch.simulation.metrics import summarize
 from dispatch.simulation.scenario import Scenario, build_scenario
 from dispatch.simulation.service_times import CallTimes, ServiceTimes, draw
@@ -65,6 +66,8 @@ class SimulationConfig:
     calls_per_1000_per_day: float = 0.25
     calls_per_day: float | None = None
     calls_csv: Path | str | None = None
+    #: How ``calls_csv`` names its columns (another CAD's export); ours are recognised.
+    calls_mapping: ColumnMap | None = None
     priority_mix: Mapping[int, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
     duration_s: float = DAY_S
     warmup_s: float = 3 * 3600.0
@@ -212,7 +215,9 @@ def call_stream(world: World, seed: int) -> tuple[datetime, list[tuple[CallSpec,
     config = world.config
     rng_demand, rng_service = np.random.default_rng(seed).spawn(2)
     if config.calls_csv is not None:
-        start, specs = load_calls_csv(config.calls_csv, warmup_s=config.warmup_s)
+        start, specs = load_calls_csv(
+            config.calls_csv, warmup_s=config.warmup_s, columns=config.calls_mapping
+        )
     else:
         start = config.start - timedelta(seconds=config.warmup_s)
         demand = SyntheticDemand(world.density, config.call_rate, priority_mix=config.priority_mix)

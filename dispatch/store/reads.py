@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatch.domain.hospitals import Hospital
+from dispatch.domain.indicators import IndicatorSamples
 from dispatch.domain.model import Incident, Unit
 from dispatch.domain.unit_times import UnitTimes
 from dispatch.services.ports import EventRecord, Site
@@ -163,6 +164,9 @@ class ReadModel:
         self, f: IncidentFilter, targets: dict[int, tuple[int, float]]
     ) -> list[dict[str, Any]]:
         return await reports.kpis(self._engine, f, targets)
+
+    async def indicator_samples(self, f: IncidentFilter) -> IndicatorSamples:
+        return await reports.indicator_samples(self._engine, f)
 
     async def tracks(self, incident: Incident) -> dict[str, Any]:
         return await reports.tracks(self._engine, incident)

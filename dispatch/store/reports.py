@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dispatch.domain.indicators import IndicatorSamples
 from dispatch.domain.model import Incident
 from dispatch.store import tables as t
 from dispatch.store.geo import lon_lat
@@ -124,6 +125,45 @@ async def kpis(
                 }
             )
     return result
+
+
+async def indicator_samples(engine: AsyncEngine, f: IncidentFilter) -> IndicatorSamples:
+    """The raw intervals of China's 120 indicators (``dispatch.domain.indicators``) for the
+    incidents the filter selects: one number per call, order or incident (a month of a busy
+    centre is some ten thousand floats; the definitions stay in the pure module)."""
+    i, calls, phones = t.incidents.c, t.calls.c, t.phone_calls.c
+    a, u = t.assignments.c, t.units.c
+    answers = _where(
+        select(_seconds(phones.answered_at, phones.started_at)).select_from(
+            t.calls.join(t.incidents, calls.incident_id == i.id).outerjoin(
+                t.phone_calls, calls.phone_call_id == phones.id
+            )
+        ),  # every call answered, repeat callers' too: each rang and was picked up
+        f,
+    )
+    orders = _where(
+        select(u.call_sign, a.incident_id, _seconds(a.en_route_at, a.assigned_at)).select_from(
+            t.assignments.join(t.incidents, a.incident_id == i.id).join(t.units, a.unit_id == u.id)
+        ),
+        f,
+    )
+    responses = _where(select(_seconds(i.on_scene_at, i.received_at)), f)
+    async with engine.connect() as conn:
+        answer_rows = (await conn.execute(answers)).all()
+        order_rows = (await conn.execute(orders)).all()
+        response_rows = (await conn.execute(responses)).all()
+        fleet = (await conn.execute(select(u.call_sign).order_by(u.call_sign))).scalars().all()
+
+    def num(v: Any) -> float | None:
+        return None if v is None else float(v)
+
+    return IndicatorSamples(
+        answer_delays=[num(r[0]) for r in answer_rows],
+        departure_delays=[num(r[2]) for r in order_rows],
+        responses=[num(r[0]) for r in response_rows],
+        fleet=list(fleet),
+        sent=[(r[0], int(r[1])) for r in order_rows],
+    )
 
 
 async def tracks(engine: AsyncEngine, incident: Incident) -> dict[str, Any]:

@@ -70,6 +70,11 @@ async def test_supervisor_finds_a_call_reads_its_timeline_kpis_and_exports_csv(
 
     await expect(page.get_by_test_id("kpi-row-2")).to_contain_text("90%")
     assert await page.get_by_test_id("kpi-chart").locator("svg").count() >= 1
+    # China's 120 indicators under the KPIs (docs/indicators.md), in the page's language.
+    indicators = page.get_by_test_id("indicators-table")
+    await expect(indicators).to_contain_text("Calls answered within 10 s")
+    await expect(page.get_by_test_id("indicator-departure")).to_contain_text("%")
+    await expect(page.get_by_test_id("indicator-per-unit")).to_contain_text(best["call_sign"])
 
     await row.click()
     timeline = page.get_by_test_id("review-timeline")
@@ -119,3 +124,14 @@ async def test_console_resyncs_after_its_server_restarts_and_shows_what_happened
     await expect(status).to_have_text("connected", timeout=30_000)
     await expect(page.get_by_test_id(f"incident-row-{made['id']}")).to_be_visible(timeout=30_000)
     await context.close()
+
+
+async def test_the_120_indicators_speak_chinese(page: Page, server: ServerProcess) -> None:
+    await page.add_init_script("localStorage.setItem('gh.lang', 'zh')")
+    await page.goto(server.url + "/review/")
+    await _log_in(page, "auditor")
+    indicators = page.get_by_test_id("indicators-table")
+    await expect(indicators).to_contain_text("120呼救电话10秒内接听比例", timeout=30_000)
+    await expect(indicators).to_contain_text("3分钟出车率")
+    await expect(indicators).to_contain_text("平均每车出车次数")
+    assert "Calls answered" not in await indicators.inner_text()

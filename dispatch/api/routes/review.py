@@ -28,7 +28,7 @@ from dispatch.api.schemas.problems import problems
 from dispatch.api.schemas.resources import Incident
 from dispatch.api.schemas.types import Instant, PlainText
 from dispatch.api.spreadsheet import SafeCsvWriter
-from dispatch.domain import nemsis, nemsis_archive
+from dispatch.domain import indicators, nemsis, nemsis_archive
 from dispatch.domain.payloads import NEMSIS_TIMES, incident_times, incident_view
 from dispatch.domain.triage import load_protocol
 from dispatch.services.ports import AuditKind
@@ -106,14 +106,22 @@ async def kpis(
     bbox: Bbox = None,
     area: Annotated[str, Query(pattern="^(urban|rural)$")] = "urban",
 ) -> dict[str, Any]:
-    """Response-time performance per priority against the protocol's targets."""
+    """Response-time performance per priority against the protocol's targets, and China's 120
+    quality indicators over the same incidents (``indicators``; docs/indicators.md)."""
     protocol = load_protocol()
     targets = {
         p: (protocol.target(p, area=area).seconds, protocol.target(p, area=area).fraction)
         for p in (1, 2, 3, 4)
     }
-    rows = await reads.kpis(_filter(start, end, None, None, bbox, 0), targets)
-    return {"area": area, "protocol_version": protocol.version, "priorities": rows}
+    chosen = _filter(start, end, None, None, bbox, 0)
+    rows = await reads.kpis(chosen, targets)
+    samples = await reads.indicator_samples(chosen)
+    return {
+        "area": area,
+        "protocol_version": protocol.version,
+        "priorities": rows,
+        "indicators": indicators.compute(samples),
+    }
 
 
 @router.get("/incidents.csv", response_class=CsvResponse, responses=SEARCH)

@@ -330,10 +330,53 @@ class PriorityKpi(Out):
     dispatch_to_departure_p90_s: float | None
 
 
+class IndicatorShare(Out):
+    """Of the intervals counted, how many were within ``limit_s``; ``excluded`` were left out
+    (no phone record, never departed, or a negative interval from a clock error)."""
+
+    limit_s: float
+    target_share: float = Field(description="the national target share (docs/indicators.md)")
+    counted: int
+    within: int
+    excluded: int
+    share: float | None
+
+
+class IndicatorResponse(Out):
+    incidents: int
+    reached: int
+    mean_s: float | None
+    p90_s: float | None
+
+
+class IndicatorUnitCalls(Out):
+    call_sign: str
+    calls: int
+
+
+class IndicatorCallsPerUnit(Out):
+    fleet: int
+    total: int
+    mean: float | None = Field(description="incidents per unit over the whole fleet")
+    units: list[IndicatorUnitCalls]
+
+
+class Indicators(Out):
+    """China's 120 quality indicators over the period (dispatch.domain.indicators)."""
+
+    answered_10s: IndicatorShare = Field(description="phone ring to answer within 10 s, per call")
+    departure_3min: IndicatorShare = Field(
+        description="unit notified (eTimes.03) to en route (eTimes.05) within 3 min, per order"
+    )
+    response: IndicatorResponse = Field(description="PSAP call to first unit on scene")
+    calls_per_unit: IndicatorCallsPerUnit
+
+
 class Kpis(Out):
     area: Literal["urban", "rural"]
     protocol_version: str
     priorities: list[PriorityKpi]
+    indicators: Indicators
 
 
 class ResponseTarget(Out):

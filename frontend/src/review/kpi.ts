@@ -5,6 +5,7 @@ import { h } from "../shared/dom";
 import { duration } from "../shared/format";
 import { S, t } from "../shared/i18n";
 import type { Kpis, PriorityKpi } from "../shared/types";
+import { indicatorsTable } from "./indicators";
 
 const SVG = "http://www.w3.org/2000/svg";
 const PRIORITY_COLORS = ["#e03131", "#f76707", "#e8b300", "#4dabf7"];
@@ -74,6 +75,7 @@ export function renderKpis(root: HTMLElement, k: Kpis | null): void {
   root.replaceChildren(
     h("div", { class: "kpi-table-wrap" }, table, rows.length === 0 ? h("div", { class: "empty" }, S.kpiNoData) : null),
     chart,
+    ...[indicatorsTable(k?.indicators ?? null)].filter((el): el is HTMLElement => el !== null),
   );
 }
 

@@ -878,7 +878,8 @@ export interface paths {
         };
         /**
          * Kpis
-         * @description Response-time performance per priority against the protocol's targets.
+         * @description Response-time performance per priority against the protocol's targets, and China's 120
+         *     quality indicators over the same incidents (``indicators``; docs/indicators.md).
          */
         get: operations["kpis_api_v1_review_kpis_get"];
         put?: never;
@@ -1766,6 +1767,73 @@ export interface components {
             /** Acknowledged By */
             acknowledged_by: string | null;
         };
+        /** IndicatorCallsPerUnit */
+        IndicatorCallsPerUnit: {
+            /** Fleet */
+            fleet: number;
+            /** Total */
+            total: number;
+            /**
+             * Mean
+             * @description incidents per unit over the whole fleet
+             */
+            mean: number | null;
+            /** Units */
+            units: components["schemas"]["IndicatorUnitCalls"][];
+        };
+        /** IndicatorResponse */
+        IndicatorResponse: {
+            /** Incidents */
+            incidents: number;
+            /** Reached */
+            reached: number;
+            /** Mean S */
+            mean_s: number | null;
+            /** P90 S */
+            p90_s: number | null;
+        };
+        /**
+         * IndicatorShare
+         * @description Of the intervals counted, how many were within ``limit_s``; ``excluded`` were left out
+         *     (no phone record, never departed, or a negative interval from a clock error).
+         */
+        IndicatorShare: {
+            /** Limit S */
+            limit_s: number;
+            /**
+             * Target Share
+             * @description the national target share (docs/indicators.md)
+             */
+            target_share: number;
+            /** Counted */
+            counted: number;
+            /** Within */
+            within: number;
+            /** Excluded */
+            excluded: number;
+            /** Share */
+            share: number | null;
+        };
+        /** IndicatorUnitCalls */
+        IndicatorUnitCalls: {
+            /** Call Sign */
+            call_sign: string;
+            /** Calls */
+            calls: number;
+        };
+        /**
+         * Indicators
+         * @description China's 120 quality indicators over the period (dispatch.domain.indicators).
+         */
+        Indicators: {
+            /** @description phone ring to answer within 10 s, per call */
+            answered_10s: components["schemas"]["IndicatorShare"];
+            /** @description unit notified (eTimes.03) to en route (eTimes.05) within 3 min, per order */
+            departure_3min: components["schemas"]["IndicatorShare"];
+            /** @description PSAP call to first unit on scene */
+            response: components["schemas"]["IndicatorResponse"];
+            calls_per_unit: components["schemas"]["IndicatorCallsPerUnit"];
+        };
         /** InstructionBlock */
         InstructionBlock: {
             title: components["schemas"]["Bilingual"];
@@ -1849,6 +1917,7 @@ export interface components {
             protocol_version: string;
             /** Priorities */
             priorities: components["schemas"]["PriorityKpi"][];
+            indicators: components["schemas"]["Indicators"];
         };
         /** LikelyDuplicate */
         LikelyDuplicate: {

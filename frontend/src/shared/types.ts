@@ -436,10 +436,29 @@ export interface PriorityKpi {
   dispatch_to_departure_p90_s: number | null;
 }
 
+/** Of the intervals counted, how many were within the limit (GET /review/kpis → indicators). */
+export interface IndicatorShare {
+  limit_s: number;
+  target_share: number;
+  counted: number;
+  within: number;
+  excluded: number;
+  share: number | null;
+}
+
+/** China's 120 quality indicators over the review period (docs/indicators.md). */
+export interface Indicators {
+  answered_10s: IndicatorShare;
+  departure_3min: IndicatorShare;
+  response: { incidents: number; reached: number; mean_s: number | null; p90_s: number | null };
+  calls_per_unit: { fleet: number; total: number; mean: number | null; units: { call_sign: string; calls: number }[] };
+}
+
 export interface Kpis {
   area: string;
   protocol_version: string;
   priorities: PriorityKpi[];
+  indicators: Indicators;
 }
 
 /** Search filter shared by /review/incidents, /review/kpis and /review/incidents.csv. */
@@ -510,4 +529,5 @@ export type ContractChecks = [
   Check<Fits<SchemaOr<"Token", Session>, Session>>,
   Check<Fits<SchemaOr<"UnitOut", Unit>, Unit>>,
   Check<Fits<SchemaOr<"IncidentOut", Incident>, Incident>>,
+  Check<Fits<SchemaOr<"Indicators", Indicators>, Indicators>>,
 ];
