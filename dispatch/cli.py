@@ -1,5 +1,5 @@
 """``goldenhour``: the command line for operators (serve, migrate, import-map, seed, simulate,
-audit verify | show, export nemsis)."""
+audit verify | show, export nemsis, backup, restore, maintain)."""
 
 from __future__ import annotations
 
@@ -268,6 +268,112 @@ def export_nemsis(
                 out.print(f"  {problem}", markup=False, soft_wrap=True)
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def backup(
+    archive: Annotated[Path, typer.Argument(help="The archive to write (never overwritten)")],
+) -> None:
+    """Database, map cache and settings (no secrets) in one archive, with a manifest of what the
+    log held; restore it with `goldenhour restore`."""
+    from dispatch.store import backup as backups
+
+    settings = get_settings()
+    try:
+        manifest = asyncio.run(
+            backups.backup(
+                settings.database_url,
+                settings.map_dir,
+                settings.model_dump(mode="json", exclude_unset=True),
+                archive,
+                now=datetime.now(UTC),
+            )
+        )
+    except backups.BackupError as e:
+        out.print(f"backup refused: {e}", style="red", markup=False)
+        raise typer.Exit(2) from None
+    log = manifest["log"]
+    out.print(
+        f"{archive}: {log['events']} events (last seq {log['last_event_seq']}), "
+        f"{log['audit_rows']} audit rows, {log['positions']} GPS fixes, map {manifest['map']}, "
+        f"schema {log['revision']}",
+        markup=False,
+    )
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="An archive from `goldenhour backup`")],
+    database_url: Annotated[
+        str, typer.Option(help="The NEW database to restore into (refused if it exists)")
+    ],
+    map_dir: Annotated[Path, typer.Option(help="Where the map cache goes (new or empty)")],
+    settings_out: Annotated[
+        Path | None, typer.Option(help="Write the backed-up settings here (an env file)")
+    ] = None,
+) -> None:
+    """Restore a backup into a new database and check it: the same event count and last hash
+    as the manifest, and both hash chains recomputed. Exit 1 when anything differs."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from dispatch.store import backup as backups
+    from dispatch.store.audit import verify
+
+    async def go() -> tuple[backups.Restored, list[str]]:
+        restored = await backups.restore(archive, database_url, map_dir, settings_out)
+        engine = create_async_engine(make_url(database_url).set(drivername="postgresql+asyncpg"))
+        try:
+            checks = await verify(engine)
+        finally:
+            await engine.dispose()
+        for check in checks:
+            out.print(check.describe(), style="green" if check.ok else "red", markup=False)
+        return restored, [c.table for c in checks if not c.ok]
+
+    try:
+        restored, broken = asyncio.run(go())
+    except backups.BackupError as e:
+        out.print(f"restore refused: {e}", style="red", markup=False)
+        raise typer.Exit(2) from None
+    state = restored.state
+    out.print(
+        f"restored {state.events} events, {state.audit_rows} audit rows, {state.positions} GPS "
+        f"fixes into {make_url(database_url).database} (the server logs in as {restored.role}); "
+        f"map in {map_dir}",
+        markup=False,
+    )
+    for problem in restored.problems:
+        out.print(f"DIFFERS: {problem}", style="red", markup=False)
+    if restored.problems or broken:
+        raise typer.Exit(1)
+    out.print("OK", style="green")
+
+
+@app.command()
+def maintain() -> None:
+    """Partition upkeep now (the server also does it at start and every 6 hours): create the
+    coming months of the event log and GPS track, drop GPS months past the retention setting."""
+    import json
+
+    from dispatch.bootstrap import make_engine
+    from dispatch.store.partitions import keep_up
+
+    settings = get_settings()
+
+    async def go() -> dict[str, object]:
+        engine = make_engine(settings, owner=True)
+        try:
+            done = await keep_up(
+                engine,
+                now=datetime.now(UTC),
+                retention_days=settings.position_retention_days or None,
+            )
+        finally:
+            await engine.dispose()
+        return done.as_dict()
+
+    out.print(json.dumps(asyncio.run(go())), markup=False)
 
 
 @app.command()

@@ -238,6 +238,9 @@ class Settings(BaseSettings):
         return _asyncpg_url(self.database_url, "DATABASE_URL")
 
     @property
+    #: GPS fixes older than this many days are dropped, a whole month at a time
+    #: (``dispatch.store.partitions``); 0 keeps every fix. The event log is never dropped.
+    position_retention_days: int = Field(default=400, ge=0, le=36500)
     def app_role(self) -> str:
         """The least-privilege role the server connects as, for ``database_url``'s database."""
         database = make_url(self.database_url).database

@@ -35,7 +35,9 @@ from dispatch.api.schemas.problems import problem_schemas
 from dispatch.api.security_headers import SecurityHeaders
 from dispatch.api.sessions import session_watcher
 from dispatch.bootstrap import bootstrap
+from dispatch.clock import SystemClock
 from dispatch.config import Settings, get_settings
+from dispatch.store.partitions import PartitionKeeper
 
 log = logging.getLogger("goldenhour.api")
 
@@ -64,6 +66,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             measured, container.hub, container.engine.pool, container.bus.ping
         )
         app.state.sampler.start()
+        retention = settings.position_retention_days or None
+        app.state.partitions = PartitionKeeper(
+            container.engine, clock=SystemClock(), retention_days=retention
+        )
+        app.state.partitions.start()
         # The map, geocoder and caches are long-lived: keep them out of every GC pass, which
         # otherwise shows up as 100-200 ms pauses in the p99 of a busy server.
         gc.collect()
@@ -71,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.partitions.aclose()
             await app.state.sampler.aclose()
             await app.state.session_watcher.aclose()
             await app.state.container.aclose()

@@ -196,14 +196,16 @@ phone_calls = Table(
     Index("ix_phone_calls_live", "state", postgresql_where="state <> 'ended'"),
 )
 
-#: Every accepted GPS fix, for replaying a unit's movements in incident review.
+#: Every accepted GPS fix, for replaying a unit's movements in incident review. Partitioned by
+#: month of ``reported_at`` (migration 0013): the key is part of the primary key, and months
+#: older than the retention setting are dropped whole (``dispatch.store.partitions``).
 unit_positions = Table(
     "unit_positions",
     metadata,
     Column("id", BigInteger, primary_key=True),
     Column("unit_id", Integer, ForeignKey("units.id"), nullable=False),
     Column("position", _point(), nullable=False),
-    Column("reported_at", TZ, nullable=False),
+    Column("reported_at", TZ, primary_key=True),
     Column("recorded_at", TZ, nullable=False, server_default=func.now()),
     # Unique: a replayed fix (same unit, same time) is stored once.
     Index("ux_unit_positions_unit_time", "unit_id", "reported_at", unique=True),
@@ -233,13 +235,15 @@ idempotency_keys = Table(
     Column("created_at", TZ, nullable=False, server_default=func.now()),
 )
 
+#: The event log. Partitioned by month of ``recorded_at`` (migration 0013), which is therefore
+#: part of the primary key; ``seq`` is unique all the same, drawn by the chain trigger alone.
 events = Table(
     "events",
     metadata,
-    Column("seq", BigInteger, primary_key=True, autoincrement=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False, server_default=FetchedValue()),
     Column("name", String(60), nullable=False),
     Column("occurred_at", TZ, nullable=False),
-    Column("recorded_at", TZ, nullable=False, server_default=func.now()),
+    Column("recorded_at", TZ, primary_key=True, server_default=func.now()),
     Column("actor", String(100), nullable=False),
     Column("incident_id", BigInteger, index=True),
     Column("unit_id", Integer, index=True),
