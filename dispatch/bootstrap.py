@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+import asyncpg
+from sqlalchemy import event, text
+from sqlalchemy.engine.interfaces import DBAPIConnection, Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from dispatch.adapters.roads import (
     GeocoderAdapter,
@@ -81,10 +84,12 @@ def make_engine(settings: Settings, *, owner: bool = False) -> AsyncEngine:
     which cannot rewrite the event log or the audit trail; ``owner=True`` is for the operator's
     commands that act on the schema or its data as its owner (seed, audit verify).
     """
-    return create_async_engine(
+    engine = create_async_engine(
         settings.async_database_url if owner else settings.async_app_database_url,
         pool_size=10,
         max_overflow=20,
+        # A pooled connection is tried before use: after a failover every connection to the
+        # old primary is dead, and the first one found so makes the pool drop all of them.
         pool_pre_ping=True,
         connect_args={
             "timeout": 5,
@@ -92,6 +97,30 @@ def make_engine(settings: Settings, *, owner: bool = False) -> AsyncEngine:
             "server_settings": {"application_name": f"goldenhour:{os.getpid()}"},
         },
     )
+    event.listen(engine.sync_engine, "do_connect", _no_writable_server_is_an_outage)
+    return engine
+
+
+def _no_writable_server_is_an_outage(
+    dialect: Dialect, conn_rec: ConnectionPoolEntry, cargs: Any, cparams: dict[str, Any]
+) -> DBAPIConnection:
+    """Connect; "none of the listed servers takes writes" is an outage, like "none answers".
+
+    With a list of servers and ``target_session_attrs=read-write`` (``docker/failover.md``)
+    asyncpg connects only to the primary; between a primary's loss and a standby's promotion
+    every server it reaches may be a standby, and asyncpg says so with
+    ``TargetServerAttributeNotMatched``, an "internal client error" to SQLAlchemy, which the API
+    would answer with a 500. As an OperationalError it is what it is: the database cannot take
+    the request now, a 503 ``storage-unavailable`` that clients retry.
+    """
+    dbapi = dialect.loaded_dbapi
+    try:
+        connection: DBAPIConnection = dialect.connect(*cargs, **cparams)
+    except dbapi.Error as exc:
+        if isinstance(exc.__cause__, asyncpg.TargetServerAttributeNotMatched):
+            raise dbapi.OperationalError(str(exc.__cause__)) from exc
+        raise
+    return connection
 
 
 async def bootstrap(settings: Settings) -> Container:

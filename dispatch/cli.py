@@ -29,11 +29,13 @@ def migrate(
     create_db: Annotated[bool, typer.Option(help="Create the database when missing")] = True,
 ) -> None:
     """Bring the database schema (PostGIS included) up to date."""
+    from sqlalchemy.engine import make_url
+
     from dispatch.store import admin
 
     settings = get_settings()
     if create_db and asyncio.run(admin.create_database(settings.database_url)):
-        out.print(f"created database {settings.database_url.rsplit('/', 1)[-1]}")
+        out.print(f"created database {make_url(settings.database_url).database}")
     admin.migrate(settings.async_database_url)
     out.print("[green]schema up to date[/green]")
     if not settings.app_database_url:

@@ -22,8 +22,9 @@ import zoneinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -50,17 +51,115 @@ def app_role_for(database: str) -> str:
     return database.encode()[:room].decode(errors="ignore") + _APP_ROLE_SUFFIX
 
 
+_SCHEMES = ("postgresql+asyncpg://", "postgresql://", "postgres://")
+#: libpq's port when a URL names none.
+_DEFAULT_PORT = 5432
+#: ``target_session_attrs`` values under which a list of servers can only yield one that takes
+#: writes. ``any`` (libpq's default) would take the first server that answers, a standby too.
+_WRITABLE_SESSION_ATTRS = ("read-write", "primary")
+
+
+def normal_database_url(url: str, setting: str = "DATABASE_URL") -> str:
+    """``url`` in a form that libpq, asyncpg and SQLAlchemy all read alike (ValueError: why not).
+
+    A URL naming one server comes back unchanged. A URL listing several (a primary and its
+    standbys, for failover: ``docker/failover.md``) has two spellings, each unreadable to one of
+    the three: libpq's ``postgresql://u@h1:5432,h2:5433/db`` breaks SQLAlchemy's URL parser, and
+    SQLAlchemy's ``postgresql://u@/db?host=h1:5432&host=h2:5433`` makes asyncpg's DSN parser keep
+    only the last host. Both become ``postgresql://u@/db?host=h1,h2&port=5432,5433&...``, which
+    all three take as the same list (an omitted port is libpq's 5432: SQLAlchemy's asyncpg
+    dialect wants every port spelled out). The user name, password and every other query
+    parameter are kept as given.
+
+    A list must say ``target_session_attrs=read-write`` (or ``primary``): without it a
+    connection may land on a standby, and every write on it would fail. An IPv6 literal in a
+    list is refused: SQLAlchemy splits ``host:port`` at the first colon.
+    """
+    scheme = next((s for s in _SCHEMES if url.startswith(s)), None)
+    if scheme is None:
+        raise ValueError(f"{setting} must be a postgresql:// URL, got {_redacted(url)!r}")
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise ValueError(f"{setting} is not a readable URL: {exc}") from exc
+    userinfo, at, authority = parts.netloc.rpartition("@")
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    in_query = [v for k, v in query if k == "host"]
+    if authority and in_query:
+        raise ValueError(f"{setting} names servers both before the path and in host=")
+    if authority:
+        servers = _servers(authority.split(","), [], setting)
+    else:
+        ports = [p for k, v in query if k == "port" for p in v.split(",")]
+        servers = _servers([h for v in in_query for h in v.split(",")], ports, setting)
+    if len(servers) < 2:
+        return url
+    attrs = [v for k, v in query if k == "target_session_attrs"]
+    if len(attrs) != 1 or attrs[0] not in _WRITABLE_SESSION_ATTRS:
+        raise ValueError(
+            f"{setting} lists {len(servers)} servers but does not say "
+            "target_session_attrs=read-write: a connection could land on a standby, which "
+            "refuses every write (add ?target_session_attrs=read-write)"
+        )
+    rest = [(k, v) for k, v in query if k not in ("host", "port")]
+    listed = [
+        ("host", ",".join(host for host, _ in servers)),
+        ("port", ",".join(str(port) for _, port in servers)),
+    ]
+    # %-escapes, never "+" for a space: libpq does not read "+" as a space
+    encoded = urlencode(listed + rest, safe=",/", quote_via=quote)
+    return urlunsplit((parts.scheme, userinfo + at, parts.path or "/", encoded, parts.fragment))
+
+
+def _servers(specs: list[str], ports: list[str], setting: str) -> list[tuple[str, int]]:
+    """``host[:port]`` items (and libpq's separate ``port=`` list) as (host, port) pairs."""
+    if len(specs) < 2:
+        return [(h, _DEFAULT_PORT) for h in specs]  # one server: the URL stays as it is
+    if ports and len(ports) not in (1, len(specs)):
+        raise ValueError(f"{setting} lists {len(specs)} hosts but {len(ports)} ports")
+    out = []
+    for i, spec in enumerate(specs):
+        if spec.startswith("[") or spec.count(":") > 1:
+            raise ValueError(
+                f"{setting}: an IPv6 address in a list of servers ({spec}) is not supported; "
+                "name the servers by host name or IPv4 address"
+            )
+        host, colon, port = spec.partition(":")
+        if colon and ports:
+            raise ValueError(f"{setting} gives {host}'s port both as host:port and in port=")
+        if not colon and ports:
+            port = ports[0] if len(ports) == 1 else ports[i]
+        if not host:
+            raise ValueError(f"{setting} lists an empty host name (a stray comma?)")
+        if port and not (port.isdigit() and 0 < int(port) < 65536):
+            raise ValueError(f"{setting}: {port!r} is not a port number (host {host})")
+        out.append((unquote(host), int(port) if port else _DEFAULT_PORT))
+    return out
+
+
+def _redacted(url: str) -> str:
+    """``url`` without its password, for an error message that may end up in a log."""
+    userinfo, at, rest = url.rpartition("@")
+    if at and ":" in userinfo.partition("://")[2]:
+        return userinfo.rpartition(":")[0] + ":***@" + rest
+    return url
+
+
 def _asyncpg_url(url: str, setting: str) -> str:
     """SQLAlchemy's asyncpg form of a PostgreSQL URL, whatever form the user gave."""
-    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix) :]
-    raise ValueError(f"{setting} must be a postgresql:// URL, got {url!r}")
+    url = normal_database_url(url, setting)
+    scheme = next(s for s in _SCHEMES if url.startswith(s))
+    return "postgresql+asyncpg://" + url[len(scheme) :]
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="GOLDENHOUR_", env_file=".env", extra="ignore", populate_by_name=True
+        env_prefix="GOLDENHOUR_",
+        env_file=".env",
+        extra="ignore",
+        populate_by_name=True,
+        # a refused DATABASE_URL must not print its password: say why, never echo the value
+        hide_input_in_errors=True,
     )
 
     database_url: str = Field(
@@ -139,6 +238,9 @@ class Settings(BaseSettings):
     #: GOLDENHOUR_STATUS_ALARM_S='{"on_scene": 1800, "at_hospital": 1200}'); a status left out
     #: never alarms. See ``dispatch.domain.alarms``.
     status_alarm_s: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_STATUS_ALARM_S))
+    #: GPS fixes older than this many days are dropped, a whole month at a time
+    #: (``dispatch.store.partitions``); 0 keeps every fix. The event log is never dropped.
+    position_retention_days: int = Field(default=400, ge=0, le=36500)
     #: The centre's time zone (IANA name, e.g. Europe/Helsinki, Asia/Shanghai): every screen and
     #: export shows local times in it; the API stays UTC.
     timezone: str = "UTC"
@@ -155,6 +257,18 @@ class Settings(BaseSettings):
     nemsis_agency_name: str = Field(default="Golden Hour EMS", min_length=2, max_length=100)
     nemsis_state: str = Field(default="00", pattern=r"^[0-9]{2}$")
     nemsis_county: str = Field(default="00000", pattern=r"^[0-9]{5}$")
+
+    @field_validator("database_url", "app_database_url")
+    @classmethod
+    def _one_spelling(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A list of servers in the one spelling every reader of the URL agrees on (and a list
+        that could pick a standby refused at start, not at the first write)."""
+        if value is None:
+            return None
+        setting = {"database_url": "DATABASE_URL"}.get(
+            info.field_name or "", f"GOLDENHOUR_{(info.field_name or '').upper()}"
+        )
+        return normal_database_url(value, setting)
 
     @field_validator("secret_key")
     @classmethod
@@ -238,9 +352,6 @@ class Settings(BaseSettings):
         return _asyncpg_url(self.database_url, "DATABASE_URL")
 
     @property
-    #: GPS fixes older than this many days are dropped, a whole month at a time
-    #: (``dispatch.store.partitions``); 0 keeps every fix. The event log is never dropped.
-    position_retention_days: int = Field(default=400, ge=0, le=36500)
     def app_role(self) -> str:
         """The least-privilege role the server connects as, for ``database_url``'s database."""
         database = make_url(self.database_url).database
