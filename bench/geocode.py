@@ -153,8 +153,8 @@ def perturb(
             return kind, f"{street} {name[: -len(street)].strip()}{suffix}", None
         return kind, f"{name[len(street) :].strip()} {street}{suffix}", None
     if e["kind"] == "intersection":
-        a, b = name.split(" & ", 1)
-        sep = "与" if has_cjk(name) else " & "
+        sep = "与" if has_cjk(name) and "与" in name else " & "
+        a, b = name.split(sep, 1)  # labels: "A & B", Chinese ones "A与B" as a 120 form writes
         return kind, f"{b}{sep}{a}{suffix}", None
     words = name.split()
     if len(words) < 2:  # a one-word name has no order to swap: a typo instead
