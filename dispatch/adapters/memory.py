@@ -25,6 +25,7 @@ from dispatch.domain.errors import NotFound, OffRoad
 from dispatch.domain.events import Event
 from dispatch.domain.geo import Location
 from dispatch.domain.hospitals import Hospital
+from dispatch.domain.mci import Mci, Patient, PatientStatus, SurgeCapacity
 from dispatch.domain.model import Incident, Unit
 from dispatch.domain.telephony import CallState, PhoneCall
 from dispatch.services.ports import (
@@ -60,6 +61,10 @@ class MemoryStore:
     calls: list[dict[str, Any]] = field(default_factory=list)
     phone_calls: dict[int, PhoneCall] = field(default_factory=dict)
     hospitals: dict[int, Hospital] = field(default_factory=dict)
+    #: mass-casualty incidents: declarations, patients by (incident, tag), surge by hospital
+    mcis: dict[int, Mci] = field(default_factory=dict)
+    mci_patients: dict[tuple[int, str], Patient] = field(default_factory=dict)
+    surge: dict[int, SurgeCapacity] = field(default_factory=dict)
     keep_log: bool = True
     keep_tracks: bool = False
     seq: int = 0
@@ -136,6 +141,7 @@ class MemoryUnitOfWork:
         self.calls = _Calls(self)
         self.phone_calls = _PhoneCalls(self)
         self.hospitals = _Hospitals(self)
+        self.mci = MemoryMci(store)
         self._loose: list[Event] = []
         self._calls: list[dict[str, Any]] = []
         self._hospitals: dict[int, Hospital] = {}
@@ -291,6 +297,7 @@ class MemoryUnitOfWork:
         store.calls.extend(self._calls)
         store.hospitals.update(self._hospitals)
         store.phone_calls.update(self._phone_calls)
+        self.mci.commit()
         if store.keep_log:
             store.log.extend(records)
         self._orders, self._acks, self._tracks = [], [], []
@@ -574,3 +581,75 @@ class NullGeocoder:
 
     def reverse(self, location: Location) -> Place | None:
         return None
+
+
+class MemoryMci:
+    """``MciRepository`` over a :class:`MemoryStore`: changes are kept aside until commit.
+    Patients are immutable values, so handing out the stored ones is safe."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self._mcis: dict[int, Mci] = {}
+        self._patients: dict[tuple[int, str], Patient] = {}
+        self._surge: dict[int, SurgeCapacity] = {}
+
+    def _all_patients(self) -> list[Patient]:
+        merged = {**self.store.mci_patients, **self._patients}
+        return list(merged.values())  # insertion order: registration order
+
+    async def get(self, incident_id: int, *, lock: bool = False) -> Mci | None:
+        return self._mcis.get(incident_id) or self.store.mcis.get(incident_id)
+
+    async def add(self, mci: Mci, *, by: str) -> bool:
+        if await self.get(mci.incident) is not None:
+            return False
+        self._mcis[mci.incident] = mci
+        return True
+
+    async def save(self, mci: Mci, at: datetime) -> None:
+        self._mcis[mci.incident] = mci
+
+    async def open_incidents(self) -> list[int]:
+        merged = {**self.store.mcis, **self._mcis}
+        return sorted(
+            i for i in merged if i not in self.store.incidents or self.store.incidents[i].is_open
+        )
+
+    async def patients(self, incident_id: int, *, lock: bool = False) -> list[Patient]:
+        return [p for p in self._all_patients() if p.incident == incident_id]
+
+    async def patient(self, incident_id: int, tag: str, *, lock: bool = False) -> Patient | None:
+        key = (incident_id, tag)
+        return self._patients.get(key) or self.store.mci_patients.get(key)
+
+    async def on_unit(self, unit_id: int, *, lock: bool = False) -> list[Patient]:
+        moving = (PatientStatus.ASSIGNED, PatientStatus.TRANSPORTING)
+        return [p for p in self._all_patients() if p.unit == unit_id and p.status in moving]
+
+    async def routed(self, incident_ids: Sequence[int]) -> list[Patient]:
+        wanted = set(incident_ids)
+        return [p for p in self._all_patients() if p.incident in wanted and p.hospital is not None]
+
+    async def add_patient(self, patient: Patient) -> bool:
+        if await self.patient(patient.incident, patient.tag) is not None:
+            return False
+        self._patients[(patient.incident, patient.tag)] = patient
+        return True
+
+    async def save_patient(self, patient: Patient, at: datetime) -> None:
+        self._patients[(patient.incident, patient.tag)] = patient
+
+    async def surge(self) -> dict[int, SurgeCapacity]:
+        return {**self.store.surge, **self._surge}
+
+    async def save_surge(self, surge: SurgeCapacity, *, by: str) -> None:
+        self._surge[surge.hospital] = surge
+
+    async def count(self, incident_id: int) -> int:
+        return len(await self.patients(incident_id))
+
+    def commit(self) -> None:
+        self.store.mcis.update(self._mcis)
+        self.store.mci_patients.update(self._patients)
+        self.store.surge.update(self._surge)
+        self._mcis, self._patients, self._surge = {}, {}, {}

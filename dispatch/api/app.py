@@ -24,6 +24,7 @@ from dispatch.api.routes import (
     incidents,
     intake,
     maps,
+    mci,
     ops,
     review,
     sockets,
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix="/api/v1")
     for module in (telephony, triage):  # the call-taker's screen (issue 13)
         app.include_router(module.router, prefix="/api/v1")
+    app.include_router(mci.router, prefix="/api/v1")  # mass-casualty incidents (issue 17)
     app.include_router(sockets.router)
     app.include_router(ops.router)
     app.state.policy = policy.bind(app)  # refuses to start while a route has no policy row

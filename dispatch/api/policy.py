@@ -272,6 +272,44 @@ POLICY: dict[str, Rule] = {
     # "ED acknowledged": evidence that the ED itself saw the pre-alert, so nobody keys it in for
     # it; the path names the login's own hospital as well as the patient (both are checked)
     f"POST {API}/hospitals/{{hospital_id}}/incoming/{{incident_id}}/ack": allow(hospital=ROUTED),
+    # --- mass-casualty incidents (issue 17) ----------------------------------------------------
+    # Crews of the incident work the MCI on scene; acting as an officer (roles, transports) is
+    # checked against the declaration by the service (``not-role-holder``), not by this table.
+    f"POST {API}/incidents/{{incident_id}}/mci": FLOOR,  # declaring commits the centre's fleet
+    f"GET {API}/incidents/{{incident_id}}/mci": allow(
+        dispatcher=ANY, supervisor=ANY, crew=OWN_INCIDENT
+    ),
+    f"PUT {API}/incidents/{{incident_id}}/mci/roles/{{role}}": allow(
+        dispatcher=ANY,
+        supervisor=ANY,
+        crew=OWN_INCIDENT,  # the crew holding incident command
+    ),
+    f"POST {API}/incidents/{{incident_id}}/mci/patients": allow(
+        dispatcher=ANY,
+        supervisor=ANY,
+        crew=OWN_INCIDENT,  # one tap per patient on scene
+    ),
+    f"PATCH {API}/incidents/{{incident_id}}/mci/patients/{{tag}}": allow(
+        dispatcher=ANY,
+        supervisor=ANY,
+        crew=OWN_INCIDENT,  # re-triage on scene
+    ),
+    f"GET {API}/incidents/{{incident_id}}/mci/plan": allow(
+        dispatcher=ANY,
+        supervisor=ANY,
+        crew=OWN_INCIDENT,  # the transport officer's advice
+    ),
+    f"POST {API}/incidents/{{incident_id}}/mci/transports": allow(
+        dispatcher=ANY,
+        supervisor=ANY,
+        crew=OWN_INCIDENT,  # the crew holding transport
+    ),
+    # surge capacity is the ED's own figure (a supervisor keys it in for an ED whose screen is
+    # down, as for its status); hospitals see counts of what comes to them, never the patients
+    f"PUT {API}/hospitals/{{hospital_id}}/surge": allow(supervisor=ANY, hospital=OWN_HOSPITAL),
+    f"GET {API}/hospitals/{{hospital_id}}/mci/incoming": allow(
+        dispatcher=ANY, supervisor=ANY, hospital=OWN_HOSPITAL
+    ),
     # --- the map --------------------------------------------------------------------------------
     f"GET {API}/map": PUBLIC,
     f"GET {API}/map/roads": PUBLIC,

@@ -89,6 +89,18 @@ TITLE_BY_CODE_ZH = {
     "unknown-protocol-version": "未知的分诊规程版本",
     "times-out-of-order": "时间顺序不对",
     "invalid-protocol": "分诊规程文件有误",
+    "invalid-patient": "伤员信息无效",
+    "illegal-patient-transition": "不允许的伤员状态变更",
+    "patient-not-transportable": "该伤员不转运",
+    "unit-overloaded": "超出车辆载运能力",
+    "role-binding-refused": "不能指定该职务",
+    "invalid-surge-capacity": "应急收治能力无效",
+    "mci-refused": "不能这样宣布批量伤员事件",
+    "mci-not-declared": "该事件未宣布为批量伤员事件",
+    "mci-already-declared": "该事件已宣布为批量伤员事件",
+    "patient-tag-taken": "检伤标签已被其他伤员使用",
+    "unit-not-on-incident": "该车组未派往此事件",
+    "not-role-holder": "本车组不担任该职务",
 }
 
 #: Chinese details, per code: the first template whose ``{names}`` the problem carries is used
@@ -143,6 +155,27 @@ _DETAIL_BY_CODE_ZH: dict[str, tuple[str, ...]] = {
     "internal-error": ("服务器发生意外错误，已记录。",),
     "no-address-nearby": ("该点附近没有地址或有名称的街道。",),
     "method-not-allowed": ("不支持此请求方法。",),
+    "invalid-patient": ("伤员信息无效（检伤标签必填，文字不能过长）。",),
+    "illegal-patient-transition": (
+        "伤员 {tag} 当前状态不允许此操作。",
+        "伤员当前状态不允许此操作。",
+    ),
+    "patient-not-transportable": ("伤员 {tag} 已标记为死亡，不转运。", "死亡伤员不转运。"),
+    "unit-overloaded": (
+        "车组 {unit} 载不下这些伤员：请减少伤员，或填写原因后强制装载。",
+        "超出车辆载运能力：请减少伤员，或填写原因后强制装载。",
+    ),
+    "role-binding-refused": ("不能把该职务指定给此车组（现场指挥只能移交，不能空缺）。",),
+    "invalid-surge-capacity": ("各类应急收治能力须在 0 到 1000 之间。",),
+    "mci-refused": ("宣布的等级低于伤员人数对应的等级，或等级无效。",),
+    "mci-not-declared": ("该事件尚未宣布为批量伤员事件。",),
+    "mci-already-declared": ("该事件已宣布为批量伤员事件。",),
+    "patient-tag-taken": (
+        "检伤标签 {tag} 已登记为另一名伤员（信息不同）：请核对标签号。",
+        "该检伤标签已登记为另一名伤员：请核对标签号。",
+    ),
+    "unit-not-on-incident": ("车组 {unit} 未派往此事件。", "该车组未派往此事件。"),
+    "not-role-holder": ("本车组不担任此批量伤员事件的该职务（由现场指挥指定）。",),
 }
 
 #: Status values a detail may name (the console's words for them, ``frontend/src/shared/lang``).

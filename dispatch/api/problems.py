@@ -60,6 +60,19 @@ STATUS_BY_CODE: dict[str, int] = {
     "invalid-binding": 422,
     "user-exists": 409,
     "own-account": 409,
+    # mass-casualty incidents (dispatch.domain.mci, dispatch.services.mci)
+    "invalid-patient": 422,
+    "illegal-patient-transition": 409,
+    "patient-not-transportable": 409,
+    "unit-overloaded": 422,
+    "role-binding-refused": 409,
+    "invalid-surge-capacity": 422,
+    "mci-refused": 422,
+    "mci-not-declared": 404,
+    "mci-already-declared": 409,
+    "patient-tag-taken": 409,
+    "unit-not-on-incident": 409,
+    "not-role-holder": 403,
 }
 
 _TITLE_BY_STATUS = {

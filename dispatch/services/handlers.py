@@ -39,6 +39,7 @@ from dispatch.domain.model import Incident, PhoneCallRef, Unit
 from dispatch.domain.payloads import incident_view, position_view
 from dispatch.domain.text import Text
 from dispatch.domain.triage import load_protocol
+from dispatch.services import mci
 from dispatch.services.ports import (
     Fix,
     Geocoder,
@@ -286,6 +287,7 @@ async def change_unit_status(c: cmd.ChangeUnitStatus, deps: Deps) -> Unit:
             stamps = unit_times.stamps_of_change(unit.status, c.status, released=False)
             timing = timing.flagged(*await _check_times(uow, incident, unit, stamps, timing.at))
         model.change_unit_status(unit, incident, others, c.status, at=timing.at, timing=timing)
+        await mci.follow_unit(uow, unit, timing.at)  # its MCI patients leave / arrive with it
         if order is not None and acknowledged is None and unit.order_acknowledged_at is not None:
             await uow.assignments.acknowledged(order, timing.at)
         await uow.units.save(unit)

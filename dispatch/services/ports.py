@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from dispatch.domain.events import Event
 from dispatch.domain.geo import Location
 from dispatch.domain.hospitals import Hospital
+from dispatch.domain.mci import Mci, Patient, SurgeCapacity
 from dispatch.domain.model import Incident, Unit
 from dispatch.domain.telephony import PhoneCall
 from dispatch.domain.unit_times import TimeEntry, UnitTimes
@@ -269,6 +270,38 @@ class HospitalRepository(Protocol):
     async def save(self, hospital: Hospital, at: datetime) -> None: ...
 
 
+class MciRepository(Protocol):
+    """Mass-casualty incidents (``dispatch.store.mci``): declarations, patients by tag, surge."""
+
+    async def get(self, incident_id: int, *, lock: bool = False) -> Mci | None: ...
+
+    async def add(self, mci: Mci, *, by: str) -> bool: ...
+
+    async def save(self, mci: Mci, at: datetime) -> None: ...
+
+    async def open_incidents(self) -> list[int]: ...
+
+    async def patients(self, incident_id: int, *, lock: bool = False) -> list[Patient]: ...
+
+    async def patient(
+        self, incident_id: int, tag: str, *, lock: bool = False
+    ) -> Patient | None: ...
+
+    async def on_unit(self, unit_id: int, *, lock: bool = False) -> list[Patient]: ...
+
+    async def routed(self, incident_ids: Sequence[int]) -> list[Patient]: ...
+
+    async def add_patient(self, patient: Patient) -> bool: ...
+
+    async def save_patient(self, patient: Patient, at: datetime) -> None: ...
+
+    async def surge(self) -> dict[int, SurgeCapacity]: ...
+
+    async def save_surge(self, surge: SurgeCapacity, *, by: str) -> None: ...
+
+    async def count(self, incident_id: int) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: state changes and the events they recorded commit together or not at all."""
 
@@ -281,6 +314,7 @@ class UnitOfWork(Protocol):
     calls: CallRepository
     phone_calls: PhoneCallRepository
     hospitals: HospitalRepository
+    mci: MciRepository  # mass-casualty incidents (issue 17)
 
     def record(self, event: Event) -> None: ...
 

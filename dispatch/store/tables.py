@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -332,4 +333,68 @@ login_throttle = Table(
     Column("last_failure_at", TZ, nullable=False),
     CheckConstraint("kind IN ('account', 'client')", name="ck_login_throttle_kind"),
     Index("ix_login_throttle_last_failure", "last_failure_at"),
+)
+
+
+# --- mass-casualty incidents (migration 0014, ``dispatch.store.mci``) ----------------------------
+
+#: A declared MCI: ``roles`` maps command role -> the unit holding it (``dispatch.domain.mci``).
+mcis = Table(
+    "mcis",
+    metadata,
+    Column("incident_id", BigInteger, ForeignKey("incidents.id"), primary_key=True),
+    Column("level", SmallInteger, nullable=False),
+    Column("declared_at", TZ, nullable=False),
+    Column("declared_by", String(100), nullable=False),
+    Column("roles", JSONB, nullable=False, server_default=text("'{}'")),
+    Column("updated_at", TZ, nullable=False),
+    CheckConstraint("level BETWEEN 1 AND 4", name="ck_mcis_level"),
+    CheckConstraint("jsonb_typeof(roles) = 'object'", name="ck_mcis_roles_object"),
+)
+
+#: One casualty of an MCI, known by its triage tag (unique per incident: replays find the row).
+mci_patients = Table(
+    "mci_patients",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("incident_id", BigInteger, ForeignKey("mcis.incident_id"), nullable=False),
+    Column("tag", String(32), nullable=False),
+    Column("category", String(12), nullable=False),
+    Column("age_band", String(12), nullable=False, server_default="unknown"),
+    Column("injury", String(200), nullable=False, server_default=""),
+    Column("needs", ARRAY(String(20)), nullable=False, server_default="{}"),
+    Column("note", String(500), nullable=False, server_default=""),
+    Column("status", String(16), nullable=False, server_default="on_scene"),
+    Column("unit_id", Integer, ForeignKey("units.id")),
+    Column("hospital_id", Integer, ForeignKey("hospitals.id")),
+    Column("registered_at", TZ, nullable=False),
+    Column("status_at", TZ, nullable=False),
+    Column("updated_at", TZ, nullable=False),
+    UniqueConstraint("incident_id", "tag", name="uq_mci_patients_incident_tag"),
+    CheckConstraint(
+        "category IN ('immediate', 'delayed', 'minor', 'expectant', 'dead')",
+        name="ck_mci_patients_category",
+    ),
+    CheckConstraint(
+        "status IN ('on_scene', 'assigned', 'transporting', 'arrived', 'released')",
+        name="ck_mci_patients_status",
+    ),
+    Index("ix_mci_patients_unit", "unit_id"),
+    Index("ix_mci_patients_hospital", "hospital_id"),
+)
+
+#: What an ED declared it accepts per capacity category; no row: the default from its beds.
+surge_capacity = Table(
+    "surge_capacity",
+    metadata,
+    Column("hospital_id", Integer, ForeignKey("hospitals.id"), primary_key=True),
+    Column("immediate", Integer, nullable=False),
+    Column("delayed", Integer, nullable=False),
+    Column("minor", Integer, nullable=False),
+    Column("declared_at", TZ, nullable=False),
+    Column("declared_by", String(100), nullable=False),
+    CheckConstraint(
+        "immediate BETWEEN 0 AND 1000 AND delayed BETWEEN 0 AND 1000 AND minor BETWEEN 0 AND 1000",
+        name="ck_surge_capacity_range",
+    ),
 )

@@ -22,6 +22,7 @@ from dispatch.domain.payloads import incident_view, unit_view
 from dispatch.services.ports import EventRecord, Site
 from dispatch.store import tables as t
 from dispatch.store.geo import lon_lat
+from dispatch.store.mci import SqlMciRepository
 from dispatch.store.phone_calls import SqlPhoneCallRepository
 from dispatch.store.repository import (
     SqlAssignmentRepository,
@@ -48,6 +49,7 @@ class SqlUnitOfWork:
     calls: SqlCallRepository
     hospitals: SqlHospitalRepository
     phone_calls: SqlPhoneCallRepository  # calls the PBX reported (dispatch.domain.telephony)
+    mci: SqlMciRepository  # mass-casualty incidents (dispatch.store.mci)
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -66,6 +68,7 @@ class SqlUnitOfWork:
         self.calls = SqlCallRepository(self._conn)
         self.hospitals = SqlHospitalRepository(self._conn)
         self.phone_calls = SqlPhoneCallRepository(self._conn)
+        self.mci = SqlMciRepository(self._conn)
         self._loose: list[Event] = []
         return self
 

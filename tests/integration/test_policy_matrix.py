@@ -182,6 +182,8 @@ def _request(key: str, floor: Floor) -> dict[str, Any]:
         order_id=floor.order,
         username=MATRIX_SUBJECT,
         call_id=1,  # a phone line; allowed cells may answer 404 or 409, never 401/403
+        role="staging",  # an MCI command role
+        tag="M1",  # an MCI patient's triage tag
     )
     lon, lat = floor.point
     queries: dict[str, dict[str, Any]] = {
@@ -212,6 +214,17 @@ def _request(key: str, floor: Floor) -> dict[str, Any]:
             "reason": "the crew confirmed by radio",
         },
         "POST /api/v1/intake/check": {"location": floor.point, "complaint": "fall"},
+        # a mass-casualty incident on A01's call, A01 in command (so its crew is an officer)
+        "POST /api/v1/incidents/{incident_id}/mci": {
+            "patients": 12,
+            "incident_command_unit_id": floor.unit,
+        },
+        "POST /api/v1/incidents/{incident_id}/mci/patients": {"tag": "M1", "category": "minor"},
+        "POST /api/v1/incidents/{incident_id}/mci/transports": {
+            "unit_id": floor.unit,
+            "hospital_id": floor.hospital,
+            "patients": ["M1"],
+        },
         "POST /api/v1/triage/evaluate": {"complaint_code": "stroke", "answers": {}},
         "POST /api/v1/telephony/calls": {"line": "matrix-trunk", "caller_number": "110"},
         "POST /api/v1/telephony/calls/{call_id}/answer": {},

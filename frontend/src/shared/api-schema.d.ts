@@ -1082,6 +1082,183 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/incidents/{incident_id}/mci": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Board
+         * @description The MCI board: counts by triage category on scene, assigned, en route and arrived, the
+         *     units committed, the roles, and the patients (404 ``mci-not-declared`` when none).
+         */
+        get: operations["board_api_v1_incidents__incident_id__mci_get"];
+        put?: never;
+        /**
+         * Declare
+         * @description Declare an MCI: the level comes from the estimated patient count (1: up to 10, 2: 11-20,
+         *     3: 21-100, 4: more), or higher if set; lower than the count warrants is refused (422
+         *     ``mci-refused``). Declared once per incident (409 ``mci-already-declared``).
+         */
+        post: operations["declare_api_v1_incidents__incident_id__mci_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{incident_id}/mci/roles/{role}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Bind Role
+         * @description Bind a command role to a unit assigned to the incident (a transfer if held). A crew may
+         *     do it only while its unit holds incident command.
+         */
+        put: operations["bind_role_api_v1_incidents__incident_id__mci_roles__role__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{incident_id}/mci/patients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register Patient
+         * @description Register a patient by its triage tag (one tap: tag and category). Idempotent by tag: the
+         *     same tag with the same details answers the stored patient with 200 (an offline queue
+         *     replayed), other details 409 ``patient-tag-taken``.
+         */
+        post: operations["register_patient_api_v1_incidents__incident_id__mci_patients_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{incident_id}/mci/patients/{tag}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Patient
+         * @description Re-triage (``category``, ``reason``) and/or correct a patient; every change is an event.
+         */
+        patch: operations["update_patient_api_v1_incidents__incident_id__mci_patients__tag__patch"];
+        trace?: never;
+    };
+    "/api/v1/incidents/{incident_id}/mci/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Plan
+         * @description The distribution plan now (advice: the transport officer confirms each transport). It is
+         *     computed on every request from the current patients, units, EDs' status and surge capacity
+         *     and road times, so it re-plans as they change. Seconds are from now; null: cannot happen.
+         */
+        get: operations["plan_api_v1_incidents__incident_id__mci_plan_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{incident_id}/mci/transports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Transport
+         * @description The transport officer confirms patients in a unit for a hospital. More than the unit
+         *     carries is refused (422 ``unit-overloaded``) unless ``override`` with a ``reason``. The
+         *     patients leave and arrive with the unit's status buttons (transporting, at hospital).
+         */
+        post: operations["confirm_transport_api_v1_incidents__incident_id__mci_transports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hospitals/{hospital_id}/surge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Declare Surge
+         * @description The ED declares how many patients per category it accepts from mass-casualty incidents
+         *     (on the way and handed over count against it). Until then the plan uses a default from its
+         *     free beds; on diversion or closed it takes none (``in_distribution`` false).
+         */
+        put: operations["declare_surge_api_v1_hospitals__hospital_id__surge_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hospitals/{hospital_id}/mci/incoming": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Incoming
+         * @description Counts by triage category of the patients of open MCIs expected at this ED, on their way
+         *     and arrived. Counts only: no tag, note or injury.
+         */
+        get: operations["incoming_api_v1_hospitals__hospital_id__mci_incoming_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1242,6 +1419,14 @@ export interface components {
              */
             stale: boolean;
         };
+        /**
+         * AgeBand
+         * @description Coarse, as a crew can tell at a glance. It is shown, not acted on: a child's need for a
+         *     paediatric ED is tagged as a need by the crew (a child with a sprained wrist does not need
+         *     one), so nothing here adds needs behind the crew's back.
+         * @enum {string}
+         */
+        AgeBand: "infant" | "child" | "adult" | "older" | "unknown";
         /** AreaGeometry */
         AreaGeometry: {
             /**
@@ -1288,6 +1473,29 @@ export interface components {
             en: string;
             /** Zh */
             zh: string;
+        };
+        /** BoardRow */
+        BoardRow: {
+            /**
+             * Category
+             * @description a triage category, or total
+             */
+            category: components["schemas"]["TriageCategory"] | string;
+            /** On Scene */
+            on_scene: number;
+            /**
+             * Assigned
+             * @description on a unit, not yet left the scene
+             */
+            assigned: number;
+            /** En Route */
+            en_route: number;
+            /** Arrived */
+            arrived: number;
+            /** Released */
+            released: number;
+            /** Total */
+            total: number;
         };
         /** Body_login_api_v1_auth_token_post */
         Body_login_api_v1_auth_token_post: {
@@ -1446,6 +1654,12 @@ export interface components {
             /** Eta S */
             eta_s: number;
         };
+        /**
+         * CommandRole
+         * @description The on-scene functions of the incident command system an EMS MCI plan fills first.
+         * @enum {string}
+         */
+        CommandRole: "incident_command" | "triage" | "treatment" | "transport" | "staging";
         /** ConsoleConfig */
         ConsoleConfig: {
             /** Protocol Version */
@@ -1767,6 +1981,19 @@ export interface components {
             /** Acknowledged By */
             acknowledged_by: string | null;
         };
+        /** IncomingRow */
+        IncomingRow: {
+            category: components["schemas"]["TriageCategory"];
+            /**
+             * Expected
+             * @description on a unit bound here, not yet left the scene
+             */
+            expected: number;
+            /** En Route */
+            en_route: number;
+            /** Arrived */
+            arrived: number;
+        };
         /** IndicatorCallsPerUnit */
         IndicatorCallsPerUnit: {
             /** Fleet */
@@ -1973,6 +2200,121 @@ export interface components {
              */
             center: number[];
         };
+        /** MciBoard */
+        MciBoard: {
+            /** Incident Id */
+            incident_id: number;
+            /** Level */
+            level: number;
+            /**
+             * Level For Count
+             * @description the level the patient count alone warrants
+             */
+            level_for_count: number;
+            /**
+             * Declared At
+             * Format: date-time
+             */
+            declared_at: string;
+            /**
+             * Roles
+             * @description the unit holding each role
+             */
+            roles: {
+                [key: string]: number | null;
+            };
+            /** Rows */
+            rows: components["schemas"]["BoardRow"][];
+            total: components["schemas"]["BoardRow"];
+            /** Units Committed */
+            units_committed: number;
+            /** Units Transporting */
+            units_transporting: number;
+            /** Patients */
+            patients: components["schemas"]["MciPatient"][];
+        };
+        /** MciDeclareIn */
+        MciDeclareIn: {
+            /**
+             * Patients
+             * @description estimated patient count; the level is derived from it
+             */
+            patients: number;
+            /**
+             * Level
+             * @description higher than the count warrants, if the officer says so
+             */
+            level?: number | null;
+            /**
+             * Incident Command Unit Id
+             * @description the unit taking incident command (assigned to the incident)
+             */
+            incident_command_unit_id?: number | null;
+        };
+        /** MciIncoming */
+        MciIncoming: {
+            /** Hospital Id */
+            hospital_id: number;
+            /**
+             * Incident Ids
+             * @description open MCIs sending patients here
+             */
+            incident_ids: number[];
+            /** Rows */
+            rows: components["schemas"]["IncomingRow"][];
+        };
+        /** MciPatient */
+        MciPatient: {
+            /** Tag */
+            tag: string;
+            category: components["schemas"]["TriageCategory"];
+            age_band: components["schemas"]["AgeBand"];
+            /** Injury */
+            injury: string;
+            /** Needs */
+            needs: components["schemas"]["Need"][];
+            /** Note */
+            note: string;
+            status: components["schemas"]["PatientStatus"];
+            /** Unit Id */
+            unit_id: number | null;
+            /** Hospital Id */
+            hospital_id: number | null;
+            /**
+             * Registered At
+             * Format: date-time
+             */
+            registered_at: string;
+            /**
+             * Status At
+             * Format: date-time
+             */
+            status_at: string;
+        };
+        /** MciPlan */
+        MciPlan: {
+            /**
+             * Method
+             * @description plan, greedy (the fallback) or nearest-first
+             */
+            method: string;
+            /** Fallback */
+            fallback: string | null;
+            /** Objective */
+            objective: number | null;
+            /** Solve Ms */
+            solve_ms: number;
+            /** Transports */
+            transports: components["schemas"]["PlannedTransport"][];
+            /** Hospitals */
+            hospitals: components["schemas"]["PlanHospital"][];
+            /** Units */
+            units: components["schemas"]["PlanUnit"][];
+            /** Unassigned */
+            unassigned: components["schemas"]["PlanLeftOut"][];
+            /** Warnings */
+            warnings: components["schemas"]["Bilingual"][];
+        };
         /** Me */
         Me: {
             /** Username */
@@ -2003,6 +2345,11 @@ export interface components {
             /** Moves */
             moves: components["schemas"]["MoveUpSuggestion"][];
         };
+        /**
+         * Need
+         * @enum {string}
+         */
+        Need: "trauma" | "burns" | "pediatric" | "obstetric";
         /**
          * NemsisTime
          * @description One recorded NEMSIS eTimes moment, flagged when it is out of the expected order.
@@ -2085,6 +2432,54 @@ export interface components {
              */
             password: string;
         };
+        /**
+         * PatientIn
+         * @description One tap per patient: the tag and a category; the rest is optional.
+         */
+        PatientIn: {
+            /** Tag */
+            tag: string;
+            category: components["schemas"]["TriageCategory"];
+            /** @default unknown */
+            age_band?: components["schemas"]["AgeBand"];
+            /**
+             * Injury
+             * @default
+             */
+            injury?: string;
+            /** Needs */
+            needs?: components["schemas"]["Need"][];
+            /**
+             * Note
+             * @default
+             */
+            note?: string;
+        };
+        /**
+         * PatientPatchIn
+         * @description A re-triage (``category``, with an optional ``reason``) and/or corrections; absent
+         *     fields are unchanged.
+         */
+        PatientPatchIn: {
+            category?: components["schemas"]["TriageCategory"] | null;
+            /**
+             * Reason
+             * @default
+             */
+            reason?: string;
+            age_band?: components["schemas"]["AgeBand"] | null;
+            /** Injury */
+            injury?: string | null;
+            /** Needs */
+            needs?: components["schemas"]["Need"][] | null;
+            /** Note */
+            note?: string | null;
+        };
+        /**
+         * PatientStatus
+         * @enum {string}
+         */
+        PatientStatus: "on_scene" | "assigned" | "transporting" | "arrived" | "released";
         /** PhoneCall */
         PhoneCall: {
             /** Id */
@@ -2138,6 +2533,83 @@ export interface components {
              * @description uncertainty radius of location, metres
              */
             accuracy_m: number | null;
+        };
+        /** PlanHospital */
+        PlanHospital: {
+            /** Hospital Id */
+            hospital_id: number;
+            /** Name */
+            name: string;
+            ed_status: components["schemas"]["EdStatus"];
+            /**
+             * In Distribution
+             * @description false on diversion or closed
+             */
+            in_distribution: boolean;
+            /**
+             * Capacity
+             * @description surge places per capacity category (declared, else from beds)
+             */
+            capacity: {
+                [key: string]: number;
+            } | null;
+            /** From Scene S */
+            from_scene_s: number | null;
+            /** Incoming */
+            incoming: {
+                [key: string]: number;
+            };
+            /** Overflow */
+            overflow: {
+                [key: string]: number;
+            };
+        };
+        /** PlanLeftOut */
+        PlanLeftOut: {
+            /** Tag */
+            tag: string;
+            category: components["schemas"]["TriageCategory"];
+            reason: components["schemas"]["Bilingual"];
+        };
+        /** PlanUnit */
+        PlanUnit: {
+            /** Unit Id */
+            unit_id: number;
+            /** To Scene S */
+            to_scene_s: number | null;
+        };
+        /** PlannedTransport */
+        PlannedTransport: {
+            /** Unit Id */
+            unit_id: number;
+            /**
+             * Trip
+             * @description 0: the unit's next trip
+             */
+            trip: number;
+            /** Patients */
+            patients: string[];
+            /** Categories */
+            categories: components["schemas"]["TriageCategory"][];
+            /** Hospital Id */
+            hospital_id: number;
+            /**
+             * Depart S
+             * @description seconds from now; null: cannot happen
+             */
+            depart_s: number | null;
+            /** Arrive S */
+            arrive_s: number | null;
+            /**
+             * Back S
+             * @description back at the scene; null: no road back
+             */
+            back_s: number | null;
+            /** Confirmed */
+            confirmed: boolean;
+            /** Over Capacity */
+            over_capacity: number;
+            reason: components["schemas"]["Bilingual"];
         };
         /** PositionIn */
         PositionIn: {
@@ -2377,6 +2849,11 @@ export interface components {
          * @enum {string}
          */
         Role: "dispatcher" | "crew" | "supervisor" | "hospital" | "admin" | "auditor" | "telephony";
+        /** RoleIn */
+        RoleIn: {
+            /** Unit Id */
+            unit_id: number;
+        };
         /** RouteAnswer */
         RouteAnswer: {
             route: components["schemas"]["LineString"];
@@ -2459,6 +2936,34 @@ export interface components {
             /** Client Seq */
             client_seq?: number | null;
             status: components["schemas"]["UnitStatus"];
+        };
+        /** SurgeCapacity */
+        SurgeCapacity: {
+            /** Hospital Id */
+            hospital_id: number;
+            ed_status: components["schemas"]["EdStatus"];
+            /** In Distribution */
+            in_distribution: boolean;
+            /**
+             * Declared
+             * @description false: the default derived from free beds
+             */
+            declared: boolean;
+            /** Immediate */
+            immediate: number | null;
+            /** Delayed */
+            delayed: number | null;
+            /** Minor */
+            minor: number | null;
+        };
+        /** SurgeIn */
+        SurgeIn: {
+            /** Immediate */
+            immediate: number;
+            /** Delayed */
+            delayed: number;
+            /** Minor */
+            minor: number;
         };
         /** TimeCorrectionIn */
         TimeCorrectionIn: {
@@ -2609,6 +3114,29 @@ export interface components {
             /** Features */
             features: components["schemas"]["TrackFeature"][];
         };
+        /** TransportIn */
+        TransportIn: {
+            /** Unit Id */
+            unit_id: number;
+            /** Hospital Id */
+            hospital_id: number;
+            /**
+             * Patients
+             * @description triage tags
+             */
+            patients: string[];
+            /**
+             * Override
+             * @description load beyond the unit's capacity table (needs a reason)
+             * @default false
+             */
+            override?: boolean;
+            /**
+             * Reason
+             * @default
+             */
+            reason?: string;
+        };
         /** TriageAnswer */
         TriageAnswer: {
             /** Code */
@@ -2656,6 +3184,11 @@ export interface components {
             instructions: components["schemas"]["InstructionBlock"][];
             instructions_review: components["schemas"]["InstructionsReview"];
         };
+        /**
+         * TriageCategory
+         * @enum {string}
+         */
+        TriageCategory: "immediate" | "delayed" | "minor" | "expectant" | "dead";
         /** TriageIn */
         TriageIn: {
             /** Complaint Code */
@@ -2884,7 +3417,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2959,7 +3492,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3059,7 +3592,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3221,7 +3754,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3230,7 +3763,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3303,7 +3836,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3312,7 +3845,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3383,7 +3916,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3452,7 +3985,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3512,7 +4045,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3587,7 +4120,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3667,7 +4200,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3749,7 +4282,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3833,7 +4366,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3842,7 +4375,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3926,7 +4459,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3935,7 +4468,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4019,7 +4552,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4099,7 +4632,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4183,7 +4716,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4192,7 +4725,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4272,7 +4805,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4356,7 +4889,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4365,7 +4898,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4449,7 +4982,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4458,7 +4991,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4542,7 +5075,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4551,7 +5084,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4631,7 +5164,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4771,7 +5304,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4855,7 +5388,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4864,7 +5397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4948,7 +5481,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5033,7 +5566,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5042,7 +5575,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5126,7 +5659,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5135,7 +5668,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5219,7 +5752,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5228,7 +5761,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5312,7 +5845,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5321,7 +5854,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5465,7 +5998,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5546,7 +6079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5555,7 +6088,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5677,7 +6210,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5807,7 +6340,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5867,7 +6400,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5948,7 +6481,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6011,7 +6544,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6139,7 +6672,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6216,7 +6749,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6294,7 +6827,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6368,7 +6901,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6677,7 +7210,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6757,7 +7290,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-transition`, `incident-not-assignable`, `order-not-current`, `own-account`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6766,7 +7299,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6850,7 +7383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6923,7 +7456,816 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-time`, `invalid-triage`, `off-road`, `outside-map`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    board_api_v1_incidents__incident_id__mci_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MciBoard"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    declare_api_v1_incidents__incident_id__mci_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MciDeclareIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MciBoard"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    bind_role_api_v1_incidents__incident_id__mci_roles__role__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: number;
+                role: components["schemas"]["CommandRole"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MciBoard"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    register_patient_api_v1_incidents__incident_id__mci_patients_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PatientIn"];
+            };
+        };
+        responses: {
+            /** @description the tag was already registered: the patient */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MciPatient"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MciPatient"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_patient_api_v1_incidents__incident_id__mci_patients__tag__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: number;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PatientPatchIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MciPatient"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    plan_api_v1_incidents__incident_id__mci_plan_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MciPlan"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_transport_api_v1_incidents__incident_id__mci_transports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransportIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MciPatient"][];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    declare_surge_api_v1_hospitals__hospital_id__surge_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hospital_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SurgeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurgeCapacity"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    incoming_api_v1_hospitals__hospital_id__mci_incoming_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hospital_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MciIncoming"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
