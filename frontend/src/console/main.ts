@@ -22,6 +22,7 @@ import { mountRecommendations } from "./panels/recommendations";
 import { mountUnits } from "./panels/units";
 import { mountHospitalBoard } from "./panels/hospitals";
 import { mountDestinations } from "./panels/destinations";
+import { mountMci } from "./panels/mci";
 import { installShortcuts } from "./shortcuts";
 import { beep, isMuted, setMuted, unlockAudio } from "../shared/sound";
 import { setTimeZone } from "../shared/format";
@@ -183,6 +184,7 @@ function buildConsole(): Console {
     },
     preview: (route) => map.setPreview(route),
   });
+  const mci = mountMci(byId("panel-mci"));
   const units = mountUnits(byId("panel-units"), focusUnit);
   const coverage = mountCoverage(byId("map-overlay"), map);
   const moveups = mountMoveUps(byId("panel-moveups"), (u) => store.upsertUnit(u));
@@ -254,6 +256,7 @@ function buildConsole(): Console {
       store.flush();
       hospitalBoard.reload();
       destinationAdvice.reload();
+      mci.reload();
     },
     event: (msg) => {
       const orderId = msg.data["order_id"];
@@ -265,6 +268,7 @@ function buildConsole(): Console {
       newCall.lines.event(msg.name, msg.data);
       hospitalBoard.event(msg);
       destinationAdvice.event(msg);
+      mci.event(msg);
     },
     positions: (msg) => {
       // Telemetry outside the event stream: apply a position only if it is newer than the one shown

@@ -30,6 +30,7 @@ import {
   type Hospital,
   type Relocation,
 } from "./orders";
+import { CrewTriage } from "./mci";
 import { Outbox, type OutboxItem } from "./outbox";
 import { CrewSocket } from "./socket";
 import { CrewView, type DestinationModel } from "./view";
@@ -103,6 +104,7 @@ class CrewApp {
   private netUp = navigator.onLine;
   private readonly view: CrewView;
   private readonly outbox: Outbox;
+  private readonly triage: CrewTriage;
   private readonly socket: CrewSocket;
   private readonly gps: Gps;
   private pollTimer: number | undefined;
@@ -133,6 +135,8 @@ class CrewApp {
       changePassword: () => openPasswordDialog(this.session.username, "crew-"),
       logout: () => this.logout(),
     });
+    this.triage = new CrewTriage(unitId, () => this.known.unit?.call_sign ?? null);
+    this.view.mciSlot.append(this.triage.root);
     this.outbox = new Outbox(unitId, {
       unit: (u, item) => {
         this.acceptUnit(u);
@@ -213,6 +217,7 @@ class CrewApp {
         }
       },
       event: (msg) => {
+        this.triage.event(msg.name);
         const u = msg.data.unit;
         if (u && u.id === this.known.unitId) {
           const before = this.known.unit?.incident_id ?? null;
@@ -265,6 +270,7 @@ class CrewApp {
     this.gps.start();
     this.loadTimeZone();
     this.outbox.resume();
+    this.triage.resume();
     void this.refresh();
     this.pollTimer = window.setInterval(() => {
       // The socket pushes changes; poll only while it is down (or the server has none).
@@ -292,6 +298,7 @@ class CrewApp {
     this.socket.stop();
     this.gps.stop();
     this.outbox.pause();
+    this.triage.stop();
     void this.wakeLock?.release().catch(() => undefined);
     this.wakeLock = null;
   }
@@ -718,6 +725,7 @@ class CrewApp {
     const relocation = a ? null : this.shownRelocation();
     const destinationId = this.destinationId();
     void this.ensureHospitalRoute(status);
+    this.triage.setIncident(a?.incident.id ?? null);
     const destination: DestinationModel = {
       hospitalId: destinationId,
       hospital: this.known.hospitals.find((x) => x.id === destinationId) ?? null,

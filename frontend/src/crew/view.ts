@@ -109,6 +109,8 @@ export class CrewView {
   private readonly mapEl = h("div", { class: "crew-map", "data-testid": "crew-map" });
   private readonly buttons = new Map<UnitStatus, HTMLButtonElement>();
   private readonly syncedEl = h("div", { class: "sub synced" });
+  /** Where the triage block of a mass-casualty incident goes (crew/mci.ts), under the order. */
+  readonly mciSlot = h("div", { class: "crew-mci-slot" });
   private readonly reportBtn: HTMLButtonElement;
   private map: CrewMap | null = null;
   private last: ViewModel | null = null;
@@ -191,7 +193,7 @@ export class CrewView {
     root.append(
       header,
       h("div", { class: "crew-bars" }, this.offline, this.timeNote, bar),
-      h("main", { class: "crew-main" }, this.card, this.relCard, this.idle, this.mapEl, this.stepsBox, this.syncedEl),
+      h("main", { class: "crew-main" }, this.card, this.mciSlot, this.relCard, this.idle, this.mapEl, this.stepsBox, this.syncedEl),
       h("footer", { class: "crew-actions" }, grid),
     );
   }

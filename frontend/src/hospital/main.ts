@@ -16,6 +16,7 @@ import { mountMessage, showError, showMessage } from "../shared/panels/message";
 import { acknowledgeIncoming, type Hospital, type IncomingPatient } from "../shared/hospitals";
 import type { Session } from "../shared/types";
 import { mountIncoming } from "./incoming";
+import { mountMciIncoming } from "./mci";
 import { HospitalSocket } from "./socket";
 import { mountStatusForm } from "./status";
 
@@ -118,6 +119,7 @@ function build(hospitalId: number) {
     // the server resends the list with acknowledged_at at once (the event touches our patient)
   };
   const incoming = mountIncoming(byId("incoming"), acknowledge);
+  const mci = mountMciIncoming(byId("incoming"), byId("ed-status"), hospitalId);
 
   let shown: Hospital | null = null;
   const showHospital = (hosp: Hospital) => {
@@ -130,6 +132,7 @@ function build(hospitalId: number) {
     inbound: (msg) => {
       showHospital(msg.hospital);
       incoming.show(msg.patients, Date.now());
+      mci.refresh();
     },
     state: (s) => {
       setText(conn, s);
