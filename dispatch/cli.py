@@ -216,8 +216,8 @@ def export_nemsis(
     ] = None,
 ) -> None:
     """NEMSIS v3.5.1 XML of a window's incidents as a ZIP (DEM.xml, EMS-<number>.xml, manifest);
-    one PatientCareReport per unit that responded. With --validate, exit 1 on any XSD error or
-    Schematron [ERROR]."""
+    one PatientCareReport per unit that responded (per transported patient in an MCI). With
+    --validate, exit 1 on any XSD error or Schematron [ERROR]."""
     import zipfile
     from zoneinfo import ZoneInfo
 

@@ -3,7 +3,10 @@
 Why one file per incident: a registry takes, and refuses, records one file at a time, and a
 supervisor who finds a problem in one call should not have to cut it out of a month's file.
 The manifest says what the window held and what was left out (units still working a call: their
-record cannot be complete without eTimes.13, back in service, which the XSD requires).
+record cannot be complete without eTimes.13, back in service, which the XSD requires). For a
+mass-casualty incident it also accounts for the patients: how many have a PCR, and how many,
+by status and triage category, have none (released or dead on scene, still waiting, or on a
+unit still under way), so the agency can match them against its crews' own ePCRs.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ class ExportWindow:
 
     @property
     def reports(self) -> int:
-        return sum(len(r.responses) for r in self.records)
+        """PatientCareReports the export holds (one per unit response, or per MCI patient)."""
+        return sum(len(nx.care_reports(r)) for r in self.records)
 
 
 def file_name(record: nx.IncidentRecord) -> str:
@@ -66,15 +70,22 @@ def build(window: ExportWindow, agency: nx.Agency, *, at: datetime, zone: tzinfo
                 continue
             name = file_name(record)
             archive.writestr(name, nx.ems_dataset(record, agency, window.hospitals, zone=zone))
-            reports += len(record.responses)
-            written.append(
-                {
-                    "file": name,
-                    "incident": record.incident.number,
-                    "status": record.incident.status.value,
-                    "reports": [nx.report_number(record.incident, r) for _, r in record.responses],
+            pcrs = nx.care_reports(record)
+            reports += len(pcrs)
+            entry: dict[str, object] = {
+                "file": name,
+                "incident": record.incident.number,
+                "status": record.incident.status.value,
+                "reports": [nx.report_number(record.incident, p.response, p.patient) for p in pcrs],
+            }
+            summary = nx.mci_summary(record)
+            if summary is not None:
+                entry["mci"] = {
+                    "patients_reported": summary.reported,
+                    "transported_not_reported": summary.not_reported,
+                    "without_transport": summary.without_transport,
                 }
-            )
+            written.append(entry)
         manifest = {
             "nemsis_version": VERSION,
             "agency": agency.number,

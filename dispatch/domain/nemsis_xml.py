@@ -1,5 +1,5 @@
-"""NEMSIS v3.5.1 XML: an EMSDataSet per incident (one PatientCareReport per responding unit) and
-a minimal DEMDataSet for the agency.
+"""NEMSIS v3.5.1 XML: an EMSDataSet per incident (one PatientCareReport per responding unit, or
+per patient it transported in a mass-casualty incident) and a minimal DEMDataSet for the agency.
 
 Why: state EMS registries and NEMSIS itself take records as XML, validated against the national
 XSD and Schematron; a CSV of times is not a record they can load. A CAD knows the dispatch half of
@@ -9,6 +9,14 @@ written as a NOT value: ``Not Recorded`` (7701003) for a unit that reached the p
 information exists, just not here), ``Not Applicable`` (7701001) for one that never did (no
 patient contact: the element cannot apply).
 
+A declared MCI (``dispatch.domain.mci``) changes the unit of record: NEMSIS counts one PCR per
+patient per unit, and an MCI ambulance often carries two. So a unit that transported tagged MCI
+patients has one PatientCareReport per patient (same eResponse.04, its own eRecord.01), each
+with the MCI flag (eScene.07), the patient's initial triage colour (eScene.08) and the
+patient's own destination; every other unit keeps its one record per response, so no response
+goes unreported. Patients released or dead on scene have no PCR here: the CAD does not know
+which crew treated them (see :func:`care_reports` and ``docs/mci.md``).
+
 Pure: standard library only (``xml.etree``); times, identifiers and codes come in, bytes go out.
 Element names, order and code values follow the v3.5.1 XSDs (build 3.5.1.250403CP1); the tests
 validate the output against those XSDs and the national Schematron.
@@ -16,15 +24,18 @@ validate the output against those XSDs and the national Schematron.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
+from dispatch.domain.mci import Patient, PatientStatus, TriageCategory
 from dispatch.domain.model import Incident
 from dispatch.domain.nemsis import Stamp
-from dispatch.domain.unit_responses import UnitResponse
+from dispatch.domain.unit_responses import LogEntry, UnitResponse
 
 NS = "http://www.nemsis.org"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -61,6 +72,18 @@ DISPATCH_PRIORITY: Mapping[int, str] = {1: "2305001", 2: "2305003", 3: "2305005"
 TRANSPORT_CAPABILITY: Mapping[str, str] = {"ALS": "2207015", "BLS": "2207017"}
 #: Unit capability as a State Certification/Licensure Level (dVehicle.05).
 CARE_LEVEL: Mapping[str, str] = {"ALS": "9917007", "BLS": "9917005"}  # Paramedic / EMT
+#: START/SALT categories as eScene.08 Triage Classification for MCI Patient (``eScene_v3.xsd``,
+#: type ``TriageClassification``): one colour each, SALT's expectant being grey.
+TRIAGE_CLASSIFICATION: Mapping[TriageCategory, str] = {
+    TriageCategory.IMMEDIATE: "2708001",  # Red - Immediate
+    TriageCategory.DELAYED: "2708003",  # Yellow - Delayed
+    TriageCategory.MINOR: "2708005",  # Green - Minimal (Minor)
+    TriageCategory.EXPECTANT: "2708007",  # Gray - Expectant
+    TriageCategory.DEAD: "2708009",  # Black - Deceased
+}
+MULTIPLE_PATIENTS = "2707001"  # eScene.06 Number of Patients at Scene: Multiple
+#: eRecord.01 is at most 50 characters (``PatientCareReportNumber``).
+REPORT_NUMBER_MAX = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +120,155 @@ class Place:
 
 
 @dataclass(frozen=True, slots=True)
+class MciRecord:
+    """The MCI declared on an incident: its patients (registration order) and the incident's
+    ``MciPatientRegistered`` and ``MciPatientTransporting`` events (the initial triage colour
+    and which unit took each patient away, and when)."""
+
+    patients: Sequence[Patient]
+    log: Sequence[LogEntry] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class IncidentRecord:
-    """An incident with each unit response to it (only responses that have ended)."""
+    """An incident with each unit response to it (only responses that have ended), and its MCI
+    if one was declared."""
 
     incident: Incident
     responses: Sequence[tuple[Vehicle, UnitResponse]]
+    mci: MciRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CareReport:
+    """One PatientCareReport: a unit's response, and the MCI patient it is about (``None``:
+    the unit's own record, as for any incident)."""
+
+    vehicle: Vehicle
+    response: UnitResponse
+    patient: Patient | None = None
+    triage: TriageCategory | None = None  # eScene.08: the patient's initial category
+
+
+@dataclass(frozen=True, slots=True)
+class MciSummary:
+    """What the manifest says of an MCI: patients with a PCR, and why the others have none."""
+
+    reported: int
+    #: transported, but the unit's response has not ended (or cannot be found): left out
+    not_reported: int
+    #: the rest by status (on scene, assigned, released) and category (dead are on scene)
+    without_transport: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+
+# --- MCI patients -------------------------------------------------------------------------------
+
+
+def initial_triage(mci: MciRecord) -> dict[str, TriageCategory]:
+    """Each patient's category when first tagged (``MciPatientRegistered``): what eScene.08
+    asks for ("the initial triage assessment"); a re-triage does not change it. A patient
+    without its registration event (never, in a complete log) keeps its current category."""
+    found = {p.tag: p.category for p in mci.patients}
+    seen: set[str] = set()
+    for entry in mci.log:
+        tag, category = entry.data.get("tag"), entry.data.get("category")
+        if entry.name != "MciPatientRegistered" or not isinstance(tag, str) or tag in seen:
+            continue
+        seen.add(tag)
+        try:
+            found[tag] = TriageCategory(str(category))
+        except ValueError:
+            continue
+    return found
+
+
+def _departures(mci: MciRecord) -> dict[str, tuple[int, datetime]]:
+    """Tag -> (unit, when) of the ``MciPatientTransporting`` event: who took the patient away."""
+    out: dict[str, tuple[int, datetime]] = {}
+    for entry in mci.log:
+        tag = entry.data.get("tag")
+        # The unit is the log's unit column (the payload's ``unit`` is the unit's view).
+        if entry.name == "MciPatientTransporting" and isinstance(tag, str) and entry.unit_id:
+            out[tag] = (entry.unit_id, entry.occurred_at)
+    return out
+
+
+def _carrier(
+    responses: Sequence[tuple[Vehicle, UnitResponse]], unit: int, left: datetime
+) -> UnitResponse | None:
+    """The response under which ``unit`` left the scene at ``left``: a unit clears after each
+    trip (at hospital -> available or returning), so a second trip is a second order, and the
+    departure falls between one order's notification and its back-in-service time."""
+    found = None
+    for _, r in responses:
+        start, end = r.times.get(Stamp.UNIT_NOTIFIED), r.times.get(Stamp.BACK_IN_SERVICE)
+        if r.unit_id != unit or not r.transported or start is None or start > left:
+            continue
+        if end is not None and left > end:
+            continue
+        if found is None or start >= found.times[Stamp.UNIT_NOTIFIED]:
+            found = r
+    return found
+
+
+def _carried(record: IncidentRecord) -> dict[int, list[Patient]]:
+    """Order id -> the MCI patients that unit response transported, in registration order."""
+    if record.mci is None:
+        return {}
+    departures = _departures(record.mci)
+    out: dict[int, list[Patient]] = {}
+    for patient in record.mci.patients:
+        if patient.status not in (PatientStatus.TRANSPORTING, PatientStatus.ARRIVED):
+            continue
+        if patient.tag not in departures:
+            continue
+        response = _carrier(record.responses, *departures[patient.tag])
+        if response is not None:
+            out.setdefault(response.order_id, []).append(patient)
+    return out
+
+
+def care_reports(record: IncidentRecord) -> list[CareReport]:
+    """The incident's PatientCareReports, in the order the units were sent.
+
+    Without an MCI: one per unit response. With one, NEMSIS's unit of record is the patient
+    (one PCR per patient per responding unit): a response that transported tagged patients
+    has one report per patient; any other response (command, staging, treatment, cancelled,
+    a patient carried without a tag) keeps its one report, so every response is on record.
+    Patients released or dead on scene get none: which crew assessed them is not logged (their
+    triage tag and the crew's own ePCR are the record); the manifest counts them.
+    """
+    carried = _carried(record)
+    triage = initial_triage(record.mci) if record.mci is not None else {}
+    out: list[CareReport] = []
+    for vehicle, response in record.responses:
+        patients = carried.get(response.order_id)
+        if not patients:
+            out.append(CareReport(vehicle, response))
+            continue
+        out.extend(
+            CareReport(vehicle, response, p, triage.get(p.tag, p.category)) for p in patients
+        )
+    return out
+
+
+def mci_summary(record: IncidentRecord) -> MciSummary | None:
+    """The manifest's account of an MCI's patients (``None``: not an MCI)."""
+    if record.mci is None:
+        return None
+    reported = {p.tag for ps in _carried(record).values() for p in ps}
+    moved = (PatientStatus.TRANSPORTING, PatientStatus.ARRIVED)
+    rest: dict[str, Counter[str]] = {}
+    for p in record.mci.patients:
+        if p.status not in moved:
+            rest.setdefault(p.status.value, Counter())[p.category.value] += 1
+    return MciSummary(
+        reported=len(reported),
+        not_reported=sum(
+            1 for p in record.mci.patients if p.status in moved and p.tag not in reported
+        ),
+        without_transport={k: dict(sorted(v.items())) for k, v in sorted(rest.items())},
+    )
 
 
 # --- building blocks ----------------------------------------------------------------------------
@@ -163,14 +330,25 @@ def _serialise(root: ET.Element) -> bytes:
 # --- the EMS data set ---------------------------------------------------------------------------
 
 
-def report_number(incident: Incident, response: UnitResponse) -> str:
-    """eRecord.01: the call number and the dispatch order, unique per unit response."""
-    return f"{incident.number}-{response.order_id}"
+def report_number(
+    incident: Incident, response: UnitResponse, patient: Patient | None = None
+) -> str:
+    """eRecord.01: the call number and the dispatch order, unique per unit response; for an MCI
+    patient also its triage tag (or, when that would pass the 50 characters the element allows,
+    ``T`` and a digest of the tag: still unique, still the same on every export)."""
+    number = f"{incident.number}-{response.order_id}"
+    if patient is None:
+        return number
+    tagged = f"{number}-{patient.tag}"
+    if len(tagged) <= REPORT_NUMBER_MAX and patient.tag.isprintable() and " " not in patient.tag:
+        return tagged
+    return f"{number}-T{hashlib.sha256(patient.tag.encode()).hexdigest()[:12]}"
 
 
 def ems_dataset(record: IncidentRecord, agency: Agency, hospitals: Mapping[int, Place], *,
                 zone: tzinfo) -> bytes:  # fmt: skip
-    """One incident as an EMSDataSet: one PatientCareReport per unit response in ``record``."""
+    """One incident as an EMSDataSet: a PatientCareReport per unit response in ``record``, or
+    per MCI patient a response transported (:func:`care_reports`)."""
     root = ET.Element(_q("EMSDataSet"))
     header = _el(root, "Header")
     demographic = _el(header, "DemographicGroup")
@@ -178,8 +356,8 @@ def ems_dataset(record: IncidentRecord, agency: Agency, hospitals: Mapping[int, 
     _el(demographic, "dAgency.02", agency.number)
     _el(demographic, "dAgency.04", agency.state)
     first_on_scene = _first_on_scene(record)
-    for vehicle, response in record.responses:
-        _care_report(header, record, vehicle, response, agency, hospitals, zone, first_on_scene)
+    for report in care_reports(record):
+        _care_report(header, record, report, agency, hospitals, zone, first_on_scene)
     return _serialise(root)
 
 
@@ -193,15 +371,14 @@ def _first_on_scene(record: IncidentRecord) -> int | None:
 def _care_report(
     header: ET.Element,
     record: IncidentRecord,
-    vehicle: Vehicle,
-    response: UnitResponse,
+    report: CareReport,
     agency: Agency,
     hospitals: Mapping[int, Place],
     zone: tzinfo,
     first_on_scene: int | None,
 ) -> None:
-    incident = record.incident
-    number = report_number(incident, response)
+    incident, vehicle, response = record.incident, report.vehicle, report.response
+    number = report_number(incident, response, report.patient)
     pcr = _el(header, "PatientCareReport", UUID=_uuid(f"{agency.number}/pcr/{number}"))
     # Clinical elements: "not recorded" here when the crew saw a patient, else not applicable.
     unknown = NOT_RECORDED if response.reached_scene else NOT_APPLICABLE
@@ -217,9 +394,9 @@ def _care_report(
     _dispatch(pcr, incident, response, agency)
     _times(pcr, incident, response, zone)
     _clinical_before_scene(pcr, unknown)
-    _scene(pcr, incident, response, first_on_scene)
+    _scene(pcr, record, report, first_on_scene)
     _clinical_after_scene(pcr, unknown)
-    _disposition(pcr, record, response, hospitals, unknown)
+    _disposition(pcr, record, report, hospitals, unknown)
     _outcome(pcr, unknown)
 
 
@@ -333,16 +510,29 @@ def _clinical_before_scene(pcr: ET.Element, nv: str) -> None:
 
 
 def _scene(
-    pcr: ET.Element, incident: Incident, response: UnitResponse, first_on_scene: int | None
+    pcr: ET.Element, record: IncidentRecord, report: CareReport, first_on_scene: int | None
 ) -> None:
+    incident, response = record.incident, report.response
     e = _el(pcr, "eScene")
     if response.reached_scene:
         _el(e, "eScene.01", YES if response.order_id == first_on_scene else NO)
     else:
         _nil(e, "eScene.01", NOT_APPLICABLE)
     unknown = NOT_RECORDED if response.reached_scene else NOT_APPLICABLE
-    for tag in ("eScene.06", "eScene.07", "eScene.08", "eScene.09"):
-        _nil(e, tag, unknown)
+    if record.mci is not None and response.reached_scene:
+        # A declared MCI: several patients, by definition; the colour is the patient's when the
+        # record is one patient's, else no single patient's applies (or, a patient carried
+        # without a tag, it is not recorded here).
+        _el(e, "eScene.06", MULTIPLE_PATIENTS)
+        _el(e, "eScene.07", YES)
+        if report.triage is not None:
+            _el(e, "eScene.08", TRIAGE_CLASSIFICATION[report.triage])
+        else:
+            _nil(e, "eScene.08", NOT_RECORDED if response.transported else NOT_APPLICABLE)
+    else:
+        for tag in ("eScene.06", "eScene.07", "eScene.08"):
+            _nil(e, tag, unknown)
+    _nil(e, "eScene.09", unknown)
     _el(e, "eScene.11", _gps(incident.location.lat, incident.location.lon))
     address = _text(incident.address, 255)
     if address is not None:
@@ -403,13 +593,19 @@ def _clinical_after_scene(pcr: ET.Element, nv: str) -> None:
 def _disposition(
     pcr: ET.Element,
     record: IncidentRecord,
-    response: UnitResponse,
+    report: CareReport,
     hospitals: Mapping[int, Place],
     unknown: str,
 ) -> None:
+    response = report.response
     e = _el(pcr, "eDisposition")
     chosen = response.destination if response.transported else None
-    hospital = None if chosen is None else hospitals.get(chosen.hospital_id)
+    # An MCI patient goes where the transport officer sent it (and arrived), which may differ
+    # from the unit's own named destination when it carries two patients to two hospitals.
+    hospital_id = report.patient.hospital if report.patient is not None else None
+    if hospital_id is None and chosen is not None:
+        hospital_id = chosen.hospital_id
+    hospital = None if hospital_id is None else hospitals.get(hospital_id)
     none = NOT_RECORDED if response.transported else NOT_APPLICABLE
     destination = _el(e, "eDisposition.DestinationGroup")
     if hospital is not None:
@@ -430,7 +626,7 @@ def _disposition(
     _nil(e, "eDisposition.17", none)  # lights and siren on the way to hospital: not logged
     _nil(e, "eDisposition.18", none)
     _nil(e, "eDisposition.19", unknown)
-    if chosen is not None and response.destination_changed:
+    if report.patient is None and chosen is not None and response.destination_changed:
         _el(e, "eDisposition.20", "4220003")  # diversion: the first-named hospital was changed
     else:
         _nil(e, "eDisposition.20", none)

@@ -84,7 +84,7 @@ class SqlMciRepository:
         query = select(t.mci_patients).where(p.incident_id == incident_id).order_by(p.id)
         if lock:
             query = query.with_for_update()
-        return [_patient(r) for r in await self._conn.execute(query)]
+        return [patient_from_row(r) for r in await self._conn.execute(query)]
 
     async def patient(self, incident_id: int, tag: str, *, lock: bool = False) -> Patient | None:
         p = t.mci_patients.c
@@ -92,7 +92,7 @@ class SqlMciRepository:
         if lock:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).one_or_none()
-        return None if row is None else _patient(row)
+        return None if row is None else patient_from_row(row)
 
     async def on_unit(self, unit_id: int, *, lock: bool = False) -> list[Patient]:
         """Patients assigned to or carried by ``unit_id`` (any incident), registration order."""
@@ -107,7 +107,7 @@ class SqlMciRepository:
         )
         if lock:
             query = query.with_for_update()
-        return [_patient(r) for r in await self._conn.execute(query)]
+        return [patient_from_row(r) for r in await self._conn.execute(query)]
 
     async def routed(self, incident_ids: Sequence[int]) -> list[Patient]:
         """Patients of these incidents with a hospital (assigned, transporting, arrived)."""
@@ -119,7 +119,7 @@ class SqlMciRepository:
             .where(p.incident_id.in_(list(incident_ids)), p.hospital_id.is_not(None))
             .order_by(p.id)
         )
-        return [_patient(r) for r in rows]
+        return [patient_from_row(r) for r in rows]
 
     async def add_patient(self, patient: Patient) -> bool:
         """Insert; False when the tag is already taken on the incident (two devices at once)."""
@@ -199,7 +199,8 @@ def _patient_row(p: Patient) -> dict[str, Any]:
     }
 
 
-def _patient(row: Any) -> Patient:
+def patient_from_row(row: Any) -> Patient:
+    """A row of ``mci_patients`` as the domain's patient (also read by the NEMSIS export)."""
     return Patient(
         incident=row.incident_id,
         tag=row.tag,
