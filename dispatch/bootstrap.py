@@ -141,6 +141,7 @@ async def bootstrap(settings: Settings) -> Container:
         service_area=service_area(network.bbox),
         language=settings.language,
         field_time_max_age_s=settings.field_time_max_age_s,
+        decontamination_s=settings.decontamination_min * 60,
     )
 
     async def read_after(seq: int, until: int | None) -> list[EventRecord]:

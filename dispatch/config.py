@@ -231,6 +231,9 @@ class Settings(BaseSettings):
     #: older than this when it arrives is not believed: the server's receive time is recorded
     #: instead, flagged ``too-old``. An hour covers a long dead zone; a day-old queue does not.
     field_time_max_age_s: float = Field(default=3600.0, gt=0, le=7 * 24 * 3600)
+    #: After a suspected infectious transport the unit is in ``decontamination`` this many
+    #: minutes, unless its crew reports it clean sooner (GOLDENHOUR_DECONTAMINATION_MIN).
+    decontamination_min: float = Field(default=60.0, gt=0, le=24 * 60)
     #: The live advisor's policy (``dispatch.policies.live``): ``joint-coverage`` (joint
     #: assignment that keeps districts covered), ``joint`` or ``closest``.
     advice_policy: Literal["joint-coverage", "joint", "closest"] = "joint-coverage"

@@ -264,6 +264,8 @@ async def seed(
                 .values(
                     call_sign=f"A{i + 1:02d}",
                     capability="ALS" if i % 2 == 0 else "BLS",
+                    # every fourth unit (A01, A05, A09...) is fitted for isolated transport
+                    isolation=i % 4 == 0,
                     status="available",
                     status_at=now,
                     station_id=station_id,

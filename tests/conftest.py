@@ -176,6 +176,9 @@ def server_env(database_url: str, redis_url: str, map_dir: Path, secret_key: str
         GOLDENHOUR_ORDER_RESEND_S="1.0",
         # consoles flag an unacknowledged order after 4 s instead of 60 (the stories are short)
         GOLDENHOUR_ACK_ALERT_AFTER_S="4",
+        # decontamination after an infectious transport ends after 6 s instead of an hour, so the
+        # story sees the server end it (tests/integration/test_infectious_transport.py)
+        GOLDENHOUR_DECONTAMINATION_MIN="0.1",
         # the demo logins (password = user name, no forced change): the stories log in as them
         GOLDENHOUR_DEMO_LOGINS="true",
     )
@@ -284,6 +287,7 @@ async def _reset(database_url: str) -> None:
         await conn.execute(
             "UPDATE units u SET status = 'available', incident_id = NULL, status_at = now(), "
             "order_id = NULL, order_acknowledged_at = NULL, destination_hospital_id = NULL, "
+            "infectious_load = false, decontamination_until = NULL, "
             "position = s.location, position_at = now() FROM stations s WHERE s.id = u.station_id"
         )
         await conn.execute(

@@ -21,6 +21,15 @@ from datetime import datetime
 from typing import Any
 
 from dispatch.domain import unit_times
+from dispatch.domain.blood import (
+    AboRh,
+    AllocationLine,
+    Box,
+    DeliveryJob,
+    JobState,
+    Product,
+    StockLot,
+)
 from dispatch.domain.errors import NotFound, OffRoad
 from dispatch.domain.events import Event
 from dispatch.domain.geo import Location
@@ -29,12 +38,14 @@ from dispatch.domain.mci import Mci, Patient, PatientStatus, SurgeCapacity
 from dispatch.domain.model import Incident, Unit
 from dispatch.domain.telephony import CallState, PhoneCall
 from dispatch.services.ports import (
+    BloodBank,
     EventRecord,
     Fix,
     Place,
     Recorded,
     RoadEta,
     RoadRoute,
+    StoredBloodRequest,
 )
 
 
@@ -65,6 +76,7 @@ class MemoryStore:
     mcis: dict[int, Mci] = field(default_factory=dict)
     mci_patients: dict[tuple[int, str], Patient] = field(default_factory=dict)
     surge: dict[int, SurgeCapacity] = field(default_factory=dict)
+    blood: BloodState = field(default_factory=lambda: BloodState())
     keep_log: bool = True
     keep_tracks: bool = False
     seq: int = 0
@@ -142,6 +154,7 @@ class MemoryUnitOfWork:
         self.phone_calls = _PhoneCalls(self)
         self.hospitals = _Hospitals(self)
         self.mci = MemoryMci(store)
+        self.blood = MemoryBlood(store)
         self._loose: list[Event] = []
         self._calls: list[dict[str, Any]] = []
         self._hospitals: dict[int, Hospital] = {}
@@ -298,6 +311,7 @@ class MemoryUnitOfWork:
         store.hospitals.update(self._hospitals)
         store.phone_calls.update(self._phone_calls)
         self.mci.commit()
+        self.blood.commit()
         if store.keep_log:
             store.log.extend(records)
         self._orders, self._acks, self._tracks = [], [], []
@@ -653,3 +667,134 @@ class MemoryMci:
         self.store.mci_patients.update(self._patients)
         self.store.surge.update(self._surge)
         self._mcis, self._patients, self._surge = {}, {}, {}
+
+
+@dataclass
+class BloodState:
+    """Blood banks, lots (by bank, lot number, product), requests, reservations, couriers, jobs."""
+
+    banks: dict[int, BloodBank] = field(default_factory=dict)
+    lots: dict[tuple[int, str, Product], StockLot] = field(default_factory=dict)
+    requests: dict[int, StoredBloodRequest] = field(default_factory=dict)
+    reservations: dict[int, list[AllocationLine]] = field(default_factory=dict)
+    couriers: dict[int, dict[Box, int]] = field(default_factory=dict)
+    jobs: dict[int, DeliveryJob] = field(default_factory=dict)
+    next_id: int = 1
+
+
+class MemoryBlood:
+    """``BloodRepository`` over a :class:`MemoryStore`: works on a copy, written back at commit.
+    One simulation thread, so no lock is needed for the no-double-booking rule here; the SQL
+    repository takes row locks (``dispatch.store.blood``)."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self._s = copy.deepcopy(store.blood)
+
+    def _id(self) -> int:
+        self._s.next_id += 1
+        return self._s.next_id - 1
+
+    async def add_bank(self, code: str, name: str, location: Location, at: datetime) -> int | None:
+        if any(b.code == code or b.name == name for b in self._s.banks.values()):
+            return None
+        bank_id = self._id()
+        self._s.banks[bank_id] = BloodBank(bank_id, code, name, location)
+        return bank_id
+
+    async def banks(self) -> list[BloodBank]:
+        return sorted(self._s.banks.values(), key=lambda b: b.id)
+
+    async def bank(self, bank_id: int) -> BloodBank:
+        if bank_id not in self._s.banks:
+            raise NotFound(f"No blood bank with id {bank_id}")
+        return self._s.banks[bank_id]
+
+    async def lots(self) -> list[StockLot]:
+        return list(self._s.lots.values())
+
+    async def set_lot(self, lot: StockLot, at: datetime) -> int | None:
+        key = (lot.bank_id, lot.lot_id, lot.product)
+        before = self._s.lots.get(key)
+        self._s.lots[key] = lot
+        return None if before is None else before.units
+
+    async def lock_lots(self, product: Product, groups: Sequence[AboRh]) -> list[StockLot]:
+        return [
+            lot
+            for lot in self._s.lots.values()
+            if lot.product is product and lot.group in groups and lot.units > 0
+        ]
+
+    async def take(self, line: AllocationLine, product: Product) -> None:
+        key = (line.bank_id, line.lot_id, product)
+        lot = self._s.lots[key]
+        self._s.lots[key] = dataclasses.replace(lot, units=lot.units - line.units)
+
+    async def next_request_id(self) -> int:
+        return self._id()
+
+    async def add_request(self, stored: StoredBloodRequest, at: datetime) -> None:
+        self._s.requests[stored.request.request_id] = stored
+
+    async def save_request(self, stored: StoredBloodRequest, at: datetime) -> None:
+        self._s.requests[stored.request.request_id] = stored
+
+    async def request(self, request_id: int, *, lock: bool = False) -> StoredBloodRequest:
+        if request_id not in self._s.requests:
+            raise NotFound(f"No blood request with id {request_id}")
+        return self._s.requests[request_id]
+
+    async def requests(self, hospital_id: int | None = None) -> list[StoredBloodRequest]:
+        found = sorted(self._s.requests.values(), key=lambda s: -s.request.request_id)
+        return [s for s in found if hospital_id in (None, s.request.hospital_id)]
+
+    async def reserve(
+        self, request_id: int, product: Product, lines: Sequence[AllocationLine], at: datetime
+    ) -> None:
+        for line in lines:
+            await self.take(line, product)
+        self._s.reservations.setdefault(request_id, []).extend(lines)
+
+    async def reservations(self, request_ids: Sequence[int]) -> dict[int, list[AllocationLine]]:
+        return {i: list(self._s.reservations[i]) for i in request_ids if i in self._s.reservations}
+
+    async def set_courier(self, unit_id: int, capacity: dict[Box, int], at: datetime) -> None:
+        self._s.couriers[unit_id] = dict(capacity)
+
+    async def couriers(self) -> dict[int, dict[Box, int]]:
+        return {u: dict(c) for u, c in sorted(self._s.couriers.items())}
+
+    async def next_job_id(self) -> int:
+        return self._id()
+
+    async def add_job(self, job: DeliveryJob) -> None:
+        self._s.jobs[job.id] = dataclasses.replace(job, events=[])
+
+    async def save_job(self, job: DeliveryJob) -> None:
+        self._s.jobs[job.id] = dataclasses.replace(job, events=[])
+
+    async def job(self, job_id: int, *, lock: bool = False) -> DeliveryJob:
+        if job_id not in self._s.jobs:
+            raise NotFound(f"No blood delivery job with id {job_id}")
+        return dataclasses.replace(self._s.jobs[job_id], events=[])
+
+    async def jobs(
+        self,
+        *,
+        request_ids: Sequence[int] | None = None,
+        unit_id: int | None = None,
+        open_only: bool = False,
+    ) -> list[DeliveryJob]:
+        open_states = (JobState.ASSIGNED, JobState.PICKED_UP)
+        return [
+            j
+            for _, j in sorted(self._s.jobs.items())
+            if (request_ids is None or j.request_id in request_ids)
+            and (unit_id is None or j.unit_id == unit_id)
+            and (not open_only or j.state in open_states)
+        ]
+
+    def commit(self) -> None:
+        self.store.blood = self._s
+        self._s = copy.deepcopy(self._s)

@@ -19,6 +19,7 @@ from dispatch.api.routes import (
     admin,
     advice,
     auth,
+    blood,
     config,
     hospitals,
     incidents,
@@ -38,6 +39,7 @@ from dispatch.api.sessions import session_watcher
 from dispatch.bootstrap import bootstrap
 from dispatch.clock import SystemClock
 from dispatch.config import Settings, get_settings
+from dispatch.services.decontamination import DecontaminationWatch
 from dispatch.store.partitions import PartitionKeeper
 
 log = logging.getLogger("goldenhour.api")
@@ -72,6 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             container.engine, clock=SystemClock(), retention_days=retention
         )
         app.state.partitions.start()
+        app.state.decontamination = DecontaminationWatch(container.deps)
+        app.state.decontamination.start()
         # The map, geocoder and caches are long-lived: keep them out of every GC pass, which
         # otherwise shows up as 100-200 ms pauses in the p99 of a busy server.
         gc.collect()
@@ -79,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.decontamination.aclose()
             await app.state.partitions.aclose()
             await app.state.sampler.aclose()
             await app.state.session_watcher.aclose()
@@ -100,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (telephony, triage):  # the call-taker's screen (issue 13)
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(mci.router, prefix="/api/v1")  # mass-casualty incidents (issue 17)
+    app.include_router(blood.router, prefix="/api/v1")  # emergency blood supply (issue 19)
     app.include_router(sockets.router)
     app.include_router(ops.router)
     app.state.policy = policy.bind(app)  # refuses to start while a route has no policy row

@@ -211,6 +211,13 @@ POLICY: dict[str, Rule] = {
     f"POST {API}/incidents/{{incident_id}}/times": allow(supervisor=ANY),
     f"POST {API}/incidents/{{incident_id}}/reassign": FLOOR,
     f"POST {API}/incidents/{{incident_id}}/triage": FLOOR,
+    # suspected infectious, set or cleared with a reason: by the floor, or by the crew that finds
+    # a fever on scene (its own call only)
+    f"POST {API}/incidents/{{incident_id}}/infectious": allow(
+        dispatcher=ANY,
+        supervisor=ANY,
+        crew=OWN_INCIDENT,
+    ),
     f"POST {API}/incidents/{{incident_id}}/calls": FLOOR,
     f"GET {API}/incidents/{{incident_id}}/destinations": allow(
         dispatcher=ANY,
@@ -310,6 +317,42 @@ POLICY: dict[str, Rule] = {
     f"GET {API}/hospitals/{{hospital_id}}/mci/incoming": allow(
         dispatcher=ANY, supervisor=ANY, hospital=OWN_HOSPITAL
     ),
+    # --- emergency blood supply (issue 19) ------------------------------------------------------
+    # Stock is kept by the supervisor (there is no stock-keeper role; the blood bank phones or
+    # sends its counts and files); banks and couriers are fleet reference data (admin too).
+    # Hospitals ask and read under their own id and confirm handovers of their own deliveries
+    # (evidence, so nobody keys it in for them); a courier's crew moves its own unit's jobs (the
+    # service checks the job is that unit's: ``not-your-job``).
+    f"GET {API}/blood/banks": allow(dispatcher=ANY, supervisor=ANY, hospital=ANY, admin=ANY),
+    f"POST {API}/blood/banks": allow(supervisor=ANY, admin=ANY),
+    f"GET {API}/blood/stock": FLOOR,
+    f"PUT {API}/blood/banks/{{bank_id}}/stock": allow(supervisor=ANY),
+    f"POST {API}/blood/stock/import": allow(supervisor=ANY),
+    f"GET {API}/blood/couriers": FLOOR,
+    f"PUT {API}/blood/couriers/{{unit_id}}": allow(supervisor=ANY, admin=ANY),
+    f"GET {API}/blood/requests": FLOOR,
+    f"POST {API}/blood/hospitals/{{hospital_id}}/requests": allow(
+        dispatcher=ANY,  # a request phoned in by a ward
+        supervisor=ANY,
+        hospital=OWN_HOSPITAL,
+    ),
+    f"GET {API}/blood/hospitals/{{hospital_id}}/requests": allow(
+        dispatcher=ANY, supervisor=ANY, hospital=OWN_HOSPITAL
+    ),
+    f"GET {API}/blood/hospitals/{{hospital_id}}/requests/{{request_id}}": allow(
+        dispatcher=ANY, supervisor=ANY, hospital=OWN_HOSPITAL
+    ),
+    f"POST {API}/blood/requests/{{request_id}}/jobs": FLOOR,  # sending a courier
+    f"GET {API}/blood/units/{{unit_id}}/jobs": allow(dispatcher=ANY, supervisor=ANY, crew=OWN_UNIT),
+    f"POST {API}/blood/units/{{unit_id}}/jobs/{{job_id}}/pickup": allow(
+        dispatcher=ANY,  # relayed by radio
+        supervisor=ANY,
+        crew=OWN_UNIT,
+    ),
+    f"POST {API}/blood/hospitals/{{hospital_id}}/jobs/{{job_id}}/handover": allow(
+        hospital=OWN_HOSPITAL
+    ),
+    f"GET {API}/blood/plan": FLOOR,  # courier routes: advice for the floor
     # --- the map --------------------------------------------------------------------------------
     f"GET {API}/map": PUBLIC,
     f"GET {API}/map/roads": PUBLIC,

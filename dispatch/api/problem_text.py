@@ -101,6 +101,17 @@ TITLE_BY_CODE_ZH = {
     "patient-tag-taken": "检伤标签已被其他伤员使用",
     "unit-not-on-incident": "该车组未派往此事件",
     "not-role-holder": "本车组不担任该职务",
+    "invalid-blood-group": "不是有效的ABO/RhD血型",
+    "invalid-blood-product": "不是有效的血液制品",
+    "invalid-blood-request": "用血申请无效",
+    "invalid-stock-lot": "血液库存批次无效",
+    "stock-import-refused": "库存文件被拒绝：未导入任何数据",
+    "illegal-job-transition": "配送任务不能这样变更",
+    "handover-refused": "不能确认交接",
+    "blood-bank-exists": "同代码或同名的血库已存在",
+    "not-a-courier": "该车辆不能运送此血液",
+    "request-not-reserved": "该用血申请没有待派送的血液",
+    "not-your-job": "该配送任务不属于本车组",
 }
 
 #: Chinese details, per code: the first template whose ``{names}`` the problem carries is used
@@ -176,6 +187,8 @@ _DETAIL_BY_CODE_ZH: dict[str, tuple[str, ...]] = {
     ),
     "unit-not-on-incident": ("车组 {unit} 未派往此事件。", "该车组未派往此事件。"),
     "not-role-holder": ("本车组不担任此批量伤员事件的该职务（由现场指挥指定）。",),
+    "stock-import-refused": ("库存文件有错误，未导入任何数据：错误的行、列和原因见 errors。",),
+    "not-your-job": ("该配送任务由其他车辆运送。",),
 }
 
 #: Status values a detail may name (the console's words for them, ``frontend/src/shared/lang``).
@@ -188,6 +201,7 @@ _STATUS_ZH = {
     "at_hospital": "到达医院",
     "returning": "返回途中",
     "out_of_service": "暂停服务",
+    "decontamination": "洗消中",
     "pending": "待派车",
     "closed": "已结案",
     "cancelled": "已取消",

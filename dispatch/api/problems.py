@@ -19,6 +19,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dispatch.api.problem_text import CONTENT_LANGUAGE, Language, localise, negotiate
+from dispatch.domain.blood import StockImportFailed
 from dispatch.domain.errors import DomainError
 from dispatch.domain.limits import PLAIN_TEXT_PATTERN, control_character
 
@@ -73,6 +74,18 @@ STATUS_BY_CODE: dict[str, int] = {
     "patient-tag-taken": 409,
     "unit-not-on-incident": 409,
     "not-role-holder": 403,
+    # emergency blood supply (dispatch.domain.blood, dispatch.services.blood)
+    "invalid-blood-group": 422,
+    "invalid-blood-product": 422,
+    "invalid-blood-request": 422,
+    "invalid-stock-lot": 422,
+    "stock-import-refused": 422,
+    "illegal-job-transition": 409,
+    "handover-refused": 403,
+    "blood-bank-exists": 409,
+    "not-a-courier": 409,
+    "request-not-reserved": 409,
+    "not-your-job": 403,
 }
 
 _TITLE_BY_STATUS = {
@@ -167,8 +180,19 @@ def install(app: FastAPI, *, default_language: Language = "en") -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         status = STATUS_BY_CODE.get(exc.code, 409)
+        extra: dict[str, Any] = {}
+        if isinstance(exc, StockImportFailed):  # every bad cell, so the file is fixed in one go
+            extra["errors"] = [
+                {"row": e.row, "column": e.column, "reason": e.reason} for e in exc.errors
+            ]
         return problem_response(
-            status, exc.code, exc.detail, title=exc.title, lang=lang_of(request), params=exc.params
+            status,
+            exc.code,
+            exc.detail,
+            title=exc.title,
+            lang=lang_of(request),
+            params=exc.params,
+            **extra,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -787,6 +787,90 @@ class DeliveryJob:
         )
 
 
+# -- events of stock and requests --------------------------------------------------------------
+#
+# What the store records when stock, requests and couriers change (the jobs' own events are
+# above). Flat fields only: they become the ``payload`` of the events log as they are.
+
+
+@dataclass(frozen=True, slots=True)
+class BloodBankAdded(ev.Event):
+    bank: int
+    code: str
+    bank_name: str  # (``name`` is every event's own: its class name)
+    location: tuple[float, float]  # [lon, lat]
+
+
+@dataclass(frozen=True, slots=True)
+class BloodStockSet(ev.Event):
+    """A lot's free units were set (``source``: ``api`` for one lot, ``csv`` for an import)."""
+
+    bank: int
+    lot: str
+    product: str
+    group: str
+    units: int
+    previous_units: int | None  # None: a new lot
+    expires_at: datetime
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class BloodStockImported(ev.Event):
+    banks: tuple[int, ...]
+    lots: int
+    units: int
+
+
+@dataclass(frozen=True, slots=True)
+class BloodRequested(ev.Event):
+    request: int
+    hospital: int
+    product: str
+    group: str
+    units: int
+    urgency: str
+    deadline: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BloodReserved(ev.Event):
+    """Units held for a request: ``lines`` are (bank, lot, donor group, units), in the order
+    allocated; ``short_units`` > 0 only for an accepted partial allocation."""
+
+    request: int
+    lines: tuple[tuple[int, str, str, int], ...]
+    substituted: bool
+    short_units: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BloodWaitlisted(ev.Event):
+    """Nothing held: ``code`` ``no-compatible-stock`` or ``short-stock``."""
+
+    request: int
+    code: str
+    reason: str
+    available_units: int
+
+
+@dataclass(frozen=True, slots=True)
+class BloodRequestStatusChanged(ev.Event):
+    request: int
+    previous: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class BloodCourierRegistered(ev.Event):
+    """A unit carries blood (the ``blood`` capability) with these box capacities, in units."""
+
+    unit: int
+    cool: int
+    frozen: int
+    ambient: int
+
+
 # -- stock CSV import --------------------------------------------------------------------------
 
 #: The stock file's columns, all required (others are ignored).

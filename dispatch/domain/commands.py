@@ -52,6 +52,15 @@ class TriageIncident(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class FlagInfectious(Command):
+    """A dispatcher sets or clears the suspected-infectious flag by hand, with a reason."""
+
+    incident_id: int
+    infectious: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class LinkCall(Command):
     incident_id: int
     complaint: str

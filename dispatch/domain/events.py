@@ -181,3 +181,43 @@ class TimeCorrected(Event):
     previous_at: datetime | None
     reason: str
     time_flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InfectionFlagChanged(Event):
+    """A call was flagged (or unflagged) as suspected infectious (respiratory / fever), by the
+    triage (``by`` = ``"triage"``) or by hand (``by`` = ``"dispatcher"``), with why."""
+
+    incident: int
+    infectious: bool
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class IsolationOverridden(Event):
+    """A unit without isolation capability was sent to a suspected infectious call: the
+    dispatcher's decision (no isolation unit near enough), recorded so the review sees it."""
+
+    incident: int
+    unit: int
+    order_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class DecontaminationStarted(Event):
+    """After carrying a suspected infectious patient the unit is out of service until ``until``
+    (``GOLDENHOUR_DECONTAMINATION_MIN``) or until its crew reports it clean."""
+
+    unit: int
+    incident: int | None
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DecontaminationEnded(Event):
+    """The unit is clean and available again: ``by`` is ``"crew"`` or ``"expiry"``."""
+
+    unit: int
+    by: str
+    started_at: datetime

@@ -39,8 +39,21 @@ from dispatch.domain.text import Text
 
 #: The fixed capability vocabulary (also used by the triage protocol's ``hospital_capability``).
 CAPABILITIES: frozenset[str] = frozenset(
-    {"stroke", "pci", "trauma_1", "trauma_2", "trauma_3", "pediatric", "obstetric", "burns"}
+    {
+        "stroke",
+        "pci",
+        "trauma_1",
+        "trauma_2",
+        "trauma_3",
+        "pediatric",
+        "obstetric",
+        "burns",
+        "fever_clinic",
+    }
 )
+
+#: A designated fever clinic (发热门诊): where a suspected infectious patient must go.
+FEVER_CLINIC = "fever_clinic"
 
 #: A need is met by any of these capabilities: a higher trauma level satisfies a lower need
 #: (level I does everything level II does, and so on).
@@ -59,6 +72,7 @@ _CENTRE: Mapping[str, Text] = {
     "pediatric": Text("paediatric ED", "儿科急诊"),
     "obstetric": Text("obstetric unit", "产科"),
     "burns": Text("burns centre", "烧伤中心"),
+    "fever_clinic": Text("fever clinic", "发热门诊"),
 }
 
 
@@ -72,6 +86,7 @@ _WARD: Mapping[str, Text] = {
     "pediatric": Text("paediatric", "儿科"),
     "obstetric": Text("obstetric", "产科"),
     "burns": Text("burns", "烧伤"),
+    "fever_clinic": Text("fever clinic", "发热门诊"),
 }
 
 
@@ -165,12 +180,18 @@ def rank_destinations(
     hospitals: Iterable[Hospital],
     etas: Mapping[int, float | None],
     needs: str | None,
+    *,
+    capable_only: bool = False,
 ) -> list[DestinationOption]:
     """Rank hospitals for a transport: ranked options first (best first), then skipped ones.
 
     ``etas`` maps hospital id to road seconds from the unit (``None``/missing/inf: no route).
     ``needs`` is one capability from :data:`CAPABILITIES`, usually the triage result's
     ``hospital_capability``. See the module docstring for the tiers and why.
+
+    ``capable_only`` (a suspected infectious patient, who needs a fever clinic): hospitals
+    without the capability are never ranked, only listed as skipped; with no capable hospital
+    reachable nothing is ranked, and the dispatcher sees every skipped one with why.
     """
     if needs is not None and needs not in CAPABILITIES:
         raise UnknownCapability(f"unknown need {needs!r} (known: {sorted(CAPABILITIES)})")
@@ -188,7 +209,8 @@ def rank_destinations(
             diverting = h.ed_status is EdStatus.DIVERSION
             tiers[(0 if capable else 2) + (1 if diverting else 0)].append((eta, h))
     ranked: list[DestinationOption] = []
-    chosen = next((i for i, tier in enumerate(tiers) if tier), None)
+    usable = (0, 1) if capable_only else (0, 1, 2, 3)
+    chosen = next((i for i, tier in enumerate(tiers) if tier and i in usable), None)
     for index, tier in enumerate(tiers):
         for eta, h in sorted(tier, key=lambda pair: (pair[0], pair[1].id)):
             if index == chosen:

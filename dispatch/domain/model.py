@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from dispatch.domain import events as ev
@@ -44,6 +44,8 @@ class UnitStatus(StrEnum):
     AT_HOSPITAL = "at_hospital"
     RETURNING = "returning"  # cleared, driving back to quarters: may take a new call
     OUT_OF_SERVICE = "out_of_service"
+    #: after a suspected infectious transport: cleaning, not dispatchable until clean or expired
+    DECONTAMINATION = "decontamination"
 
 
 class IncidentStatus(StrEnum):
@@ -73,7 +75,15 @@ UNIT_TRANSITIONS: dict[UnitStatus, frozenset[UnitStatus]] = {
     U.AT_HOSPITAL: frozenset({U.AVAILABLE, U.RETURNING}),
     U.RETURNING: frozenset({U.AVAILABLE, U.OUT_OF_SERVICE}),
     U.OUT_OF_SERVICE: frozenset({U.AVAILABLE}),
+    # the crew reports the unit clean (or broken); expiry is the server's (end_decontamination)
+    U.DECONTAMINATION: frozenset({U.AVAILABLE, U.OUT_OF_SERVICE}),
 }
+
+#: How long decontamination lasts unless the crew clears it (``GOLDENHOUR_DECONTAMINATION_MIN``).
+DEFAULT_DECONTAMINATION_S = 3600.0
+
+#: The protection a crew wears for a suspected infectious patient (shown on the order).
+INFECTIOUS_PROTECTION = "airborne"  # FFP2/N95 respirator, gown, gloves, eye protection
 
 #: Units that may take a new call: in quarters / on the road (available) or driving home.
 DISPATCHABLE = frozenset({U.AVAILABLE, U.RETURNING})
@@ -160,6 +170,9 @@ class Incident:
     needs: frozenset[str] = frozenset()  # e.g. {"ALS"}; police/fire are alerts, not unit types
     hospital_capability: str | None = None  # what the receiving hospital must offer
     caller: Caller | None = None
+    #: suspected infectious (respiratory / fever): isolation units, fever clinics, decontamination
+    infectious: bool = False
+    infectious_reason: str | None = None
     events: list[ev.Event] = field(default_factory=list, repr=False)
 
     @classmethod
@@ -301,6 +314,34 @@ class Incident:
     def had_patient_contact(self) -> bool:
         return self.on_scene_at is not None
 
+    @property
+    def protection(self) -> str | None:
+        """The protection level the crew must wear (None: standard precautions)."""
+        return INFECTIOUS_PROTECTION if self.infectious else None
+
+    def flag_infectious(self, infectious: bool, reason: str, *, by: str, at: datetime) -> bool:
+        """Set or clear the suspected-infectious flag; returns whether it changed.
+
+        Triage only ever sets it (a caller's "fever" is a reason to protect the crew; the
+        absence of the word is not a reason to stop). Clearing is a dispatcher's decision and
+        needs a reason like setting by hand does: both are kept in the incident's log.
+        """
+        reason = reason.strip()
+        if not reason:
+            raise InvalidNote("Flagging or clearing an infectious call needs a reason")
+        if not self.is_open:
+            raise IncidentNotAssignable(f"Incident {self.number} is {self.status.value}")
+        if infectious == self.infectious:
+            return False
+        self.infectious = infectious
+        self.infectious_reason = reason if infectious else None
+        self.events.append(
+            ev.InfectionFlagChanged(
+                occurred_at=at, incident=self.id, infectious=infectious, by=by, reason=reason
+            )
+        )
+        return True
+
 
 @dataclass(eq=False)
 class Unit:
@@ -319,6 +360,12 @@ class Unit:
     home: Location | None = None  # its station
     #: why ``status_at`` is suspicious or not the device's own time (``fieldtime.Flag``)
     status_flags: tuple[str, ...] = ()
+    #: equipped and trained for isolated transport (negative pressure / sealed cabin)
+    isolation: bool = False
+    #: this call's patient is suspected infectious: clearing it starts decontamination
+    infectious_load: bool = False
+    #: when decontamination ends by itself (None unless the status is ``decontamination``)
+    decontamination_until: datetime | None = None
     events: list[ev.Event] = field(default_factory=list, repr=False)
 
     #: A unit this close to its station counts as in quarters (a station yard is not a point).
@@ -452,12 +499,21 @@ class Unit:
         )
 
     def change_status(
-        self, new: UnitStatus, *, at: datetime, timing: FieldTime | None = None
+        self,
+        new: UnitStatus,
+        *,
+        at: datetime,
+        timing: FieldTime | None = None,
+        decontamination_s: float = DEFAULT_DECONTAMINATION_S,
     ) -> UnitStatus:
         """Apply a crew status button; refuses jumps the lifecycle does not allow.
 
         ``at`` is when the crew pressed it; ``timing`` how that was derived from the device's
-        time (None: the server's clock), kept on the event and as ``status_flags``."""
+        time (None: the server's clock), kept on the event and as ``status_flags``.
+
+        A unit that clears a suspected infectious call after reaching the patient (from on scene
+        or at hospital, to available or returning) goes to ``decontamination`` instead, for
+        ``decontamination_s`` or until its crew reports it clean (``available`` again)."""
         if new not in UNIT_TRANSITIONS[self.status]:
             allowed = ", ".join(sorted(s.value for s in UNIT_TRANSITIONS[self.status])) or "none"
             raise IllegalTransition(
@@ -467,14 +523,21 @@ class Unit:
         if self.status is U.DISPATCHED and self.order_id is not None:
             # Pressing "en route" proves the order arrived, even if the ack button was not used.
             self.acknowledge(self.order_id, at=at, timing=timing)
-        previous = self.status
+        previous, previous_at = self.status, self.status_at
+        decontaminate = (
+            self.infectious_load and new in DISPATCHABLE and previous in (U.ON_SCENE, U.AT_HOSPITAL)
+        )
+        if decontaminate:
+            new = U.DECONTAMINATION
         self.status = new
         self.status_at = at
         self.status_flags = () if timing is None else timing.flags
         incident = self.incident_id
+        if new in DISPATCHABLE or new is U.DECONTAMINATION:
+            self.infectious_load = False
         # The crew cleared its call: the call's order goes with it. A move-up order (no incident)
         # stays until the crew confirms it: "available" is not "copy, moving to station 3".
-        if new in DISPATCHABLE and incident is not None:
+        if (new in DISPATCHABLE or new is U.DECONTAMINATION) and incident is not None:
             self.incident_id = None
             self.order_id = None
             self.order_acknowledged_at = None
@@ -492,7 +555,53 @@ class Unit:
                 time_flags=flags,
             )
         )
+        if decontaminate:
+            self.decontamination_until = at + timedelta(seconds=decontamination_s)
+            self.events.append(
+                ev.DecontaminationStarted(
+                    occurred_at=at,
+                    unit=self.id,
+                    incident=incident,
+                    until=self.decontamination_until,
+                )
+            )
+        elif previous is U.DECONTAMINATION:
+            self.decontamination_until = None
+            self.events.append(
+                ev.DecontaminationEnded(
+                    occurred_at=at, unit=self.id, by="crew", started_at=previous_at
+                )
+            )
         return previous
+
+    def decontamination_expired(self, now: datetime) -> bool:
+        """Whether the configured decontamination time is over (the server then ends it)."""
+        return (
+            self.status is U.DECONTAMINATION
+            and self.decontamination_until is not None
+            and now >= self.decontamination_until
+        )
+
+    def end_decontamination(self, *, at: datetime) -> None:
+        """The decontamination time expired: available again (its station decides where)."""
+        if not self.decontamination_expired(at):
+            raise IllegalTransition(f"{self.call_sign} is not at the end of a decontamination")
+        started = self.status_at
+        self.status, self.status_at, self.status_flags = U.AVAILABLE, at, ()
+        self.decontamination_until = None
+        self.events.append(
+            ev.UnitStatusChanged(
+                occurred_at=at,
+                unit=self.id,
+                previous=U.DECONTAMINATION.value,
+                status=U.AVAILABLE.value,
+                incident=None,
+                reason="decontamination time over",
+            )
+        )
+        self.events.append(
+            ev.DecontaminationEnded(occurred_at=at, unit=self.id, by="expiry", started_at=started)
+        )
 
 
 def _timing_fields(
@@ -510,11 +619,7 @@ def assign(unit: Unit, incident: Incident, *, order_id: int, at: datetime) -> No
     An incident may take several units (e.g. two ambulances and a supervisor) while it is open.
     """
     if unit.status not in DISPATCHABLE:
-        raise UnitNotAvailable(
-            f"Unit {unit.call_sign} is {unit.status.value}, not available",
-            unit=unit.call_sign,
-            status=unit.status.value,
-        )
+        raise unit_not_available(unit)
     if unit.capability not in incident.required_capabilities():
         raise UnitNotCapable(
             f"Unit {unit.call_sign} is {unit.capability.value}; "
@@ -531,11 +636,52 @@ def assign(unit: Unit, incident: Incident, *, order_id: int, at: datetime) -> No
     unit.incident_id = incident.id
     unit.order_id = order_id
     unit.order_acknowledged_at = None
+    unit.infectious_load = incident.infectious
     incident.unit_ids.append(unit.id)
     incident.track([unit], at=at, patient_contact=False)
     incident.events.append(
         ev.UnitAssigned(occurred_at=at, incident=incident.id, unit=unit.id, order_id=order_id)
     )
+    if incident.infectious and not unit.isolation:
+        # Allowed, not refused: a patient with a fever still needs an ambulance when no isolation
+        # unit can come. The recommendation said so; the log keeps the decision for the review.
+        incident.events.append(
+            ev.IsolationOverridden(
+                occurred_at=at, incident=incident.id, unit=unit.id, order_id=order_id
+            )
+        )
+
+
+def flag_infectious(
+    incident: Incident,
+    units: Sequence[Unit],
+    infectious: bool,
+    reason: str,
+    *,
+    by: str,
+    at: datetime,
+) -> bool:
+    """Flag or clear a call as suspected infectious; its units follow (``infectious_load``).
+
+    A unit already working the call when it is flagged carries the patient like an isolation
+    unit would have, so it is decontaminated after clearing; clearing the flag spares it.
+    """
+    changed = incident.flag_infectious(infectious, reason, by=by, at=at)
+    for unit in units:
+        if unit.incident_id == incident.id:
+            unit.infectious_load = incident.infectious
+    return changed
+
+
+def unit_not_available(unit: Unit) -> UnitNotAvailable:
+    """The refusal for a unit that cannot take a call now; a decontaminating one says until when."""
+    message = f"Unit {unit.call_sign} is {unit.status.value}, not available"
+    if unit.status is U.DECONTAMINATION and unit.decontamination_until is not None:
+        message = (
+            f"Unit {unit.call_sign} is being decontaminated after an infectious transport "
+            f"until {unit.decontamination_until.isoformat()} (or until its crew reports it clean)"
+        )
+    return UnitNotAvailable(message, unit=unit.call_sign, status=unit.status.value)
 
 
 def change_unit_status(
@@ -546,12 +692,13 @@ def change_unit_status(
     *,
     at: datetime,
     timing: FieldTime | None = None,
+    decontamination_s: float = DEFAULT_DECONTAMINATION_S,
 ) -> None:
     """A crew status update moves the unit and, when it has one, its incident with it.
 
     ``others`` are the other units on the same incident (they decide whether it stays open).
     """
-    unit.change_status(new, at=at, timing=timing)
+    unit.change_status(new, at=at, timing=timing, decontamination_s=decontamination_s)
     if incident is not None:
         incident.track([unit, *others], at=at, patient_contact=incident.had_patient_contact)
 

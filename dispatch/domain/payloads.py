@@ -37,6 +37,8 @@ def unit_view(unit: Unit) -> dict[str, Any]:
         "destination_hospital_id": unit.destination_hospital_id,
         "in_quarters": unit.in_quarters,
         "status_flags": list(unit.status_flags),
+        "isolation": unit.isolation,
+        "decontamination_until": _iso(unit.decontamination_until),
     }
 
 
@@ -75,6 +77,9 @@ def incident_view(incident: Incident) -> dict[str, Any]:
         "protocol_version": incident.protocol_version,
         "needs": sorted(incident.needs),
         "hospital_capability": incident.hospital_capability,
+        "infectious": incident.infectious,
+        "infectious_reason": incident.infectious_reason,
+        "protection": incident.protection,
         "caller": None if incident.caller is None else caller_view(incident.caller),
     }
 
@@ -124,6 +129,8 @@ def assignment_view(unit: Unit, incident: Incident, route: Any | None) -> dict[s
         "distance_m": None if route is None else round(route.distance_m, 1),
         "route": None if route is None else route.as_geojson(),
         "steps": [] if route is None else list(route.steps),
+        # what the crew must wear, on the order itself so no one has to open the incident
+        "protection": incident.protection,
     }
 
 

@@ -29,12 +29,17 @@ from dispatch.domain.errors import (
     InvalidTriage,
     NotFound,
     PhoneCallAlreadyTaken,
-    UnitNotAvailable,
 )
 from dispatch.domain.events import HospitalStatusChanged
 from dispatch.domain.freshness import StaleRule, position_age_s, rank
 from dispatch.domain.geo import Extent, Location
-from dispatch.domain.hospitals import DestinationOption, EdStatus, Hospital, rank_destinations
+from dispatch.domain.hospitals import (
+    FEVER_CLINIC,
+    DestinationOption,
+    EdStatus,
+    Hospital,
+    rank_destinations,
+)
 from dispatch.domain.model import Incident, PhoneCallRef, Unit
 from dispatch.domain.payloads import incident_view, position_view
 from dispatch.domain.text import Text
@@ -50,6 +55,7 @@ from dispatch.services.ports import (
     Roads,
     UnitOfWork,
 )
+from dispatch.surveillance.syndromes import infectious_syndrome
 
 #: Below this geocoder confidence, address text alone does not locate a call: the call-taker
 #: must pick a candidate or drop a pin (a wrong street costs minutes; asking costs seconds).
@@ -79,6 +85,9 @@ class Deps:
     language: str = "en"
     #: A crew device's time older than this is not believed (``GOLDENHOUR_FIELD_TIME_MAX_AGE_S``).
     field_time_max_age_s: float = fieldtime.DEFAULT_MAX_AGE_S
+    #: How long a unit stays in decontamination after an infectious transport
+    #: (``GOLDENHOUR_DECONTAMINATION_MIN``), unless the crew clears it sooner.
+    decontamination_s: float = model.DEFAULT_DECONTAMINATION_S
 
     def new_uow(self) -> UnitOfWork:
         uow: UnitOfWork = self.uow()
@@ -95,6 +104,9 @@ class Recommendation:
     #: Seconds since the unit's last GPS fix (None: never reported) and whether that is stale.
     position_age_s: float | None = None
     stale: bool = False
+    #: The call is suspected infectious and no isolation unit is available: this unit is offered
+    #: so the patient is not left without an ambulance, but it cannot isolate (said, not hidden).
+    no_isolation_unit: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +191,7 @@ async def receive_call(c: cmd.ReceiveCall, deps: Deps) -> CallAnswer:
             incident.apply_triage(triage, at=now)
             if c.priority is not None:  # the call-taker's explicit priority wins over the card
                 incident.priority = c.priority
+        _flag_by_triage(incident, c.complaint_code, now)
         await uow.incidents.add(incident)
         await uow.calls.add(
             incident_id=incident.id,
@@ -224,6 +237,12 @@ async def recommend(
         for u in units
         if u.status in model.DISPATCHABLE and u.capability in needs and u.position is not None
     ]
+    # A suspected infectious call is offered isolation units only. With none available the
+    # others are offered each marked ``no_isolation_unit``: said, never silently substituted.
+    isolating = [u for u in candidates if u.isolation]
+    no_isolation_unit = incident.infectious and not isolating
+    if incident.infectious and isolating:
+        candidates = isolating
     age = {u.id: position_age_s(u.position_at, now) for u in candidates}
     is_stale = {u.id: stale is not None and stale.is_stale(age[u.id]) for u in candidates}
     found: list[tuple[Unit, RoadEta]] = []
@@ -246,7 +265,14 @@ async def recommend(
         route = deps.roads.route(unit.position, incident.location, address=incident.address)
         ranked.append(
             Recommendation(
-                n, unit, eta.duration_s, eta.distance_m, route, age[unit.id], is_stale[unit.id]
+                n,
+                unit,
+                eta.duration_s,
+                eta.distance_m,
+                route,
+                age[unit.id],
+                is_stale[unit.id],
+                no_isolation_unit,
             )
         )
     return ranked
@@ -261,11 +287,7 @@ async def assign_unit(c: cmd.AssignUnit, deps: Deps) -> Dispatched:
         peek = await uow.units.get(c.unit_id)
         if peek.status not in model.DISPATCHABLE:
             # Fail fast without queueing on the row lock: someone else already has it.
-            raise UnitNotAvailable(
-                f"Unit {peek.call_sign} is {peek.status.value}, not available",
-                unit=peek.call_sign,
-                status=peek.status.value,
-            )
+            raise model.unit_not_available(peek)
         order_id = await uow.assignments.next_id()
         incident = await uow.incidents.get(c.incident_id, lock=True)
         unit = await uow.units.get(c.unit_id, lock=True)
@@ -286,7 +308,15 @@ async def change_unit_status(c: cmd.ChangeUnitStatus, deps: Deps) -> Unit:
         if incident is not None and c.status in model.UNIT_TRANSITIONS[unit.status]:
             stamps = unit_times.stamps_of_change(unit.status, c.status, released=False)
             timing = timing.flagged(*await _check_times(uow, incident, unit, stamps, timing.at))
-        model.change_unit_status(unit, incident, others, c.status, at=timing.at, timing=timing)
+        model.change_unit_status(
+            unit,
+            incident,
+            others,
+            c.status,
+            at=timing.at,
+            timing=timing,
+            decontamination_s=deps.decontamination_s,
+        )
         await mci.follow_unit(uow, unit, timing.at)  # its MCI patients leave / arrive with it
         if order is not None and acknowledged is None and unit.order_acknowledged_at is not None:
             await uow.assignments.acknowledged(order, timing.at)
@@ -489,10 +519,64 @@ async def triage_incident(c: cmd.TriageIncident, deps: Deps) -> Incident:
     result = load_protocol().triage(c.complaint_code, dict(c.answers))
     async with deps.new_uow() as uow:
         incident = await uow.incidents.get(c.incident_id, lock=True)
-        incident.apply_triage(result, at=deps.clock.now())
+        now = deps.clock.now()
+        incident.apply_triage(result, at=now)
+        _flag_by_triage(incident, c.complaint_code, now)
+        if incident.infectious:
+            for unit in await uow.units.on_incident(incident.id, lock=True):
+                unit.infectious_load = True
+                await uow.units.save(unit)
         await uow.incidents.save(incident)
         await _commit(uow, c.actor, deps)
     return incident
+
+
+def _flag_by_triage(incident: Incident, complaint_code: str | None, at: datetime) -> None:
+    """Flag the call suspected infectious when the caller's words say fever / respiratory.
+
+    The public-health syndrome map's keywords decide (``dispatch.surveillance``: it knows "no
+    fever" is not a fever), not the complaint code alone: every breathing problem is not an
+    infection (asthma, anaphylaxis), and sending only isolation units to those would delay them.
+    Triage only sets the flag; clearing it is a dispatcher's decision (:func:`flag_infectious`).
+    """
+    if incident.infectious:
+        return
+    found = infectious_syndrome(complaint_code, incident.complaint)
+    if found is not None:
+        incident.flag_infectious(True, found, by="triage", at=at)
+
+
+async def flag_infectious(c: cmd.FlagInfectious, deps: Deps) -> Incident:
+    """A dispatcher sets or clears the suspected-infectious flag by hand, with a reason."""
+    async with deps.new_uow() as uow:
+        incident = await uow.incidents.get(c.incident_id, lock=True)
+        units = await uow.units.on_incident(incident.id, lock=True)
+        if model.flag_infectious(
+            incident, units, c.infectious, c.reason, by="dispatcher", at=deps.clock.now()
+        ):
+            for unit in units:
+                await uow.units.save(unit)
+            await uow.incidents.save(incident)
+            await _commit(uow, c.actor, deps)
+    return incident
+
+
+async def end_expired_decontamination(deps: Deps) -> list[Unit]:
+    """Units whose decontamination time is over become available (the server's periodic task,
+    ``dispatch.services.decontamination.DecontaminationWatch``); each gets its events."""
+    now = deps.clock.now()
+    async with deps.new_uow() as uow:
+        due = [u for u in await uow.units.list() if u.decontamination_expired(now)]
+        if not due:
+            return []
+        ended = []
+        for unit in await uow.units.lock_many(sorted(u.id for u in due)):
+            if unit.decontamination_expired(now):  # the crew may have cleared it meanwhile
+                unit.end_decontamination(at=now)
+                await uow.units.save(unit)
+                ended.append(unit)
+        await _commit(uow, "system", deps)
+    return ended
 
 
 async def _phone_call(
@@ -631,10 +715,13 @@ async def recommend_destinations(
         hospitals = await uow.hospitals.list()
     etas = deps.roads.durations_from(incident.location, [h.location for h in hospitals])
     by_id = {h.id: h for h in hospitals}
+    # A suspected infectious patient goes to a fever clinic, and only to one: an ED without
+    # one would put its waiting room at risk (listed as skipped, with why, like every other).
     options = rank_destinations(
         hospitals,
         {h.id: eta for h, eta in zip(hospitals, etas, strict=True)},
-        incident.hospital_capability,
+        FEVER_CLINIC if incident.infectious else incident.hospital_capability,
+        capable_only=incident.infectious,
     )
     return incident, [(o, by_id[o.hospital_id]) for o in options]
 

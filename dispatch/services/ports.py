@@ -12,6 +12,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from dispatch.domain.blood import (
+    AboRh,
+    AllocationLine,
+    BloodRequest,
+    Box,
+    DeliveryJob,
+    Product,
+    StockLot,
+)
 from dispatch.domain.events import Event
 from dispatch.domain.geo import Location
 from dispatch.domain.hospitals import Hospital
@@ -302,6 +311,94 @@ class MciRepository(Protocol):
     async def count(self, incident_id: int) -> int: ...
 
 
+@dataclass(frozen=True, slots=True)
+class BloodBank:
+    """Where blood is kept; ``code`` is what the stock CSV's ``bank`` column names."""
+
+    id: int
+    code: str
+    name: str
+    location: Location
+
+
+class RequestStatus(StrEnum):
+    RESERVED = "reserved"  # units held, waiting for a courier
+    WAITLISTED = "waitlisted"  # nothing held: no or too little compatible stock
+    DISPATCHED = "dispatched"  # every bank's units have a courier
+    DELIVERED = "delivered"  # every delivery handed over
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBloodRequest:
+    """A request as stored: the domain's request and what became of it."""
+
+    request: BloodRequest
+    status: RequestStatus
+    requested_by: str
+    accept_partial: bool = False
+    reserved_units: int = 0
+    refusal_code: str | None = None
+    refusal: dict[str, str] | None = None  # {"en": ..., "zh": ...}
+
+
+class BloodRepository(Protocol):
+    """Emergency blood supply (``dispatch.store.blood``): banks, lots, requests, reservations,
+    couriers and delivery jobs."""
+
+    async def add_bank(
+        self, code: str, name: str, location: Location, at: datetime
+    ) -> int | None: ...
+
+    async def banks(self) -> list[BloodBank]: ...
+
+    async def bank(self, bank_id: int) -> BloodBank: ...
+
+    async def lots(self) -> list[StockLot]: ...
+
+    async def set_lot(self, lot: StockLot, at: datetime) -> int | None: ...
+
+    async def lock_lots(self, product: Product, groups: Sequence[AboRh]) -> list[StockLot]: ...
+
+    async def take(self, line: AllocationLine, product: Product) -> None: ...
+
+    async def next_request_id(self) -> int: ...
+
+    async def add_request(self, stored: StoredBloodRequest, at: datetime) -> None: ...
+
+    async def save_request(self, stored: StoredBloodRequest, at: datetime) -> None: ...
+
+    async def request(self, request_id: int, *, lock: bool = False) -> StoredBloodRequest: ...
+
+    async def requests(self, hospital_id: int | None = None) -> list[StoredBloodRequest]: ...
+
+    async def reserve(
+        self, request_id: int, product: Product, lines: Sequence[AllocationLine], at: datetime
+    ) -> None: ...
+
+    async def reservations(self, request_ids: Sequence[int]) -> dict[int, list[AllocationLine]]: ...
+
+    async def set_courier(self, unit_id: int, capacity: dict[Box, int], at: datetime) -> None: ...
+
+    async def couriers(self) -> dict[int, dict[Box, int]]: ...
+
+    async def next_job_id(self) -> int: ...
+
+    async def add_job(self, job: DeliveryJob) -> None: ...
+
+    async def save_job(self, job: DeliveryJob) -> None: ...
+
+    async def job(self, job_id: int, *, lock: bool = False) -> DeliveryJob: ...
+
+    async def jobs(
+        self,
+        *,
+        request_ids: Sequence[int] | None = None,
+        unit_id: int | None = None,
+        open_only: bool = False,
+    ) -> list[DeliveryJob]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: state changes and the events they recorded commit together or not at all."""
 
@@ -315,6 +412,7 @@ class UnitOfWork(Protocol):
     phone_calls: PhoneCallRepository
     hospitals: HospitalRepository
     mci: MciRepository  # mass-casualty incidents (issue 17)
+    blood: BloodRepository  # emergency blood supply (issue 19)
 
     def record(self, event: Event) -> None: ...
 

@@ -61,7 +61,7 @@ _UNITS_SQL = text(
     """
     SELECT u.id, u.call_sign, u.capability, u.status, u.status_at, u.station_id, u.incident_id,
            u.position_at, u.order_id, u.order_acknowledged_at, u.destination_hospital_id,
-           u.status_flags,
+           u.status_flags, u.isolation, u.infectious_load, u.decontamination_until,
            ST_X(u.position) AS position_lon, ST_Y(u.position) AS position_lat,
            ST_X(s.location) AS home_lon, ST_Y(s.location) AS home_lat
     FROM units AS u LEFT JOIN stations AS s ON s.id = u.station_id

@@ -165,6 +165,9 @@ class ReadModel:
     ) -> list[dict[str, Any]]:
         return await reports.kpis(self._engine, f, targets)
 
+    async def infectious_kpis(self, f: IncidentFilter) -> dict[str, Any]:
+        return await reports.infectious_kpis(self._engine, f)
+
     async def indicator_samples(self, f: IncidentFilter) -> IndicatorSamples:
         return await reports.indicator_samples(self._engine, f)
 

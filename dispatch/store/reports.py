@@ -127,6 +127,51 @@ async def kpis(
     return result
 
 
+async def infectious_kpis(engine: AsyncEngine, f: IncidentFilter) -> dict[str, Any]:
+    """Suspected infectious calls among those the filter selects: how many, how many were
+    transported, and the units' decontaminations after them (count, median and total seconds).
+
+    A decontamination's time runs from its ``DecontaminationStarted`` (which names the incident)
+    to the unit's next ``DecontaminationEnded`` (by its crew or by expiry); one still running
+    is counted but has no time yet."""
+    c = t.incidents.c
+    tally: Any = select(
+        func.count().filter(c.infectious).label("incidents"),
+        func.count().filter(and_(c.infectious, c.transporting_at.is_not(None))).label("transports"),
+    )
+    counts = _where(tally, f)
+    chosen = _where(select(c.id).where(c.infectious), f)
+    started = t.events.alias("started")
+    ended = t.events.alias("ended")
+    end_at = (
+        select(func.min(ended.c.occurred_at))
+        .where(
+            ended.c.name == "DecontaminationEnded",
+            ended.c.unit_id == started.c.unit_id,
+            ended.c.seq > started.c.seq,
+        )
+        .scalar_subquery()
+    )
+    spans = select(_seconds(end_at, started.c.occurred_at).label("s")).where(
+        started.c.name == "DecontaminationStarted", started.c.incident_id.in_(chosen)
+    )
+    async with engine.connect() as conn:
+        row = (await conn.execute(counts)).one()
+        seconds = [r.s for r in await conn.execute(spans)]
+    done = sorted(float(s) for s in seconds if s is not None)
+    median = None
+    if done:
+        mid = len(done) // 2
+        median = done[mid] if len(done) % 2 else (done[mid - 1] + done[mid]) / 2
+    return {
+        "incidents": row.incidents,
+        "transports": row.transports,
+        "decontaminations": len(seconds),
+        "decontamination_median_s": None if median is None else round(median, 1),
+        "decontamination_total_s": round(sum(done), 1),
+    }
+
+
 async def indicator_samples(engine: AsyncEngine, f: IncidentFilter) -> IndicatorSamples:
     """The raw intervals of China's 120 indicators (``dispatch.domain.indicators``) for the
     incidents the filter selects: one number per call, order or incident (a month of a busy

@@ -48,6 +48,9 @@ def _unit_query() -> Select[Any]:
         t.units.c.order_acknowledged_at,
         t.units.c.destination_hospital_id,
         t.units.c.status_flags,
+        t.units.c.isolation,
+        t.units.c.infectious_load,
+        t.units.c.decontamination_until,
         *lon_lat(t.units.c.position, "position"),
         *lon_lat(t.stations.c.location, "home"),
     ).outerjoin(t.stations, t.stations.c.id == t.units.c.station_id)
@@ -69,6 +72,9 @@ def unit_from_row(row: Any) -> Unit:
         destination_hospital_id=row.destination_hospital_id,
         home=location_from(row, "home"),
         status_flags=tuple(row.status_flags or ()),
+        isolation=row.isolation,
+        infectious_load=row.infectious_load,
+        decontamination_until=row.decontamination_until,
     )
 
 
@@ -101,6 +107,8 @@ def _incident_query() -> Select[Any]:
         t.incidents.c.protocol_version,
         t.incidents.c.needs,
         t.incidents.c.hospital_capability,
+        t.incidents.c.infectious,
+        t.incidents.c.infectious_reason,
         t.incidents.c.caller_number,
         t.incidents.c.caller_accuracy_m,
         t.incidents.c.caller_crs,
@@ -140,6 +148,8 @@ def incident_from_row(row: Any) -> Incident:
         protocol_version=row.protocol_version,
         needs=frozenset(row.needs or ()),
         hospital_capability=row.hospital_capability,
+        infectious=row.infectious,
+        infectious_reason=row.infectious_reason,
         caller=None
         if row.caller_crs is None
         else Caller(
@@ -210,6 +220,9 @@ class SqlUnitRepository:
                 destination_hospital_id=unit.destination_hospital_id,
                 station_id=unit.station_id,
                 status_flags=list(unit.status_flags),
+                isolation=unit.isolation,
+                infectious_load=unit.infectious_load,
+                decontamination_until=unit.decontamination_until,
             )
         )
 
@@ -284,6 +297,8 @@ class SqlIncidentRepository:
             "protocol_version": incident.protocol_version,
             "needs": sorted(incident.needs),
             "hospital_capability": incident.hospital_capability,
+            "infectious": incident.infectious,
+            "infectious_reason": incident.infectious_reason,
             "caller_number": None if incident.caller is None else incident.caller.number,
             "caller_location": point(None if incident.caller is None else incident.caller.location),
             "caller_accuracy_m": None if incident.caller is None else incident.caller.accuracy_m,

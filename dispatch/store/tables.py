@@ -101,6 +101,9 @@ incidents = Table(
     Column("protocol_version", String(20)),
     Column("needs", ARRAY(String(20)), nullable=False, server_default="{}"),
     Column("hospital_capability", String(30)),
+    # suspected infectious (respiratory / fever), migration 0016
+    Column("infectious", Boolean, nullable=False, server_default="false"),
+    Column("infectious_reason", String(500)),
     Column("caller_number", String(40)),
     Column("caller_location", _point()),
     Column("caller_accuracy_m", Float),
@@ -128,7 +131,16 @@ units = Table(
     Column("destination_hospital_id", Integer, ForeignKey("hospitals.id")),
     # why status_at is suspicious or not the device's own time (migration 0012)
     Column("status_flags", ARRAY(String(40)), nullable=False, server_default="{}"),
+    # infectious transport (migration 0016)
+    Column("isolation", Boolean, nullable=False, server_default="false"),
+    Column("infectious_load", Boolean, nullable=False, server_default="false"),
+    Column("decontamination_until", TZ),
     Index("ix_units_position", "position", postgresql_using="gist"),
+    Index(
+        "ix_units_decontamination",
+        "decontamination_until",
+        postgresql_where="status = 'decontamination'",
+    ),
 )
 
 assignments = Table(
@@ -397,4 +409,132 @@ surge_capacity = Table(
         "immediate BETWEEN 0 AND 1000 AND delayed BETWEEN 0 AND 1000 AND minor BETWEEN 0 AND 1000",
         name="ck_surge_capacity_range",
     ),
+)
+
+
+# --- emergency blood supply (migration 0015, ``dispatch.store.blood``) ---------------------------
+
+_PRODUCTS = "('red_cells', 'plasma', 'platelets', 'cryo')"
+_GROUPS = "('O-', 'O+', 'A-', 'A+', 'B-', 'B+', 'AB-', 'AB+')"
+
+#: A blood bank; ``code`` is what the stock CSV's ``bank`` column names.
+blood_banks = Table(
+    "blood_banks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(20), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("location", _point(), nullable=False),
+    Column("updated_at", TZ, nullable=False),
+)
+
+#: A lot of one product at one bank; ``units`` is what is free to allocate (never below 0).
+blood_lots = Table(
+    "blood_lots",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("bank_id", Integer, ForeignKey("blood_banks.id"), nullable=False),
+    Column("lot", String(40), nullable=False),
+    Column("product", String(12), nullable=False),
+    Column("abo_rh", String(3), nullable=False),
+    Column("units", Integer, nullable=False),
+    Column("expires_at", TZ, nullable=False),
+    Column("updated_at", TZ, nullable=False),
+    UniqueConstraint("bank_id", "lot", "product", name="uq_blood_lots_bank_lot_product"),
+    CheckConstraint("units >= 0", name="ck_blood_lots_units"),
+    CheckConstraint(f"product IN {_PRODUCTS}", name="ck_blood_lots_product"),
+    CheckConstraint(f"abo_rh IN {_GROUPS}", name="ck_blood_lots_group"),
+    Index("ix_blood_lots_product_group", "product", "abo_rh"),
+)
+
+#: A hospital's request: reserved, waitlisted (``refusal_code``/``refusal``), dispatched,
+#: delivered or cancelled.
+blood_requests = Table(
+    "blood_requests",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("hospital_id", Integer, ForeignKey("hospitals.id"), nullable=False),
+    Column("product", String(12), nullable=False),
+    Column("abo_rh", String(3), nullable=False),
+    Column("units", Integer, nullable=False),
+    Column("urgency", String(20), nullable=False),
+    Column("accept_partial", Boolean, nullable=False, server_default="false"),
+    Column("requested_at", TZ, nullable=False),
+    Column("deadline", TZ, nullable=False),
+    Column("requested_by", String(100), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("reserved_units", Integer, nullable=False, server_default="0"),
+    Column("refusal_code", String(40)),
+    Column("refusal", JSONB),
+    Column("updated_at", TZ, nullable=False),
+    CheckConstraint("units BETWEEN 1 AND 50", name="ck_blood_requests_units"),
+    CheckConstraint(f"product IN {_PRODUCTS}", name="ck_blood_requests_product"),
+    CheckConstraint(f"abo_rh IN {_GROUPS}", name="ck_blood_requests_group"),
+    CheckConstraint(
+        "urgency IN ('life_threatening', 'urgent', 'routine')", name="ck_blood_requests_urgency"
+    ),
+    CheckConstraint(
+        "status IN ('reserved', 'waitlisted', 'dispatched', 'delivered', 'cancelled')",
+        name="ck_blood_requests_status",
+    ),
+    Index("ix_blood_requests_hospital", "hospital_id"),
+)
+
+#: Units of a lot held for a request, in allocation order (``id``).
+blood_reservations = Table(
+    "blood_reservations",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("request_id", BigInteger, ForeignKey("blood_requests.id"), nullable=False),
+    Column("lot_id", BigInteger, ForeignKey("blood_lots.id"), nullable=False),
+    Column("units", Integer, nullable=False),
+    Column("identical", Boolean, nullable=False),
+    Column("note", JSONB),
+    Column("reserved_at", TZ, nullable=False),
+    UniqueConstraint("request_id", "lot_id", name="uq_blood_reservations_request_lot"),
+    CheckConstraint("units > 0", name="ck_blood_reservations_units"),
+    Index("ix_blood_reservations_lot", "lot_id"),
+)
+
+#: Units with the ``blood`` capability and their box capacities (units of product per box).
+blood_couriers = Table(
+    "blood_couriers",
+    metadata,
+    Column("unit_id", Integer, ForeignKey("units.id"), primary_key=True),
+    Column("cool", Integer, nullable=False),
+    Column("frozen", Integer, nullable=False),
+    Column("ambient", Integer, nullable=False),
+    Column("updated_at", TZ, nullable=False),
+    CheckConstraint(
+        "cool BETWEEN 0 AND 200 AND frozen BETWEEN 0 AND 200 AND ambient BETWEEN 0 AND 200",
+        name="ck_blood_couriers_capacity",
+    ),
+)
+
+#: One delivery: a request's units from one bank, carried by one courier unit.
+blood_jobs = Table(
+    "blood_jobs",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("request_id", BigInteger, ForeignKey("blood_requests.id"), nullable=False),
+    Column("bank_id", Integer, ForeignKey("blood_banks.id"), nullable=False),
+    Column("hospital_id", Integer, ForeignKey("hospitals.id"), nullable=False),
+    Column("unit_id", Integer, ForeignKey("units.id"), nullable=False),
+    Column("product", String(12), nullable=False),
+    Column("units", Integer, nullable=False),
+    Column("lots", ARRAY(String(40)), nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("assigned_at", TZ, nullable=False),
+    Column("picked_up_at", TZ),
+    Column("delivered_at", TZ),
+    Column("cancelled_at", TZ),
+    Column("handover_by", String(100)),
+    Column("cancel_reason", String(500)),
+    UniqueConstraint("request_id", "bank_id", name="uq_blood_jobs_request_bank"),
+    CheckConstraint("units > 0", name="ck_blood_jobs_units"),
+    CheckConstraint(
+        "state IN ('assigned', 'picked_up', 'delivered', 'cancelled')", name="ck_blood_jobs_state"
+    ),
+    Index("ix_blood_jobs_unit", "unit_id"),
+    Index("ix_blood_jobs_hospital", "hospital_id"),
 )

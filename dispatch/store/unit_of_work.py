@@ -21,6 +21,7 @@ from dispatch.domain.model import Incident, Unit
 from dispatch.domain.payloads import incident_view, unit_view
 from dispatch.services.ports import EventRecord, Site
 from dispatch.store import tables as t
+from dispatch.store.blood import SqlBloodRepository
 from dispatch.store.geo import lon_lat
 from dispatch.store.mci import SqlMciRepository
 from dispatch.store.phone_calls import SqlPhoneCallRepository
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
     hospitals: SqlHospitalRepository
     phone_calls: SqlPhoneCallRepository  # calls the PBX reported (dispatch.domain.telephony)
     mci: SqlMciRepository  # mass-casualty incidents (dispatch.store.mci)
+    blood: SqlBloodRepository  # emergency blood supply (dispatch.store.blood)
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
         self.hospitals = SqlHospitalRepository(self._conn)
         self.phone_calls = SqlPhoneCallRepository(self._conn)
         self.mci = SqlMciRepository(self._conn)
+        self.blood = SqlBloodRepository(self._conn)
         self._loose: list[Event] = []
         return self
 

@@ -104,6 +104,12 @@ class SyndromeMap:
                 return Classification(mapped, "complaint", complaint_code, self.version)
         return Classification(OTHER, "default", None, self.version)
 
+    def keyword(self, syndrome: str, text: str | None) -> str | None:
+        """The first of ``syndrome``'s keywords in ``text`` (negations respected), or None."""
+        if not text:
+            return None
+        return self._matchers[syndrome].first_match(text)
+
 
 def available_versions() -> dict[str, str]:
     """Mapping version -> packaged file name."""
@@ -132,6 +138,25 @@ def load_syndrome_map(
         raise InvalidSyndromeMap(f"no syndrome mapping {chosen!r} (have {sorted(versions)})")
     text = resources.files(_PACKAGE).joinpath(name).read_text(encoding="utf-8")
     return parse_syndrome_map(json.loads(text), complaint_codes=complaint_codes)
+
+
+#: The syndrome whose calls are suspected infectious (isolation unit, fever clinic).
+INFECTIOUS = "fever_respiratory"
+
+
+def infectious_syndrome(complaint_code: str | None, text: str | None) -> str | None:
+    """Why a call is suspected infectious by its caller's words, or None.
+
+    Only the fever/respiratory *keywords* count, whatever syndrome wins the call's surveillance
+    classification ("fever and rash" is a fever): the complaint code alone is not enough, since
+    a breathing problem is more often asthma or anaphylaxis, which must not wait for an isolation
+    unit. ``complaint_code`` is named in the reason for the record.
+    """
+    found = load_syndrome_map().keyword(INFECTIOUS, text)
+    if found is None:
+        return None
+    under = "" if complaint_code is None else f" ({complaint_code})"
+    return f"triage: caller reports {found.rstrip('*')!r}{under}: fever/respiratory"
 
 
 def parse_syndrome_map(data: Any, *, complaint_codes: Collection[str] | None = None) -> SyndromeMap:

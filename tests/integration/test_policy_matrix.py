@@ -33,6 +33,7 @@ from dispatch.api.app import create_app
 from dispatch.api.auth import Role
 from dispatch.api.policy import Rule, Scope
 from dispatch.config import Settings
+from dispatch.domain.limits import MAX_ID
 from tests.conftest import ServerProcess
 from tests.support import a_point_on_a_road, connect_socket, login
 
@@ -184,6 +185,10 @@ def _request(key: str, floor: Floor) -> dict[str, Any]:
         call_id=1,  # a phone line; allowed cells may answer 404 or 409, never 401/403
         role="staging",  # an MCI command role
         tag="M1",  # an MCI patient's triage tag
+        # blood: ids nothing uses (allowed cells answer 404), so no story's stock or jobs move
+        bank_id=MAX_ID,
+        request_id=MAX_ID,
+        job_id=MAX_ID,
     )
     lon, lat = floor.point
     queries: dict[str, dict[str, Any]] = {
@@ -206,6 +211,10 @@ def _request(key: str, floor: Floor) -> dict[str, Any]:
             "reason": "closer unit",
         },
         "POST /api/v1/incidents/{incident_id}/triage": {"complaint_code": "stroke", "answers": {}},
+        "POST /api/v1/incidents/{incident_id}/infectious": {
+            "infectious": True,
+            "reason": "crew: fever 39.5 and cough",
+        },
         "POST /api/v1/incidents/{incident_id}/calls": {"complaint": "a neighbour calls too"},
         "POST /api/v1/incidents/{incident_id}/times": {
             "unit_id": floor.unit,
@@ -226,6 +235,33 @@ def _request(key: str, floor: Floor) -> dict[str, Any]:
             "patients": ["M1"],
         },
         "POST /api/v1/triage/evaluate": {"complaint_code": "stroke", "answers": {}},
+        # emergency blood supply: cryo only, which no blood story stocks or asks for
+        "POST /api/v1/blood/banks": {
+            "code": "MATRIX",
+            "name": "Matrix blood bank",
+            "location": floor.point,
+        },
+        "PUT /api/v1/blood/banks/{bank_id}/stock": {
+            "lot": "MX-1",
+            "product": "cryo",
+            "group": "B+",
+            "units": 1,
+            "expires_at": "2099-01-01T00:00:00+00:00",
+        },
+        "POST /api/v1/blood/stock/import": {
+            "csv": "bank,lot,product,group,units,expires_at\nMATRIX,MX-2,cryo,B+,1,2099-01-01\n"
+        },
+        "PUT /api/v1/blood/couriers/{unit_id}": {"cool": 4, "frozen": 4, "ambient": 2},
+        "POST /api/v1/blood/hospitals/{hospital_id}/requests": {
+            "product": "cryo",
+            "group": "B+",
+            "units": 1,
+            "urgency": "routine",
+        },
+        "POST /api/v1/blood/requests/{request_id}/jobs": {"unit_id": floor.unit},
+        "POST /api/v1/blood/hospitals/{hospital_id}/jobs/{job_id}/handover": {
+            "received_by": "Matrix nurse"
+        },
         "POST /api/v1/telephony/calls": {"line": "matrix-trunk", "caller_number": "110"},
         "POST /api/v1/telephony/calls/{call_id}/answer": {},
         "POST /api/v1/telephony/calls/{call_id}/end": {},
@@ -256,7 +292,9 @@ def _request(key: str, floor: Floor) -> dict[str, Any]:
         args["data"] = {"username": "dispatcher", "password": "dispatcher"}
     elif key in bodies:
         args["json"] = bodies[key]
-    elif method == "POST" and not key.endswith(("/ack", "/logout", "/unlock", "/refresh")):
+    elif method == "POST" and not key.endswith(
+        ("/ack", "/logout", "/unlock", "/refresh", "/pickup")
+    ):
         pytest.fail(f"{key}: give it a valid body in {__file__}")
     return args
 

@@ -22,6 +22,7 @@ from dispatch.api.schemas.bodies import (
     AssignIn,
     CallIn,
     CancelIn,
+    InfectiousIn,
     LinkCallIn,
     NoteIn,
     ReassignIn,
@@ -126,7 +127,12 @@ async def recommendations(
 ) -> list[dict[str, Any]]:
     """Available, capable units ranked by road time to the incident (fastest first). A unit
     whose GPS fix is stale is ranked by its last known position, never above a fresh unit unless
-    more than ``stale_rank_margin_s`` faster, and shows its fix's age (``position_age_s``)."""
+    more than ``stale_rank_margin_s`` faster, and shows its fix's age (``position_age_s``).
+
+    A suspected infectious call (``infectious``) is offered isolation units only; when none is
+    available the others are offered with ``no_isolation_unit: true`` on each (the dispatcher
+    may still send one: the patient needs an ambulance; the log records ``IsolationOverridden``).
+    """
     ranked = await handlers.recommend(incident_id, limit, deps, container.settings.stale_rule())
     return [
         {
@@ -139,6 +145,7 @@ async def recommendations(
             "stale": r.stale,
             "snap_distance_m": r.route.snap_distance_m,
             "street": r.route.street,
+            "no_isolation_unit": r.no_isolation_unit,
         }
         for r in ranked
     ]
@@ -273,6 +280,24 @@ async def reassign(
     return audience.show(assignment_view(done.unit, done.incident, done.route), incident_id)
 
 
+@router.post("/{incident_id}/infectious", response_model=Incident, responses=COMMAND)
+async def flag_infectious(
+    incident_id: PathId, body: InfectiousIn, user: User, audience: AudienceDep, deps: ServiceDeps
+) -> dict[str, Any]:
+    """Set or clear "suspected infectious (respiratory / fever)" by hand, with a reason. Units on
+    the call are decontaminated after it (or spared, when cleared); setting it again is a no-op."""
+    incident = await handlers.flag_infectious(
+        cmd.FlagInfectious(
+            actor=user.username,
+            incident_id=incident_id,
+            infectious=body.infectious,
+            reason=body.reason,
+        ),
+        deps,
+    )
+    return audience.incident(incident_view(incident))
+
+
 @router.post("/{incident_id}/triage", response_model=Incident, responses=COMMAND)
 async def triage(
     incident_id: PathId, body: TriageIn, user: User, audience: AudienceDep, deps: ServiceDeps
@@ -313,7 +338,8 @@ async def destinations(incident_id: PathId, _: User, deps: ServiceDeps) -> dict[
     """Where to take this patient: hospitals ranked by road time and the capability needed."""
     incident, options = await handlers.recommend_destinations(incident_id, deps)
     return {
-        "needs": incident.hospital_capability,
+        # a suspected infectious patient needs a fever clinic, and is offered fever clinics only
+        "needs": "fever_clinic" if incident.infectious else incident.hospital_capability,
         "options": [
             {
                 "rank": o.rank,

@@ -107,7 +107,8 @@ async def kpis(
     area: Annotated[str, Query(pattern="^(urban|rural)$")] = "urban",
 ) -> dict[str, Any]:
     """Response-time performance per priority against the protocol's targets, and China's 120
-    quality indicators over the same incidents (``indicators``; docs/indicators.md)."""
+    quality indicators over the same incidents (``indicators``; docs/indicators.md), and the
+    suspected infectious calls with their units' decontamination times (``infectious``)."""
     protocol = load_protocol()
     targets = {
         p: (protocol.target(p, area=area).seconds, protocol.target(p, area=area).fraction)
@@ -116,11 +117,13 @@ async def kpis(
     chosen = _filter(start, end, None, None, bbox, 0)
     rows = await reads.kpis(chosen, targets)
     samples = await reads.indicator_samples(chosen)
+    infectious = await reads.infectious_kpis(chosen)
     return {
         "area": area,
         "protocol_version": protocol.version,
         "priorities": rows,
         "indicators": indicators.compute(samples),
+        "infectious": infectious,
     }
 
 

@@ -96,6 +96,11 @@ class Recommendation(Out):
     street: str | None = Field(
         default=None, description="the road the route ends on (null: unnamed or unknown)"
     )
+    no_isolation_unit: bool = Field(
+        default=False,
+        description="the call is suspected infectious and no isolation unit is available: this "
+        "unit cannot isolate the patient; sending it is an override, recorded",
+    )
 
 
 class NoteAdded(Out):
@@ -372,11 +377,22 @@ class Indicators(Out):
     calls_per_unit: IndicatorCallsPerUnit
 
 
+class InfectiousKpi(Out):
+    """Suspected infectious calls and the decontamination of the units that carried them."""
+
+    incidents: int = Field(description="calls flagged suspected infectious")
+    transports: int = Field(description="of those, calls whose patient was transported")
+    decontaminations: int = Field(description="units decontaminated after them")
+    decontamination_median_s: float | None = Field(description="median time, ended ones only")
+    decontamination_total_s: float = Field(description="unit-seconds out of service cleaning")
+
+
 class Kpis(Out):
     area: Literal["urban", "rural"]
     protocol_version: str
     priorities: list[PriorityKpi]
     indicators: Indicators
+    infectious: InfectiousKpi | None = None
 
 
 class ResponseTarget(Out):

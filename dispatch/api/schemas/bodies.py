@@ -86,6 +86,13 @@ class TriageIn(Body):
     answers: dict[PlainText, PlainText] = Field(default_factory=dict, max_length=50)
 
 
+class InfectiousIn(Body):
+    """Set (``true``) or clear (``false``) the suspected-infectious flag; the reason is kept."""
+
+    infectious: bool
+    reason: PlainText = Field(min_length=1, max_length=500)
+
+
 class LinkCallIn(Body):
     complaint: PlainText = Field(min_length=1, max_length=500)
     caller: CallerIn | None = None

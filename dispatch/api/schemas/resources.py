@@ -66,6 +66,13 @@ class Unit(Out):
         description="why status_at is suspicious or not the crew device's own time: clock-skew, "
         "future, before-previous, too-old, order-warning (docs/times.md)",
     )
+    isolation: bool = Field(
+        default=False, description="can isolate a suspected infectious patient (negative pressure)"
+    )
+    decontamination_until: Timestamp | None = Field(
+        default=None,
+        description="status decontamination: when it ends by itself unless the crew clears it",
+    )
 
 
 class Incident(Out):
@@ -93,6 +100,17 @@ class Incident(Out):
     protocol_version: str | None
     needs: list[str] = Field(description='e.g. ["ALS"]')
     hospital_capability: str | None = Field(description="what the receiving ED must offer")
+    infectious: bool = Field(
+        default=False,
+        description="suspected infectious (respiratory / fever): isolation unit, "
+        "fever clinic, decontamination after",
+    )
+    infectious_reason: str | None = Field(default=None, description="why it was flagged")
+    protection: Literal["airborne"] | None = Field(
+        default=None,
+        description="protection the crew must wear: airborne = FFP2/N95 respirator, gown, "
+        "gloves, eye protection; null = standard precautions",
+    )
     caller: Caller | None
 
 
@@ -159,3 +177,6 @@ class Assignment(Out):
     distance_m: float | None
     route: LineString | None
     steps: list[RouteStep]
+    protection: Literal["airborne"] | None = Field(
+        default=None, description="protection the crew must wear (see Incident.protection)"
+    )

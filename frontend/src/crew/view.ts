@@ -102,6 +102,8 @@ export class CrewView {
   private readonly incStatus = h("span", { class: "badge" });
   private readonly address = h("div", { class: "address", "data-testid": "crew-address" });
   private readonly complaint = h("div", { class: "complaint", "data-testid": "crew-complaint" });
+  /** The protection the crew must wear (suspected infectious call): on the order, hard to miss. */
+  private readonly protection = h("div", { class: "order-banner protection", "data-testid": "crew-protection" });
   private readonly etaRow = h("div", { class: "eta" });
   private readonly etaText = h("strong", { class: "mono", "data-testid": "crew-eta" });
   private readonly stepsBox = h("details", { class: "steps" });
@@ -168,6 +170,7 @@ export class CrewView {
       this.ackBtn,
       h("div", { class: "row" }, this.prio, h("span", { class: "label" }, S.callNumber), this.number, this.incStatus),
       this.address,
+      this.protection,
       this.complaint,
       this.destBox,
       this.etaRow,
@@ -272,8 +275,14 @@ export class CrewView {
     this.relCard.hidden = !r;
     this.idle.hidden = !!a || !!r;
     this.idle.dataset["status"] = st ?? "";
-    setText(this.idleTitle, st === "returning" ? S.crewReturning : S.noAssignment);
-    setText(this.idleHint, st === "returning" ? S.crewReturningHint : S.noAssignmentHint);
+    if (st === "decontamination") {
+      const until = m.unit?.decontamination_until;
+      setText(this.idleTitle, S.crewDecontamination);
+      setText(this.idleHint, t("crewDecontaminationHint", { time: until ? hhmm(new Date(until)) : "" }));
+    } else {
+      setText(this.idleTitle, st === "returning" ? S.crewReturning : S.noAssignment);
+      setText(this.idleHint, st === "returning" ? S.crewReturningHint : S.noAssignmentHint);
+    }
     if (r) this.renderRelocation(m, r);
     if (a) this.renderDestination(m.destination);
     if (a) {
@@ -293,6 +302,9 @@ export class CrewView {
       setText(this.address, i.address || S.unknownAddress);
       setText(this.complaint, i.complaint ?? "");
       this.complaint.hidden = !i.complaint;
+      const protection = a.protection ?? i.protection ?? null;
+      setText(this.protection, protection === "airborne" ? S.crewProtectionAirborne : "");
+      this.protection.hidden = protection !== "airborne";
       this.card.dataset["incidentId"] = String(i.id);
       this.card.dataset["orderId"] = hasOrder ? String(a.order_id) : "";
     }

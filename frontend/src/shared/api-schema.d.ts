@@ -251,6 +251,10 @@ export interface paths {
          * @description Available, capable units ranked by road time to the incident (fastest first). A unit
          *     whose GPS fix is stale is ranked by its last known position, never above a fresh unit unless
          *     more than ``stale_rank_margin_s`` faster, and shows its fix's age (``position_age_s``).
+         *
+         *     A suspected infectious call (``infectious``) is offered isolation units only; when none is
+         *     available the others are offered with ``no_isolation_unit: true`` on each (the dispatcher
+         *     may still send one: the patient needs an ambulance; the log records ``IsolationOverridden``).
          */
         get: operations["recommendations_api_v1_incidents__incident_id__recommendations_get"];
         put?: never;
@@ -398,6 +402,27 @@ export interface paths {
          * @description Send another unit in place of one still on its way; the replaced unit becomes available.
          */
         post: operations["reassign_api_v1_incidents__incident_id__reassign_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{incident_id}/infectious": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Flag Infectious
+         * @description Set or clear "suspected infectious (respiratory / fever)" by hand, with a reason. Units on
+         *     the call are decontaminated after it (or spared, when cleared); setting it again is a no-op.
+         */
+        post: operations["flag_infectious_api_v1_incidents__incident_id__infectious_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -879,7 +904,8 @@ export interface paths {
         /**
          * Kpis
          * @description Response-time performance per priority against the protocol's targets, and China's 120
-         *     quality indicators over the same incidents (``indicators``; docs/indicators.md).
+         *     quality indicators over the same incidents (``indicators``; docs/indicators.md), and the
+         *     suspected infectious calls with their units' decontamination times (``infectious``).
          */
         get: operations["kpis_api_v1_review_kpis_get"];
         put?: never;
@@ -1259,6 +1285,308 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/blood/banks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Banks
+         * @description The blood banks, with the code the stock CSV names them by.
+         */
+        get: operations["list_banks_api_v1_blood_banks_get"];
+        put?: never;
+        /**
+         * Add Bank
+         * @description A new blood bank (409 ``blood-bank-exists`` when its code or name is taken).
+         */
+        post: operations["add_bank_api_v1_blood_banks_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blood/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Stock
+         * @description Every lot with its free units (units held for requests are not counted).
+         */
+        get: operations["list_stock_api_v1_blood_stock_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blood/banks/{bank_id}/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Stock
+         * @description Set one lot's free units, group and expiry, as counted at the bank (created if new).
+         *     An expired lot is refused (422 ``invalid-stock-lot``).
+         */
+        put: operations["set_stock_api_v1_blood_banks__bank_id__stock_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blood/stock/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Stock
+         * @description Import a stock CSV, all rows or none: any bad cell refuses the whole file (422
+         *     ``stock-import-refused``) and ``errors`` lists every ``row`` (the header is row 1),
+         *     ``column`` and ``reason``.
+         */
+        post: operations["import_stock_api_v1_blood_stock_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blood/couriers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Couriers
+         * @description Units registered to carry blood, with their box capacities.
+         */
+        get: operations["list_couriers_api_v1_blood_couriers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blood/couriers/{unit_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Register Courier
+         * @description Give a unit the ``blood`` capability: units it carries in a cool (red cells), frozen
+         *     (plasma, cryo) and ambient (platelets) box.
+         */
+        put: operations["register_courier_api_v1_blood_couriers__unit_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blood/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Requests
+         * @description Every hospital's requests, newest first.
+         */
+        get: operations["list_requests_api_v1_blood_requests_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blood/hospitals/{hospital_id}/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hospital Requests
+         * @description One hospital's requests, newest first, with their deliveries.
+         */
+        get: operations["hospital_requests_api_v1_blood_hospitals__hospital_id__requests_get"];
+        put?: never;
+        /**
+         * Create Request
+         * @description Ask for units; they are allocated at once. ``status`` reserved: the ``allocation`` lists
+         *     the units held (first expiry first out; ``identical`` false for a compatible substitute,
+         *     with a ``note`` for the ward). ``status`` waitlisted: nothing is held, ``refusal`` says why
+         *     (no compatible stock, or too little unless ``accept_partial``).
+         */
+        post: operations["create_request_api_v1_blood_hospitals__hospital_id__requests_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blood/hospitals/{hospital_id}/requests/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hospital Request
+         * @description One request of the hospital (another hospital's answers 404).
+         */
+        get: operations["hospital_request_api_v1_blood_hospitals__hospital_id__requests__request_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blood/requests/{request_id}/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign Courier
+         * @description Send a courier for a reserved request: one delivery job per bank holding its units
+         *     (409 ``not-a-courier`` for a unit not registered or whose box is too small,
+         *     ``request-not-reserved`` for a waitlisted or already dispatched request).
+         */
+        post: operations["assign_courier_api_v1_blood_requests__request_id__jobs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blood/units/{unit_id}/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Unit Jobs
+         * @description The deliveries a unit carries or carried.
+         */
+        get: operations["unit_jobs_api_v1_blood_units__unit_id__jobs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blood/units/{unit_id}/jobs/{job_id}/pickup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pick Up
+         * @description The courier has the units (403 ``not-your-job`` when another unit carries the job; 409
+         *     ``illegal-job-transition`` when it is not assigned).
+         */
+        post: operations["pick_up_api_v1_blood_units__unit_id__jobs__job_id__pickup_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blood/hospitals/{hospital_id}/jobs/{job_id}/handover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Handover
+         * @description The receiving hospital confirms it has the units, naming who took them (403
+         *     ``handover-refused`` for a delivery to another hospital; 409 ``illegal-job-transition``
+         *     before pick-up).
+         */
+        post: operations["handover_api_v1_blood_hospitals__hospital_id__jobs__job_id__handover_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blood/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Plan
+         * @description Courier routes now (advice; nothing is stored): open jobs stay on their courier,
+         *     reserved requests without one are proposed (``job_id`` null, ``proposed_bank_id``). A
+         *     life-threatening request the couriers will not deliver in time has ``offer_ambulance``.
+         */
+        get: operations["plan_api_v1_blood_plan_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1427,6 +1755,29 @@ export interface components {
          * @enum {string}
          */
         AgeBand: "infant" | "child" | "adult" | "older" | "unknown";
+        /** AllocationLine */
+        AllocationLine: {
+            /** Bank Id */
+            bank_id: number;
+            /** Lot */
+            lot: string;
+            /** Group */
+            group: string;
+            /** Units */
+            units: number;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Identical
+             * @description false: a compatible substitute
+             */
+            identical: boolean;
+            /** @description what the ward must know about a substitute */
+            note: components["schemas"]["Bilingual"] | null;
+        };
         /** AreaGeometry */
         AreaGeometry: {
             /**
@@ -1463,6 +1814,26 @@ export interface components {
             route: components["schemas"]["LineString"] | null;
             /** Steps */
             steps: components["schemas"]["RouteStep"][];
+            /**
+             * Protection
+             * @description protection the crew must wear (see Incident.protection)
+             */
+            protection?: "airborne" | null;
+        };
+        /** BankIn */
+        BankIn: {
+            /**
+             * Code
+             * @description what the stock CSV's bank column names
+             */
+            code: string;
+            /** Name */
+            name: string;
+            /** Location */
+            location: [
+                number,
+                number
+            ];
         };
         /**
          * Bilingual
@@ -1473,6 +1844,108 @@ export interface components {
             en: string;
             /** Zh */
             zh: string;
+        };
+        /** BloodBank */
+        BloodBank: {
+            /** Id */
+            id: number;
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /**
+             * Location
+             * @description [lon, lat], WGS84
+             */
+            location: [
+                number,
+                number
+            ];
+        };
+        /** BloodPlan */
+        BloodPlan: {
+            /** Strategy */
+            strategy: string;
+            /**
+             * Now
+             * Format: date-time
+             */
+            now: string;
+            /** Fallback */
+            fallback: string | null;
+            /** Routes */
+            routes: components["schemas"]["PlanRoute"][];
+            /** Requests */
+            requests: components["schemas"]["PlanRequest"][];
+            /** Unplanned */
+            unplanned: components["schemas"]["PlanUnplanned"][];
+        };
+        /** BloodRequest */
+        BloodRequest: {
+            /** Id */
+            id: number;
+            /** Hospital Id */
+            hospital_id: number;
+            product: components["schemas"]["Product"];
+            /** Group */
+            group: string;
+            /** Units */
+            units: number;
+            urgency: components["schemas"]["Urgency"];
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /**
+             * Deadline
+             * Format: date-time
+             */
+            deadline: string;
+            /** Requested By */
+            requested_by: string;
+            /** Accept Partial */
+            accept_partial: boolean;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "reserved" | "waitlisted" | "dispatched" | "delivered" | "cancelled";
+            /** Reserved Units */
+            reserved_units: number;
+            /**
+             * Refusal Code
+             * @description waitlisted: no-compatible-stock, short-stock
+             */
+            refusal_code: string | null;
+            refusal: components["schemas"]["Bilingual"] | null;
+            /** Allocation */
+            allocation: components["schemas"]["AllocationLine"][];
+            /** Jobs */
+            jobs: components["schemas"]["DeliveryJob"][];
+        };
+        /** BloodRequestIn */
+        BloodRequestIn: {
+            product: components["schemas"]["Product"];
+            /**
+             * Group
+             * @description the patient's ABO/RhD group
+             */
+            group: string;
+            /** Units */
+            units: number;
+            urgency: components["schemas"]["Urgency"];
+            /**
+             * Deadline
+             * @description when the units are needed at the bedside; default by urgency (life-threatening 1 h, urgent 3 h, routine 12 h)
+             */
+            deadline?: string | null;
+            /**
+             * Accept Partial
+             * @description take what compatible stock there is now if short
+             * @default false
+             */
+            accept_partial?: boolean;
         };
         /** BoardRow */
         BoardRow: {
@@ -1698,6 +2171,29 @@ export interface components {
              */
             time_zone: string;
         };
+        /** Courier */
+        Courier: {
+            /** Unit Id */
+            unit_id: number;
+            /** Cool */
+            cool: number;
+            /** Frozen */
+            frozen: number;
+            /** Ambient */
+            ambient: number;
+        };
+        /**
+         * CourierIn
+         * @description Box capacities in units; registering a unit gives it the ``blood`` capability.
+         */
+        CourierIn: {
+            /** Cool */
+            cool: number;
+            /** Frozen */
+            frozen: number;
+            /** Ambient */
+            ambient: number;
+        };
         /** Coverage */
         Coverage: {
             /**
@@ -1734,6 +2230,38 @@ export interface components {
             total_length_m: number;
             /** Demand Share */
             demand_share: number | null;
+        };
+        /** DeliveryJob */
+        DeliveryJob: {
+            /** Id */
+            id: number;
+            /** Request Id */
+            request_id: number;
+            /** Bank Id */
+            bank_id: number;
+            /** Hospital Id */
+            hospital_id: number;
+            /** Unit Id */
+            unit_id: number;
+            product: components["schemas"]["Product"];
+            /** Units */
+            units: number;
+            /** Lots */
+            lots: string[];
+            state: components["schemas"]["JobState"];
+            /**
+             * Assigned At
+             * Format: date-time
+             */
+            assigned_at: string;
+            /** Picked Up At */
+            picked_up_at: string | null;
+            /** Delivered At */
+            delivered_at: string | null;
+            /** Handover By */
+            handover_by: string | null;
+            /** Cold Chain Breached */
+            cold_chain_breached: boolean;
         };
         /** DestinationIn */
         DestinationIn: {
@@ -1811,6 +2339,14 @@ export interface components {
                 number,
                 number
             ][] | null;
+        };
+        /** HandoverIn */
+        HandoverIn: {
+            /**
+             * Received By
+             * @description who took the units
+             */
+            received_by: string;
         };
         /** HangUpIn */
         HangUpIn: {
@@ -1955,6 +2491,22 @@ export interface components {
              * @description what the receiving ED must offer
              */
             hospital_capability: string | null;
+            /**
+             * Infectious
+             * @description suspected infectious (respiratory / fever): isolation unit, fever clinic, decontamination after
+             * @default false
+             */
+            infectious?: boolean;
+            /**
+             * Infectious Reason
+             * @description why it was flagged
+             */
+            infectious_reason?: string | null;
+            /**
+             * Protection
+             * @description protection the crew must wear: airborne = FFP2/N95 respirator, gown, gloves, eye protection; null = standard precautions
+             */
+            protection?: "airborne" | null;
             caller: components["schemas"]["Caller"] | null;
         };
         /**
@@ -2061,6 +2613,47 @@ export interface components {
             response: components["schemas"]["IndicatorResponse"];
             calls_per_unit: components["schemas"]["IndicatorCallsPerUnit"];
         };
+        /**
+         * InfectiousIn
+         * @description Set (``true``) or clear (``false``) the suspected-infectious flag; the reason is kept.
+         */
+        InfectiousIn: {
+            /** Infectious */
+            infectious: boolean;
+            /** Reason */
+            reason: string;
+        };
+        /**
+         * InfectiousKpi
+         * @description Suspected infectious calls and the decontamination of the units that carried them.
+         */
+        InfectiousKpi: {
+            /**
+             * Incidents
+             * @description calls flagged suspected infectious
+             */
+            incidents: number;
+            /**
+             * Transports
+             * @description of those, calls whose patient was transported
+             */
+            transports: number;
+            /**
+             * Decontaminations
+             * @description units decontaminated after them
+             */
+            decontaminations: number;
+            /**
+             * Decontamination Median S
+             * @description median time, ended ones only
+             */
+            decontamination_median_s: number | null;
+            /**
+             * Decontamination Total S
+             * @description unit-seconds out of service cleaning
+             */
+            decontamination_total_s: number;
+        };
         /** InstructionBlock */
         InstructionBlock: {
             title: components["schemas"]["Bilingual"];
@@ -2133,6 +2726,11 @@ export interface components {
             /** Seconds */
             seconds: number;
         };
+        /**
+         * JobState
+         * @enum {string}
+         */
+        JobState: "assigned" | "picked_up" | "delivered" | "cancelled";
         /** Kpis */
         Kpis: {
             /**
@@ -2145,6 +2743,7 @@ export interface components {
             /** Priorities */
             priorities: components["schemas"]["PriorityKpi"][];
             indicators: components["schemas"]["Indicators"];
+            infectious?: components["schemas"]["InfectiousKpi"] | null;
         };
         /** LikelyDuplicate */
         LikelyDuplicate: {
@@ -2571,12 +3170,80 @@ export interface components {
             category: components["schemas"]["TriageCategory"];
             reason: components["schemas"]["Bilingual"];
         };
+        /** PlanRequest */
+        PlanRequest: {
+            /** Request Id */
+            request_id: number;
+            urgency: components["schemas"]["Urgency"];
+            /**
+             * Deadline
+             * Format: date-time
+             */
+            deadline: string;
+            /** Delivered At */
+            delivered_at: string | null;
+            /** Late S */
+            late_s: number;
+            /** Offer Ambulance */
+            offer_ambulance: boolean;
+            reason: components["schemas"]["Bilingual"] | null;
+        };
+        /** PlanRoute */
+        PlanRoute: {
+            /** Unit Id */
+            unit_id: number;
+            /** Stops */
+            stops: components["schemas"]["PlanStop"][];
+        };
+        /** PlanStop */
+        PlanStop: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "pickup" | "delivery";
+            /**
+             * Job Id
+             * @description null: a job the plan proposes (no courier yet)
+             */
+            job_id: number | null;
+            /** Request Id */
+            request_id: number;
+            /** Proposed Bank Id */
+            proposed_bank_id: number | null;
+            /**
+             * Location
+             * @description [lon, lat], WGS84
+             */
+            location: [
+                number,
+                number
+            ];
+            /**
+             * Arrive At
+             * Format: date-time
+             */
+            arrive_at: string;
+            /**
+             * Leave At
+             * Format: date-time
+             */
+            leave_at: string;
+        };
         /** PlanUnit */
         PlanUnit: {
             /** Unit Id */
             unit_id: number;
             /** To Scene S */
             to_scene_s: number | null;
+        };
+        /** PlanUnplanned */
+        PlanUnplanned: {
+            /** Job Id */
+            job_id: number | null;
+            /** Request Id */
+            request_id: number;
+            reason: components["schemas"]["Bilingual"];
         };
         /** PlannedTransport */
         PlannedTransport: {
@@ -2663,6 +3330,11 @@ export interface components {
             dispatch_to_departure_p90_s: number | null;
         };
         /**
+         * Product
+         * @enum {string}
+         */
+        Product: "red_cells" | "plasma" | "platelets" | "cryo";
+        /**
          * Ready
          * @description ``/readyz``: this worker can serve (database, Redis and map checked just now).
          */
@@ -2721,6 +3393,12 @@ export interface components {
              * @description the road the route ends on (null: unnamed or unknown)
              */
             street?: string | null;
+            /**
+             * No Isolation Unit
+             * @description the call is suspected infectious and no isolation unit is available: this unit cannot isolate the patient; sending it is an override, recorded
+             * @default false
+             */
+            no_isolation_unit?: boolean;
         };
         /** RefreshIn */
         RefreshIn: {
@@ -2936,6 +3614,60 @@ export interface components {
             /** Client Seq */
             client_seq?: number | null;
             status: components["schemas"]["UnitStatus"];
+        };
+        /**
+         * StockImportIn
+         * @description A stock CSV (columns bank, lot, product, group, units, expires_at); times without an
+         *     offset are UTC, a date alone the end of that day. All rows or none.
+         */
+        StockImportIn: {
+            /** Csv */
+            csv: string;
+        };
+        /** StockImported */
+        StockImported: {
+            /** Lots */
+            lots: number;
+            /** Units */
+            units: number;
+        };
+        /**
+         * StockIn
+         * @description One lot's free units, as counted at the bank (overwrites what was stored).
+         */
+        StockIn: {
+            /** Lot */
+            lot: string;
+            product: components["schemas"]["Product"];
+            /**
+             * Group
+             * @description e.g. O-, AB+
+             */
+            group: string;
+            /** Units */
+            units: number;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+        };
+        /** StockLot */
+        StockLot: {
+            /** Bank Id */
+            bank_id: number;
+            /** Lot */
+            lot: string;
+            product: components["schemas"]["Product"];
+            /** Group */
+            group: string;
+            /** Units */
+            units: number;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
         };
         /** SurgeCapacity */
         SurgeCapacity: {
@@ -3259,12 +3991,23 @@ export interface components {
              * @description why status_at is suspicious or not the crew device's own time: clock-skew, future, before-previous, too-old, order-warning (docs/times.md)
              */
             status_flags?: string[];
+            /**
+             * Isolation
+             * @description can isolate a suspected infectious patient (negative pressure)
+             * @default false
+             */
+            isolation?: boolean;
+            /**
+             * Decontamination Until
+             * @description status decontamination: when it ends by itself unless the crew clears it
+             */
+            decontamination_until?: string | null;
         };
         /**
          * UnitStatus
          * @enum {string}
          */
-        UnitStatus: "available" | "dispatched" | "en_route" | "on_scene" | "transporting" | "at_hospital" | "returning" | "out_of_service";
+        UnitStatus: "available" | "dispatched" | "en_route" | "on_scene" | "transporting" | "at_hospital" | "returning" | "out_of_service" | "decontamination";
         /**
          * UnitTimesOut
          * @description One responding unit's times under one dispatch order (one NEMSIS PatientCareReport).
@@ -3286,6 +4029,11 @@ export interface components {
             /** Intervals */
             intervals: components["schemas"]["IntervalOut"][];
         };
+        /**
+         * Urgency
+         * @enum {string}
+         */
+        Urgency: "life_threatening" | "urgent" | "routine";
         /** UserIn */
         UserIn: {
             /** Username */
@@ -3417,7 +4165,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3492,7 +4240,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3592,7 +4340,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3754,7 +4502,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3763,7 +4511,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3836,7 +4584,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3845,7 +4593,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3916,7 +4664,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3985,7 +4733,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4045,7 +4793,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4120,7 +4868,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4200,7 +4948,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4282,7 +5030,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4366,7 +5114,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4375,7 +5123,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4459,7 +5207,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4468,7 +5216,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4552,7 +5300,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4632,7 +5380,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4716,7 +5464,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4725,7 +5473,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4805,7 +5553,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4889,7 +5637,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4898,7 +5646,100 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    flag_infectious_api_v1_incidents__incident_id__infectious_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InfectiousIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4982,7 +5823,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4991,7 +5832,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5075,7 +5916,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5084,7 +5925,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5164,7 +6005,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5304,7 +6145,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5388,7 +6229,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5397,7 +6238,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5481,7 +6322,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5566,7 +6407,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5575,7 +6416,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5659,7 +6500,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5668,7 +6509,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5752,7 +6593,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5761,7 +6602,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5845,7 +6686,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5854,7 +6695,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5998,7 +6839,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6079,7 +6920,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6088,7 +6929,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6210,7 +7051,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6340,7 +7181,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6400,7 +7241,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6481,7 +7322,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6544,7 +7385,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6672,7 +7513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6749,7 +7590,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6827,7 +7668,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6901,7 +7742,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7210,7 +8051,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7290,7 +8131,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7299,7 +8140,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7383,7 +8224,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7456,7 +8297,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7536,7 +8377,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7620,7 +8461,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7629,7 +8470,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7714,7 +8555,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7723,7 +8564,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7816,7 +8657,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7825,7 +8666,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7910,7 +8751,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7919,7 +8760,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7999,7 +8840,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8083,7 +8924,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8092,7 +8933,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8176,7 +9017,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8185,7 +9026,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8265,7 +9106,1376 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_banks_api_v1_blood_banks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BloodBank"][];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_bank_api_v1_blood_banks_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BankIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BloodBank"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_stock_api_v1_blood_stock_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockLot"][];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_stock_api_v1_blood_banks__bank_id__stock_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bank_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StockIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockLot"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_stock_api_v1_blood_stock_import_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StockImportIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockImported"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_couriers_api_v1_blood_couriers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Courier"][];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    register_courier_api_v1_blood_couriers__unit_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CourierIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Courier"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_requests_api_v1_blood_requests_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BloodRequest"][];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hospital_requests_api_v1_blood_hospitals__hospital_id__requests_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hospital_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BloodRequest"][];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_request_api_v1_blood_hospitals__hospital_id__requests_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hospital_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BloodRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BloodRequest"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hospital_request_api_v1_blood_hospitals__hospital_id__requests__request_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hospital_id: number;
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BloodRequest"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    assign_courier_api_v1_blood_requests__request_id__jobs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BloodRequest"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unit_jobs_api_v1_blood_units__unit_id__jobs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryJob"][];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pick_up_api_v1_blood_units__unit_id__jobs__job_id__pickup_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                unit_id: number;
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryJob"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    handover_api_v1_blood_hospitals__hospital_id__jobs__job_id__handover_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hospital_id: number;
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoverIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryJob"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    plan_api_v1_blood_plan_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BloodPlan"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;

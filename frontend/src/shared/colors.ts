@@ -8,4 +8,5 @@ export const STATUS_COLORS: Record<string, string> = {
   at_hospital: "#3b7ddd",
   returning: "#40c057", // cleared and driving back to quarters: may take a new call, a lighter "available" green
   out_of_service: "#6c757d",
+  decontamination: "#0ca678", // cleaning after an infectious transport: not dispatchable (teal, not green)
 };

@@ -13,7 +13,8 @@ export type UnitStatus =
   | "transporting"
   | "at_hospital"
   | "returning"
-  | "out_of_service";
+  | "out_of_service"
+  | "decontamination";
 
 export type IncidentStatus =
   | "pending"
@@ -49,6 +50,9 @@ export interface Unit {
   acknowledged_at?: string | null;
   /** Why status_at is suspicious or not the crew device's own time (docs/times.md; issue 15). */
   status_flags?: string[];
+  /** Fitted for isolated transport; when status is decontamination, when it ends by itself (issue 18). */
+  isolation?: boolean;
+  decontamination_until?: string | null;
 }
 
 export interface Incident {
@@ -71,6 +75,10 @@ export interface Incident {
   cancel_reason?: string | null;
   /** False when the location came from a map click or an approximate geocoder match. */
   address_verified?: boolean;
+  /** Suspected infectious (respiratory / fever) and the protection the crew must wear (issue 18). */
+  infectious?: boolean;
+  infectious_reason?: string | null;
+  protection?: "airborne" | null;
 }
 
 export interface LineString {
@@ -87,6 +95,8 @@ export interface Recommendation {
   /** Seconds since the unit's last GPS fix (null: never reported); `stale`: ranked by that old fix. */
   position_age_s: number | null;
   stale: boolean;
+  /** The call is infectious and no isolation unit is free: this unit cannot isolate (issue 18). */
+  no_isolation_unit?: boolean;
 }
 
 /** One decision of the optimiser (GET /advice), for a pending incident. */
@@ -118,6 +128,8 @@ export interface Assignment {
   unit: Unit;
   eta_s: number | null;
   route: LineString | null;
+  /** What the crew must wear: "airborne" on a suspected infectious call (issue 18). */
+  protection?: "airborne" | null;
 }
 
 /** GET /units/{id}/assignment; order_id, acknowledged_at and steps arrive with issue 5 (may be absent). */

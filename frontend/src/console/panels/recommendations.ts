@@ -28,6 +28,8 @@ export function recommendationReason(r: Recommendation, list: Recommendation[], 
   const best = Math.min(...list.map((x) => x.eta_s));
   const nearest = Math.min(...list.map((x) => x.distance_m));
   const parts: string[] = [];
+  // Said first: the call is infectious and no isolation unit is free (the server offers others).
+  if (r.no_isolation_unit) parts.push(S.noIsolationUnit);
   if (r.stale) parts.push(staleAge(r));
   if (r.eta_s <= best) parts.push(S.recFastest);
   else parts.push(t("recSlower", { delta: duration(r.eta_s - best) }));
@@ -157,6 +159,11 @@ export function mountRecommendations(
     }
     const inc = store.incidents.get(incidentId);
     const adding = inc !== undefined && store.currentUnits(inc).length > 0;
+    if (list.some((r) => r.no_isolation_unit)) {
+      tbody.append(
+        h("tr", {}, h("td", { colspan: 6, class: "flag warn strong-flag", "data-testid": "no-isolation-unit" }, S.noIsolationUnit)),
+      );
+    }
     for (const r of list) {
       const btn = h(
         "button",

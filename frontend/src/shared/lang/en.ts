@@ -76,6 +76,7 @@ export const en = {
     at_hospital: "At hospital",
     returning: "Returning",
     out_of_service: "Out of service",
+    decontamination: "Decontamination",
     pending: "Pending",
     closed: "Closed",
     cancelled: "Cancelled",
@@ -192,6 +193,11 @@ export const en = {
   crewPostMark: "Post",
   crewReturning: "Returning to quarters",
   crewReturningHint: "You can take a new call. Press Available when back in service.",
+  // Infectious transport (issue 18).
+  crewProtectionAirborne: "Suspected infectious: wear FFP2/N95 respirator, gown, gloves, eye protection",
+  crewDecontamination: "Decontamination",
+  crewDecontaminationHint: "Clean the vehicle. No calls until {time}, or press Available when clean.",
+  noIsolationUnit: "No isolation unit available: this unit cannot isolate the patient",
   // Console depth (issue 6).
   queue: "Call queue",
   queueEmpty: "No calls waiting for a unit",

@@ -78,6 +78,7 @@ export const zh: Strings = {
     at_hospital: "到达医院",
     returning: "返回途中",
     out_of_service: "暂停服务",
+    decontamination: "洗消中",
     pending: "待派车",
     closed: "已结案",
     cancelled: "已取消",
@@ -187,6 +188,11 @@ export const zh: Strings = {
   crewPostMark: "站",
   crewReturning: "返回驻地途中",
   crewReturningHint: "可接受新任务。回到驻地后请按“待命”。",
+  // 传染病转运（issue 18）。
+  crewProtectionAirborne: "疑似传染病：请佩戴FFP2/N95口罩、穿隔离衣、戴手套和护目镜",
+  crewDecontamination: "洗消中",
+  crewDecontaminationHint: "请对车辆洗消。{time}前不派任务，洗消完成后请按“待命”。",
+  noIsolationUnit: "无可用负压/隔离救护车：本车无法隔离患者",
   // Console depth (issue 6).
   queue: "待派警情",
   queueEmpty: "没有等待派车的警情",

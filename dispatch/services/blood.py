@@ -1,0 +1,746 @@
+"""Emergency blood supply (issue 19): the commands and reads behind ``/blood/...``.
+
+One async function per command, like ``dispatch.services.mci``: load through the unit of work,
+apply the pure rules of ``dispatch.domain.blood``, hand the events to ``uow.record`` and commit,
+then publish. Rows (``dispatch.store.blood``) and events commit together.
+
+A request is allocated the moment it arrives, inside the transaction that stores it and under
+row locks on every lot that could serve it (:meth:`SqlBloodRepository.lock_lots`): first expiry
+first out, identical group first, compatible substitutes after (the domain's table). What cannot
+be served is stored **waitlisted** with the reason and how many compatible units there were, and
+nothing is held for it: it never holds units another patient could use while it waits.
+
+The courier plan is advice and is never stored: it is computed on request from the open jobs,
+the reserved requests still without a courier, and the registered couriers free now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dispatch.domain import blood as b
+from dispatch.domain.errors import DomainError, NotFound
+from dispatch.domain.events import Event
+from dispatch.domain.geo import Location
+from dispatch.domain.model import UnitStatus
+from dispatch.domain.text import Text
+from dispatch.policies.base import F64
+from dispatch.policies.blood_plan import BloodPlan, BloodPlanner, Courier, PlanJob
+from dispatch.services.ports import (
+    BloodBank,
+    RequestStatus,
+    Roads,
+    StoredBloodRequest,
+    UnitOfWork,
+)
+
+if TYPE_CHECKING:
+    from dispatch.services.handlers import Deps
+
+
+# -- errors ------------------------------------------------------------------------------
+
+
+class BloodBankExists(DomainError):
+    code = "blood-bank-exists"
+    title = "A blood bank with this code or name exists"
+
+
+class NotACourier(DomainError):
+    """The unit is not registered to carry blood, or lacks the box (or room) the product needs."""
+
+    code = "not-a-courier"
+    title = "Unit cannot carry this blood"
+
+
+class RequestNotReserved(DomainError):
+    """A courier is assigned only to a request whose units are reserved and not yet sent."""
+
+    code = "request-not-reserved"
+    title = "Blood request has no units waiting for a courier"
+
+
+class NotYourJob(DomainError):
+    """A crew moving a delivery its unit does not carry (the API answers 403)."""
+
+    code = "not-your-job"
+    title = "This delivery is not your unit's"
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AddBank:
+    actor: str
+    code: str
+    name: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class SetStock:
+    actor: str
+    bank_id: int
+    lot: str
+    product: b.Product
+    group: b.AboRh
+    units: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ImportStock:
+    actor: str
+    csv: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestBlood:
+    actor: str
+    hospital_id: int
+    product: b.Product
+    group: b.AboRh
+    units: int
+    urgency: b.Urgency
+    deadline: datetime | None = None
+    #: a bleeding patient may take what there is now (the rest is not waitlisted: ask again)
+    accept_partial: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterCourier:
+    actor: str
+    unit_id: int
+    cool: int
+    frozen: int
+    ambient: int
+
+
+@dataclass(frozen=True, slots=True)
+class AssignCourier:
+    actor: str
+    request_id: int
+    unit_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PickUp:
+    actor: str
+    unit_id: int  # the unit in the path: a crew's own (the policy table checks it)
+    job_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Handover:
+    actor: str
+    hospital_id: int  # the hospital in the path: the login's own (the policy table checks it)
+    job_id: int
+    received_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestView:
+    stored: StoredBloodRequest
+    lines: list[b.AllocationLine]
+    jobs: list[b.DeliveryJob]
+
+
+# -- handlers ----------------------------------------------------------------------------
+
+
+async def add_bank(c: AddBank, deps: Deps) -> BloodBank:
+    async with deps.new_uow() as uow:
+        now = deps.clock.now()
+        bank_id = await uow.blood.add_bank(c.code, c.name, c.location, now)
+        if bank_id is None:
+            raise BloodBankExists(f"a blood bank named {c.name!r} or coded {c.code!r} exists")
+        event = b.BloodBankAdded(
+            occurred_at=now,
+            bank=bank_id,
+            code=c.code,
+            bank_name=c.name,
+            location=(c.location.lon, c.location.lat),
+        )
+        await _commit(uow, c.actor, deps, [event])
+    return BloodBank(bank_id, c.code, c.name, c.location)
+
+
+async def set_stock(c: SetStock, deps: Deps) -> b.StockLot:
+    """One lot's free units, as counted at the bank (overwrites; units held for requests are
+    not part of it)."""
+    now = deps.clock.now()
+    lot = b.StockLot(c.lot.strip(), c.bank_id, c.product, c.group, c.units, c.expires_at)
+    if not lot.in_date(now):
+        raise b.InvalidStockLot(f"lot {lot.lot_id} expired at {lot.expires_at.isoformat()}")
+    async with deps.new_uow() as uow:
+        await uow.blood.bank(c.bank_id)
+        previous = await uow.blood.set_lot(lot, now)
+        await _commit(uow, c.actor, deps, [_stock_set(lot, previous, now, "api")])
+    return lot
+
+
+async def import_stock(c: ImportStock, deps: Deps) -> list[b.StockLot]:
+    """Every lot of the file or none: a bad cell anywhere refuses the file
+    (``stock-import-refused``, with every row, column and reason) and nothing is written."""
+    now = deps.clock.now()
+    async with deps.new_uow() as uow:
+        banks = {bank.code: bank.id for bank in await uow.blood.banks()}
+        lots = b.parse_stock_csv(c.csv, banks=banks, now=now)
+        events: list[Event] = []
+        for lot in lots:
+            previous = await uow.blood.set_lot(lot, now)
+            events.append(_stock_set(lot, previous, now, "csv"))
+        events.append(
+            b.BloodStockImported(
+                occurred_at=now,
+                banks=tuple(sorted({lot.bank_id for lot in lots})),
+                lots=len(lots),
+                units=sum(lot.units for lot in lots),
+            )
+        )
+        await _commit(uow, c.actor, deps, events)
+    return lots
+
+
+async def request_blood(c: RequestBlood, deps: Deps) -> RequestView:
+    """Store the request and allocate it at once, under the lots' row locks: reserved (units
+    held: first expiry first out, identical group first, then the table's substitutes) or
+    waitlisted (nothing held, with the reason)."""
+    async with deps.new_uow() as uow:
+        await uow.hospitals.get(c.hospital_id)
+        now = deps.clock.now()
+        request = b.BloodRequest.new(
+            request_id=await uow.blood.next_request_id(),
+            hospital_id=c.hospital_id,
+            product=c.product,
+            group=c.group,
+            units=c.units,
+            urgency=c.urgency,
+            requested_at=now,
+            deadline=c.deadline,
+        )
+        lots = await uow.blood.lock_lots(c.product, b.compatible_donors(c.product, c.group))
+        found = b.allocate(request, lots, now, allow_partial=c.accept_partial)
+        events: list[Event] = [
+            b.BloodRequested(
+                occurred_at=now,
+                request=request.request_id,
+                hospital=request.hospital_id,
+                product=request.product.value,
+                group=request.group.value,
+                units=request.units,
+                urgency=request.urgency.value,
+                deadline=request.deadline,
+            )
+        ]
+        if isinstance(found, b.Allocation):
+            stored = StoredBloodRequest(
+                request,
+                RequestStatus.RESERVED,
+                c.actor,
+                accept_partial=c.accept_partial,
+                reserved_units=found.units,
+            )
+            await uow.blood.add_request(stored, now)
+            await uow.blood.reserve(request.request_id, request.product, found.lines, now)
+            events.append(
+                b.BloodReserved(
+                    occurred_at=now,
+                    request=request.request_id,
+                    lines=tuple(
+                        (ln.bank_id, ln.lot_id, ln.group.value, ln.units) for ln in found.lines
+                    ),
+                    substituted=found.substituted,
+                    short_units=found.short_units,
+                )
+            )
+            lines = list(found.lines)
+        else:
+            stored = StoredBloodRequest(
+                request,
+                RequestStatus.WAITLISTED,
+                c.actor,
+                accept_partial=c.accept_partial,
+                refusal_code=found.code,
+                refusal=_text(found.reason),
+            )
+            await uow.blood.add_request(stored, now)
+            events.append(
+                b.BloodWaitlisted(
+                    occurred_at=now,
+                    request=request.request_id,
+                    code=found.code,
+                    reason=found.reason.en,
+                    available_units=found.available_units,
+                )
+            )
+            lines = []
+        await _commit(uow, c.actor, deps, events)
+    return RequestView(stored, lines, [])
+
+
+async def register_courier(c: RegisterCourier, deps: Deps) -> dict[b.Box, int]:
+    """Give a unit the ``blood`` capability with its boxes' capacities (0 everywhere: none)."""
+    capacity = {b.Box.COOL: c.cool, b.Box.FROZEN: c.frozen, b.Box.AMBIENT: c.ambient}
+    async with deps.new_uow() as uow:
+        await uow.units.get(c.unit_id)
+        now = deps.clock.now()
+        await uow.blood.set_courier(c.unit_id, capacity, now)
+        event = b.BloodCourierRegistered(
+            occurred_at=now, unit=c.unit_id, cool=c.cool, frozen=c.frozen, ambient=c.ambient
+        )
+        await _commit(uow, c.actor, deps, [event])
+    return capacity
+
+
+async def assign_courier(c: AssignCourier, deps: Deps) -> RequestView:
+    """Send a courier: one delivery job per bank the request's units are held at."""
+    async with deps.new_uow() as uow:
+        stored = await uow.blood.request(c.request_id, lock=True)
+        if stored.status is not RequestStatus.RESERVED:
+            raise RequestNotReserved(
+                f"request {c.request_id} is {stored.status.value}: no units wait for a courier"
+            )
+        unit = await uow.units.get(c.unit_id)
+        request = stored.request
+        box = b.DEFAULT_COLD_CHAIN.box(request.product)
+        capacity = (await uow.blood.couriers()).get(c.unit_id)
+        if capacity is None:
+            raise NotACourier(f"unit {unit.call_sign} is not registered to carry blood")
+        lines = (await uow.blood.reservations([c.request_id])).get(c.request_id, [])
+        allocation = b.Allocation(c.request_id, request.product, tuple(lines))
+        existing = {j.bank_id for j in await uow.blood.jobs(request_ids=[c.request_id])}
+        now = deps.clock.now()
+        jobs: list[b.DeliveryJob] = []
+        for bank_id, bank_lines in allocation.by_bank().items():
+            if bank_id in existing:
+                continue
+            units = sum(ln.units for ln in bank_lines)
+            if capacity[box] < units:
+                raise NotACourier(
+                    f"unit {unit.call_sign} carries {capacity[box]} units in a {box.value} box; "
+                    f"this delivery is {units}"
+                )
+            job = b.DeliveryJob.assign(
+                id=await uow.blood.next_job_id(),
+                request_id=c.request_id,
+                bank_id=bank_id,
+                hospital_id=request.hospital_id,
+                product=request.product,
+                units=units,
+                lot_ids=[ln.lot_id for ln in bank_lines],
+                unit_id=c.unit_id,
+                at=now,
+            )
+            await uow.blood.add_job(job)
+            jobs.append(job)
+        changed = _with_status(stored, RequestStatus.DISPATCHED)
+        await uow.blood.save_request(changed, now)
+        events: list[Event] = [e for j in jobs for e in j.events]
+        events.append(_status_changed(stored, changed, now))
+        await _commit(uow, c.actor, deps, events)
+    return RequestView(changed, lines, await _jobs_of(deps, c.request_id))
+
+
+async def pick_up(c: PickUp, deps: Deps) -> b.DeliveryJob:
+    """The courier has the units (its crew's button): the cold-chain clock starts."""
+    async with deps.new_uow() as uow:
+        job = await uow.blood.job(c.job_id, lock=True)
+        if job.unit_id != c.unit_id:
+            raise NotYourJob(f"delivery {job.id} is carried by another unit")
+        job.pick_up(at=deps.clock.now())
+        await uow.blood.save_job(job)
+        await _commit(uow, c.actor, deps, job.events)
+    return job
+
+
+async def handover(c: Handover, deps: Deps) -> b.DeliveryJob:
+    """The receiving hospital confirms it has the units, naming who took them; when the last
+    delivery of the request is handed over, the request is delivered."""
+    async with deps.new_uow() as uow:
+        job = await uow.blood.job(c.job_id, lock=True)
+        stored = await uow.blood.request(job.request_id, lock=True)
+        now = deps.clock.now()
+        job.deliver(at=now, hospital_id=c.hospital_id, confirmed_by=c.received_by)
+        await uow.blood.save_job(job)
+        events: list[Event] = list(job.events)
+        siblings = await uow.blood.jobs(request_ids=[job.request_id])
+        done = all(
+            (j.state is b.JobState.DELIVERED) or j.id == job.id
+            for j in siblings
+            if j.state is not b.JobState.CANCELLED
+        )
+        if done and stored.status is RequestStatus.DISPATCHED:
+            changed = _with_status(stored, RequestStatus.DELIVERED)
+            await uow.blood.save_request(changed, now)
+            events.append(_status_changed(stored, changed, now))
+        await _commit(uow, c.actor, deps, events)
+    return job
+
+
+# -- reads -------------------------------------------------------------------------------
+
+
+async def banks(deps: Deps) -> list[BloodBank]:
+    async with deps.new_uow() as uow:
+        return await uow.blood.banks()
+
+
+async def stock(deps: Deps) -> list[b.StockLot]:
+    async with deps.new_uow() as uow:
+        return await uow.blood.lots()
+
+
+async def couriers(deps: Deps) -> dict[int, dict[b.Box, int]]:
+    async with deps.new_uow() as uow:
+        return await uow.blood.couriers()
+
+
+async def requests(deps: Deps, hospital_id: int | None = None) -> list[RequestView]:
+    """Requests, newest first (``hospital_id``: that hospital's own only)."""
+    async with deps.new_uow() as uow:
+        if hospital_id is not None:
+            await uow.hospitals.get(hospital_id)
+        found = await uow.blood.requests(hospital_id)
+        return await _views(uow, found)
+
+
+async def request(hospital_id: int, request_id: int, deps: Deps) -> RequestView:
+    """One request of ``hospital_id``; another hospital's answers 404 like a missing one (its
+    existence is not the asker's business)."""
+    async with deps.new_uow() as uow:
+        stored = await uow.blood.request(request_id)
+        if stored.request.hospital_id != hospital_id:
+            raise NotFound(f"No blood request {request_id} of hospital {hospital_id}")
+        return (await _views(uow, [stored]))[0]
+
+
+async def unit_jobs(unit_id: int, deps: Deps) -> list[b.DeliveryJob]:
+    async with deps.new_uow() as uow:
+        await uow.units.get(unit_id)
+        return await uow.blood.jobs(unit_id=unit_id)
+
+
+# -- the plan ----------------------------------------------------------------------------
+
+_PLANNER = BloodPlanner()
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A job the plan proposes for reserved units with no courier yet (negative ``job_id`` in
+    the plan's routes)."""
+
+    job_id: int
+    request_id: int
+    bank_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlanAnswer:
+    plan: BloodPlan
+    proposals: list[Proposal]
+
+
+class _RoadEta:
+    """The planner's ``EtaProvider`` over the service's roads: ``[destination, origin]`` s."""
+
+    def __init__(self, roads: Roads) -> None:
+        self.roads = roads
+
+    def matrix(self, origins: Sequence[Location], destinations: Sequence[Location]) -> F64:
+        out = np.full((len(destinations), len(origins)), np.inf)
+        for i, destination in enumerate(destinations):
+            try:
+                etas = self.roads.etas(list(origins), destination)
+            except DomainError:  # off the road network: no route from anywhere
+                continue
+            for j, eta in enumerate(etas):
+                if eta is not None and math.isfinite(eta.duration_s):
+                    out[i, j] = eta.duration_s
+        return out
+
+
+async def plan(deps: Deps) -> PlanAnswer:
+    """Routes for every registered courier free now (available or returning, with a position,
+    or already carrying a job) over every open job (kept on its courier) and every reserved
+    request still without a courier (proposed, one job per bank). Advice: nothing is stored."""
+    async with deps.new_uow() as uow:
+        stored = {s.request.request_id: s for s in await uow.blood.requests()}
+        open_jobs = await uow.blood.jobs(open_only=True)
+        reserved = [s for s in stored.values() if s.status is RequestStatus.RESERVED]
+        lines = await uow.blood.reservations([s.request.request_id for s in reserved])
+        bank_at = {bank.id: bank.location for bank in await uow.blood.banks()}
+        hospital_at = {h.id: h.location for h in await uow.hospitals.list()}
+        capacity = await uow.blood.couriers()
+        units = {u.id: u for u in await uow.units.list() if u.id in capacity}
+    now = deps.clock.now()
+    carrying = {j.unit_id for j in open_jobs}
+    couriers = [
+        Courier(u.id, u.position, now, capacity[u.id], u.call_sign)
+        for u in units.values()
+        if u.position is not None
+        and (u.status in (UnitStatus.AVAILABLE, UnitStatus.RETURNING) or u.id in carrying)
+    ]
+    jobs: list[PlanJob] = []
+    for j in open_jobs:
+        r = stored[j.request_id].request
+        jobs.append(
+            PlanJob(
+                j.id,
+                j.request_id,
+                j.product,
+                j.units,
+                r.urgency,
+                r.requested_at,
+                r.deadline,
+                bank_at[j.bank_id],
+                hospital_at[j.hospital_id],
+                unit_id=j.unit_id,
+                picked_up_at=j.picked_up_at,
+                fixed=True,
+            )
+        )
+    proposals: list[Proposal] = []
+    for s in reserved:
+        r = s.request
+        allocation = b.Allocation(r.request_id, r.product, tuple(lines.get(r.request_id, [])))
+        for bank_id, bank_lines in allocation.by_bank().items():
+            proposal = Proposal(-(len(proposals) + 1), r.request_id, bank_id)
+            proposals.append(proposal)
+            jobs.append(
+                PlanJob(
+                    proposal.job_id,
+                    r.request_id,
+                    r.product,
+                    sum(ln.units for ln in bank_lines),
+                    r.urgency,
+                    r.requested_at,
+                    r.deadline,
+                    bank_at[bank_id],
+                    hospital_at[r.hospital_id],
+                )
+            )
+    eta = _RoadEta(deps.roads)
+    result = await asyncio.to_thread(_PLANNER.plan, jobs, couriers, eta, now)
+    return PlanAnswer(result, proposals)
+
+
+# -- views (the API's response models describe these dicts) ------------------------------
+
+
+def bank_view(bank: BloodBank) -> dict[str, Any]:
+    return {
+        "id": bank.id,
+        "code": bank.code,
+        "name": bank.name,
+        "location": [bank.location.lon, bank.location.lat],
+    }
+
+
+def lot_view(lot: b.StockLot) -> dict[str, Any]:
+    return {
+        "bank_id": lot.bank_id,
+        "lot": lot.lot_id,
+        "product": lot.product.value,
+        "group": lot.group.value,
+        "units": lot.units,
+        "expires_at": lot.expires_at.isoformat(),
+    }
+
+
+def courier_view(unit_id: int, capacity: dict[b.Box, int]) -> dict[str, Any]:
+    return {
+        "unit_id": unit_id,
+        "cool": capacity[b.Box.COOL],
+        "frozen": capacity[b.Box.FROZEN],
+        "ambient": capacity[b.Box.AMBIENT],
+    }
+
+
+def job_view(job: b.DeliveryJob) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "request_id": job.request_id,
+        "bank_id": job.bank_id,
+        "hospital_id": job.hospital_id,
+        "unit_id": job.unit_id,
+        "product": job.product.value,
+        "units": job.units,
+        "lots": list(job.lot_ids),
+        "state": job.state.value,
+        "assigned_at": job.assigned_at.isoformat(),
+        "picked_up_at": _iso(job.picked_up_at),
+        "delivered_at": _iso(job.delivered_at),
+        "handover_by": job.handover_by,
+        "cold_chain_breached": job.cold_chain_breached(b.DEFAULT_COLD_CHAIN),
+    }
+
+
+def request_view(view: RequestView) -> dict[str, Any]:
+    s, r = view.stored, view.stored.request
+    return {
+        "id": r.request_id,
+        "hospital_id": r.hospital_id,
+        "product": r.product.value,
+        "group": r.group.value,
+        "units": r.units,
+        "urgency": r.urgency.value,
+        "requested_at": r.requested_at.isoformat(),
+        "deadline": r.deadline.isoformat(),
+        "requested_by": s.requested_by,
+        "accept_partial": s.accept_partial,
+        "status": s.status.value,
+        "reserved_units": s.reserved_units,
+        "refusal_code": s.refusal_code,
+        "refusal": s.refusal,
+        "allocation": [
+            {
+                "bank_id": ln.bank_id,
+                "lot": ln.lot_id,
+                "group": ln.group.value,
+                "units": ln.units,
+                "expires_at": ln.expires_at.isoformat(),
+                "identical": ln.identical,
+                "note": None if ln.note is None else _text(ln.note),
+            }
+            for ln in view.lines
+        ],
+        "jobs": [job_view(j) for j in view.jobs],
+    }
+
+
+def plan_view(answer: PlanAnswer) -> dict[str, Any]:
+    p = answer.plan
+    proposed = {x.job_id: x for x in answer.proposals}
+
+    def job_id(value: int) -> int | None:
+        return None if value in proposed else value
+
+    def bank_of(value: int) -> int | None:
+        return proposed[value].bank_id if value in proposed else None
+
+    return {
+        "strategy": p.strategy,
+        "now": p.now.isoformat(),
+        "fallback": p.fallback_reason,
+        "routes": [
+            {
+                "unit_id": route.unit_id,
+                "stops": [
+                    {
+                        "kind": s.kind.value,
+                        "job_id": job_id(s.job_id),
+                        "request_id": s.request_id,
+                        "proposed_bank_id": bank_of(s.job_id),
+                        "location": [s.location.lon, s.location.lat],
+                        "arrive_at": s.arrive_at.isoformat(),
+                        "leave_at": s.leave_at.isoformat(),
+                    }
+                    for s in route.stops
+                ],
+            }
+            for route in p.routes
+        ],
+        "requests": [
+            {
+                "request_id": r.request_id,
+                "urgency": r.urgency.value,
+                "deadline": r.deadline.isoformat(),
+                "delivered_at": _iso(r.delivered_at),
+                "late_s": round(r.late_s, 1),
+                "offer_ambulance": r.offer_ambulance,
+                "reason": None if r.reason is None else _text(r.reason),
+            }
+            for r in p.requests
+        ],
+        "unplanned": [
+            {
+                "job_id": job_id(u.job_id),
+                "request_id": u.request_id,
+                "reason": _text(u.reason),
+            }
+            for u in p.unplanned
+        ],
+    }
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+async def _commit(uow: UnitOfWork, actor: str, deps: Deps, events: Iterable[Event]) -> None:
+    """Record the events with the rows, commit, then publish (as handlers do)."""
+    for event in events:
+        uow.record(event)
+    records = await uow.commit(actor=actor)
+    await deps.publisher.publish(records)
+
+
+async def _views(uow: UnitOfWork, found: list[StoredBloodRequest]) -> list[RequestView]:
+    ids = [s.request.request_id for s in found]
+    lines = await uow.blood.reservations(ids)
+    jobs: dict[int, list[b.DeliveryJob]] = {}
+    for j in await uow.blood.jobs(request_ids=ids) if ids else []:
+        jobs.setdefault(j.request_id, []).append(j)
+    return [
+        RequestView(s, lines.get(s.request.request_id, []), jobs.get(s.request.request_id, []))
+        for s in found
+    ]
+
+
+async def _jobs_of(deps: Deps, request_id: int) -> list[b.DeliveryJob]:
+    async with deps.new_uow() as uow:
+        return await uow.blood.jobs(request_ids=[request_id])
+
+
+def _stock_set(lot: b.StockLot, previous: int | None, at: datetime, source: str) -> Event:
+    return b.BloodStockSet(
+        occurred_at=at,
+        bank=lot.bank_id,
+        lot=lot.lot_id,
+        product=lot.product.value,
+        group=lot.group.value,
+        units=lot.units,
+        previous_units=previous,
+        expires_at=lot.expires_at,
+        source=source,
+    )
+
+
+def _with_status(stored: StoredBloodRequest, status: RequestStatus) -> StoredBloodRequest:
+    return StoredBloodRequest(
+        stored.request,
+        status,
+        stored.requested_by,
+        accept_partial=stored.accept_partial,
+        reserved_units=stored.reserved_units,
+        refusal_code=stored.refusal_code,
+        refusal=stored.refusal,
+    )
+
+
+def _status_changed(
+    before: StoredBloodRequest, after: StoredBloodRequest, at: datetime
+) -> b.BloodRequestStatusChanged:
+    return b.BloodRequestStatusChanged(
+        occurred_at=at,
+        request=after.request.request_id,
+        previous=before.status.value,
+        status=after.status.value,
+    )
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
+def _text(t: Text) -> dict[str, str]:
+    return {"en": t.en, "zh": t.zh}

@@ -1,0 +1,452 @@
+"""Emergency blood supply (issue 19) over real HTTP, PostgreSQL and both app processes.
+
+The story: the supervisor loads the banks' stock from a CSV (a file with bad rows is refused
+whole, every bad cell named); Central's ED asks for O-negative red cells for a bleeding patient
+and gets them first-expiry-first-out across two banks; an A-negative patient gets the one A-
+unit and O-negative substitutes; a courier is sent, its crew picks up, Central confirms the
+handover; Harbour cannot read Central's request nor confirm its delivery, another crew cannot
+move the job, and every change is in the events log.
+
+The race: 50 requests at once, through both server processes, for 20 units: exactly 20 are
+reserved, no lot gives more than it had, the other 30 are waitlisted with the reason.
+
+Each test uses products and groups no other test stocks (the story red cells and platelets, the
+race AB plasma, the policy matrix cryo), so the allocations do not depend on test order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+
+from tests.conftest import ServerProcess
+from tests.support import a_point_on_a_road, assert_problem, login
+
+API = "/api/v1"
+
+
+def _day(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
+async def _bank(http: httpx.AsyncClient, who: dict[str, str], code: str, seed: int) -> int:
+    r = await http.post(
+        f"{API}/blood/banks",
+        headers=who,
+        json={
+            "code": code,
+            "name": f"{code} blood bank",
+            "location": await a_point_on_a_road(http, seed),
+        },
+    )
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+async def _ids(http: httpx.AsyncClient, who: dict[str, str]) -> tuple[dict[str, int], ...]:
+    units = {u["call_sign"]: u["id"] for u in (await http.get(f"{API}/units", headers=who)).json()}
+    hospitals = {
+        h["name"]: h["id"] for h in (await http.get(f"{API}/hospitals", headers=who)).json()
+    }
+    return units, hospitals
+
+
+async def test_stock_imported_requested_allocated_delivered_and_handed_over(
+    http: httpx.AsyncClient, reset_fleet: None, database_url: str
+) -> None:
+    supervisor, dispatcher = await login(http, "supervisor"), await login(http, "dispatcher")
+    units, hospitals = await _ids(http, dispatcher)
+    central, harbour = hospitals["Central Hospital (demo)"], hospitals["Harbour Hospital (demo)"]
+    a05, a06 = units["A05"], units["A06"]
+    north = await _bank(http, supervisor, "NORTH", 31)
+    south = await _bank(http, supervisor, "SOUTH", 32)
+    assert_problem(
+        await http.post(
+            f"{API}/blood/banks",
+            headers=supervisor,
+            json={"code": "NORTH", "name": "another", "location": [24.94, 60.17]},
+        ),
+        409,
+        "blood-bank-exists",
+    )
+    assert (await http.get(f"{API}/blood/banks")).status_code == 401  # anonymous: nothing
+
+    # A file with bad rows is refused whole: nothing of it is stored, every bad cell named.
+    before = (await http.get(f"{API}/blood/stock", headers=dispatcher)).json()
+    bad = "\n".join(
+        [
+            "bank,lot,product,group,units,expires_at",
+            f"NORTH,N-999,red cells,O-,5,{_day(9)}",  # a good row: must not get in either
+            f"EAST,E-1,red cells,O-,5,{_day(9)}",  # no such bank
+            f"SOUTH,S-9,red cells,0+,5,{_day(9)}",  # digit zero for the letter O
+            f"SOUTH,S-10,red cells,A+,-3,{_day(9)}",  # not a count
+            f"SOUTH,S-11,whole blood,A+,3,{_day(-2)}",  # no such product, and expired
+        ]
+    )
+    r = await http.post(f"{API}/blood/stock/import", headers=supervisor, json={"csv": bad})
+    body = assert_problem(r, 422, "stock-import-refused")
+    cells = {(e["row"], e["column"]) for e in body["errors"]}
+    assert cells == {
+        (3, "bank"),
+        (4, "group"),
+        (5, "units"),
+        (6, "product"),
+        (6, "expires_at"),
+    }, body["errors"]
+    assert all(e["reason"] for e in body["errors"])
+    assert (await http.get(f"{API}/blood/stock", headers=dispatcher)).json() == before
+    # the stock keeper is the supervisor: a dispatcher cannot load stock
+    assert_problem(
+        await http.post(f"{API}/blood/stock/import", headers=dispatcher, json={"csv": bad}),
+        403,
+        "forbidden",
+    )
+
+    good = "\n".join(
+        [
+            "bank,lot,product,group,units,expires_at",
+            f"NORTH,N-100,red cells,O-,2,{_day(10)}",
+            f"NORTH,N-101,RBC,O neg,3,{_day(3)}",
+            f"NORTH,N-102,red_cells,A-,1,{_day(5)}",
+            f"SOUTH,S-200,red cells,O−,4,{_day(2)}",  # a true minus sign, as Word writes it
+            f"SOUTH,S-201,platelets,A+,2,{_day(4)}",
+        ]
+    )
+    r = await http.post(f"{API}/blood/stock/import", headers=supervisor, json={"csv": good})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"lots": 5, "units": 12}
+    stock = {
+        (s["bank_id"], s["lot"]): s["units"]
+        for s in (await http.get(f"{API}/blood/stock", headers=dispatcher)).json()
+    }
+    assert stock[(north, "N-101")] == 3 and stock[(south, "S-200")] == 4
+    # one lot counted again by the bank, through the API
+    r = await http.put(
+        f"{API}/blood/banks/{north}/stock",
+        headers=supervisor,
+        json={
+            "lot": "N-100",
+            "product": "red_cells",
+            "group": "O-",
+            "units": 2,
+            "expires_at": f"{_day(10)}T23:59:59+00:00",
+        },
+    )
+    assert r.status_code == 200, r.text
+
+    # Central asks for 5 O-negative red cells for a massive haemorrhage: the earliest expiry
+    # first (South's 4, then North's N-101), all identical.
+    central_ed = await login(http, f"hospital-{central}")
+    r = await http.post(
+        f"{API}/blood/hospitals/{central}/requests",
+        headers=central_ed,
+        json={"product": "red_cells", "group": "O-", "units": 5, "urgency": "life_threatening"},
+    )
+    assert r.status_code == 201, r.text
+    urgent = r.json()
+    assert urgent["status"] == "reserved" and urgent["reserved_units"] == 5
+    assert [(a["bank_id"], a["lot"], a["units"]) for a in urgent["allocation"]] == [
+        (south, "S-200", 4),
+        (north, "N-101", 1),
+    ]
+    assert all(a["identical"] for a in urgent["allocation"])
+
+    # An A-negative patient: the one A- unit, then O- substitutes, first expiry first.
+    r = await http.post(
+        f"{API}/blood/hospitals/{central}/requests",
+        headers=central_ed,
+        json={"product": "red_cells", "group": "A neg", "units": 4, "urgency": "urgent"},
+    )
+    assert r.status_code == 201, r.text
+    substituted = r.json()
+    assert substituted["group"] == "A-"
+    assert [
+        (a["lot"], a["group"], a["units"], a["identical"]) for a in substituted["allocation"]
+    ] == [
+        ("N-102", "A-", 1, True),
+        ("N-101", "O-", 2, False),
+        ("N-100", "O-", 1, False),
+    ]
+    # nothing O- is left but one unit of N-100: a third patient is waitlisted, not half served
+    r = await http.post(
+        f"{API}/blood/hospitals/{central}/requests",
+        headers=central_ed,
+        json={"product": "red_cells", "group": "O-", "units": 2, "urgency": "urgent"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "waitlisted" and r.json()["refusal_code"] == "short-stock"
+    assert r.json()["allocation"] == [] and r.json()["refusal"]["zh"]
+    stock = {
+        (s["bank_id"], s["lot"]): s["units"]
+        for s in (await http.get(f"{API}/blood/stock", headers=dispatcher)).json()
+    }
+    assert [stock[(north, lot)] for lot in ("N-100", "N-101", "N-102")] == [1, 0, 0]
+    assert stock[(south, "S-200")] == 0
+    assert_problem(
+        await http.post(
+            f"{API}/blood/hospitals/{central}/requests",
+            headers=central_ed,
+            json={"product": "red_cells", "group": "0-", "units": 1, "urgency": "urgent"},
+        ),
+        422,
+        "invalid-blood-group",
+    )
+
+    # Harbour's ED sees neither Central's list nor its request.
+    harbour_ed = await login(http, f"hospital-{harbour}")
+    assert_problem(
+        await http.get(f"{API}/blood/hospitals/{central}/requests", headers=harbour_ed),
+        403,
+        "not-your-hospital",
+    )
+    assert_problem(
+        await http.get(
+            f"{API}/blood/hospitals/{central}/requests/{urgent['id']}", headers=harbour_ed
+        ),
+        403,
+        "not-your-hospital",
+    )
+    assert_problem(
+        await http.get(
+            f"{API}/blood/hospitals/{harbour}/requests/{urgent['id']}", headers=harbour_ed
+        ),
+        404,
+        "not-found",
+    )
+    mine = (await http.get(f"{API}/blood/hospitals/{harbour}/requests", headers=harbour_ed)).json()
+    assert all(x["hospital_id"] == harbour for x in mine)
+
+    # The plan (advice) proposes the free courier for both reserved requests.
+    r = await http.put(
+        f"{API}/blood/couriers/{a05}",
+        headers=supervisor,
+        json={"cool": 12, "frozen": 8, "ambient": 4},
+    )
+    assert r.status_code == 200, r.text
+    r = await http.get(f"{API}/blood/plan", headers=dispatcher)
+    assert r.status_code == 200, r.text
+    plan = r.json()
+    planned = {s["request_id"] for route in plan["routes"] for s in route["stops"]}
+    assert {urgent["id"], substituted["id"]} <= planned, plan
+    assert all(s["job_id"] is None for route in plan["routes"] for s in route["stops"])
+
+    # The dispatcher sends A05: one job per bank.
+    assert_problem(
+        await http.post(
+            f"{API}/blood/requests/{urgent['id']}/jobs", headers=dispatcher, json={"unit_id": a06}
+        ),
+        409,
+        "not-a-courier",
+    )
+    r = await http.post(
+        f"{API}/blood/requests/{urgent['id']}/jobs", headers=dispatcher, json={"unit_id": a05}
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "dispatched"
+    jobs = {j["bank_id"]: j for j in r.json()["jobs"]}
+    assert set(jobs) == {south, north}
+    assert (jobs[south]["units"], jobs[north]["units"]) == (4, 1)
+    assert all(j["state"] == "assigned" and j["unit_id"] == a05 for j in jobs.values())
+    assert_problem(
+        await http.post(
+            f"{API}/blood/requests/{urgent['id']}/jobs", headers=dispatcher, json={"unit_id": a05}
+        ),
+        409,
+        "request-not-reserved",
+    )
+
+    # Another crew cannot move A05's job, through its own unit or through A05's.
+    crew_a05, crew_a06 = await login(http, "crew-a05"), await login(http, "crew-a06")
+    job = jobs[south]["id"]
+    assert_problem(
+        await http.post(f"{API}/blood/units/{a05}/jobs/{job}/pickup", headers=crew_a06),
+        403,
+        "not-your-unit",
+    )
+    assert_problem(
+        await http.post(f"{API}/blood/units/{a06}/jobs/{job}/pickup", headers=crew_a06),
+        403,
+        "not-your-job",
+    )
+    # No handover before the units are picked up.
+    assert_problem(
+        await http.post(
+            f"{API}/blood/hospitals/{central}/jobs/{job}/handover",
+            headers=central_ed,
+            json={"received_by": "Nurse Aalto"},
+        ),
+        409,
+        "illegal-job-transition",
+    )
+    seen = (await http.get(f"{API}/blood/units/{a05}/jobs", headers=crew_a05)).json()
+    assert {j["id"] for j in seen} == {j["id"] for j in jobs.values()}
+    for j in jobs.values():
+        r = await http.post(f"{API}/blood/units/{a05}/jobs/{j['id']}/pickup", headers=crew_a05)
+        assert r.status_code == 200, r.text
+        assert r.json()["state"] == "picked_up" and r.json()["picked_up_at"]
+    assert_problem(
+        await http.post(f"{API}/blood/units/{a05}/jobs/{job}/pickup", headers=crew_a05),
+        409,
+        "illegal-job-transition",
+    )
+
+    # Harbour cannot confirm Central's delivery; Central does, job by job.
+    assert_problem(
+        await http.post(
+            f"{API}/blood/hospitals/{harbour}/jobs/{job}/handover",
+            headers=harbour_ed,
+            json={"received_by": "Dr Virtanen"},
+        ),
+        403,
+        "handover-refused",
+    )
+    assert_problem(
+        await http.post(
+            f"{API}/blood/hospitals/{central}/jobs/{job}/handover",
+            headers=dispatcher,  # evidence: only the hospital itself confirms
+            json={"received_by": "Nurse Aalto"},
+        ),
+        403,
+        "forbidden",
+    )
+    for j in jobs.values():
+        r = await http.post(
+            f"{API}/blood/hospitals/{central}/jobs/{j['id']}/handover",
+            headers=central_ed,
+            json={"received_by": "Nurse Aalto"},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["state"] == "delivered" and r.json()["handover_by"] == "Nurse Aalto"
+        assert r.json()["cold_chain_breached"] is False
+    r = await http.get(
+        f"{API}/blood/hospitals/{central}/requests/{urgent['id']}", headers=central_ed
+    )
+    assert r.status_code == 200 and r.json()["status"] == "delivered", r.text
+
+    # Every change is in the events log, in order, with the courier on the job's events.
+    db = await asyncpg.connect(database_url)
+    try:
+        rows = await db.fetch(
+            "SELECT name, unit_id, actor, payload FROM events WHERE name LIKE 'Blood%' "
+            "AND (payload->>'request')::bigint = $1 ORDER BY seq",
+            urgent["id"],
+        )
+        imported = await db.fetchval(
+            "SELECT count(*) FROM events WHERE name = 'BloodStockImported' "
+            "AND payload->'banks' @> jsonb_build_array($1::int)",
+            north,
+        )
+        stock_set = await db.fetchval(
+            "SELECT count(*) FROM events WHERE name = 'BloodStockSet' "
+            "AND (payload->>'bank')::int = ANY($1::int[])",
+            [north, south],
+        )
+    finally:
+        await db.close()
+    names = [r["name"] for r in rows]
+    assert names == [
+        "BloodRequested",
+        "BloodReserved",
+        "BloodJobAssigned",
+        "BloodJobAssigned",
+        "BloodRequestStatusChanged",
+        "BloodJobStatusChanged",
+        "BloodJobStatusChanged",
+        "BloodJobStatusChanged",
+        "BloodJobStatusChanged",
+        "BloodRequestStatusChanged",
+    ], names
+    assert rows[0]["actor"] == f"hospital-{central}"
+    assert all(r["unit_id"] == a05 for r in rows if r["name"].startswith("BloodJob"))
+    assert imported == 1  # the refused file wrote nothing, not even its summary
+    assert stock_set == 6  # five lots imported, one counted again
+
+
+async def _race_request(
+    server: ServerProcess, token: dict[str, str], hospital: int, start: asyncio.Event
+) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
+        await start.wait()
+        r = await client.post(
+            f"{API}/blood/hospitals/{hospital}/requests",
+            headers=token,
+            json={"product": "plasma", "group": "AB-", "units": 1, "urgency": "life_threatening"},
+        )
+        assert r.status_code == 201, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+
+async def test_fifty_requests_racing_for_twenty_units_reserve_exactly_twenty(
+    http: httpx.AsyncClient, servers: list[ServerProcess], database_url: str
+) -> None:
+    supervisor, dispatcher = await login(http, "supervisor"), await login(http, "dispatcher")
+    _, hospitals = await _ids(http, dispatcher)
+    race = await _bank(http, supervisor, "RACE", 33)
+    expiry = (datetime.now(UTC) + timedelta(days=20)).isoformat()
+    # an AB- patient may have AB- or AB+ plasma: 8 + 7 + 5 = 20 compatible units in all
+    lots = {"R-1": ("AB-", 8), "R-2": ("AB+", 7), "R-3": ("AB+", 5)}
+    for lot, (group, count) in lots.items():
+        r = await http.put(
+            f"{API}/blood/banks/{race}/stock",
+            headers=supervisor,
+            json={
+                "lot": lot,
+                "product": "plasma",
+                "group": group,
+                "units": count,
+                "expires_at": expiry,
+            },
+        )
+        assert r.status_code == 200, r.text
+
+    ids = sorted(hospitals.values())
+    tokens = [await login(http, f"hospital-{h}") for h in ids]
+    start = asyncio.Event()
+    tasks = [
+        asyncio.create_task(
+            _race_request(servers[i % len(servers)], tokens[i % len(ids)], ids[i % len(ids)], start)
+        )
+        for i in range(50)
+    ]
+    await asyncio.sleep(0.5)  # every client connected and waiting
+    start.set()
+    answers = await asyncio.gather(*tasks)
+
+    reserved = [a for a in answers if a["status"] == "reserved"]
+    waitlisted = [a for a in answers if a["status"] == "waitlisted"]
+    assert len(reserved) == 20 and len(waitlisted) == 30, [a["status"] for a in answers]
+    assert sum(a["reserved_units"] for a in reserved) == 20
+    assert all(a["refusal_code"] == "no-compatible-stock" for a in waitlisted)
+    assert all(a["allocation"] == [] and a["reserved_units"] == 0 for a in waitlisted)
+    # the AB- units go first (identical group), then AB+: each request got one unit
+    given: dict[str, int] = {}
+    for a in reserved:
+        assert len(a["allocation"]) == 1 and a["allocation"][0]["units"] == 1
+        given[a["allocation"][0]["lot"]] = given.get(a["allocation"][0]["lot"], 0) + 1
+    assert given == {lot: count for lot, (_, count) in lots.items()}
+
+    db = await asyncpg.connect(database_url)
+    try:
+        rows = await db.fetch(
+            "SELECT l.lot, l.units AS free, coalesce(sum(r.units), 0) AS held, "
+            "count(DISTINCT r.request_id) AS requests "
+            "FROM blood_lots l LEFT JOIN blood_reservations r ON r.lot_id = l.id "
+            "WHERE l.bank_id = $1 GROUP BY l.lot, l.units ORDER BY l.lot",
+            race,
+        )
+        events = await db.fetchval(
+            "SELECT count(*) FROM events WHERE name = 'BloodReserved' "
+            "AND (payload->>'request')::bigint = ANY($1::bigint[])",
+            [a["id"] for a in answers],
+        )
+    finally:
+        await db.close()
+    for row in rows:
+        assert row["free"] == 0, dict(row)
+        assert row["held"] == lots[row["lot"]][1] == row["requests"], dict(row)
+    assert events == 20
