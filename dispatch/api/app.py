@@ -29,10 +29,12 @@ from dispatch.api.routes import (
     ops,
     review,
     sockets,
+    surveillance,
     telephony,
     triage,
     units,
 )
+from dispatch.api.routes.surveillance import watch_config
 from dispatch.api.schemas.problems import problem_schemas
 from dispatch.api.security_headers import SecurityHeaders
 from dispatch.api.sessions import session_watcher
@@ -40,6 +42,7 @@ from dispatch.bootstrap import bootstrap
 from dispatch.clock import SystemClock
 from dispatch.config import Settings, get_settings
 from dispatch.services.decontamination import DecontaminationWatch
+from dispatch.services.surveillance import SurveillanceWatch
 from dispatch.store.partitions import PartitionKeeper
 
 log = logging.getLogger("goldenhour.api")
@@ -76,6 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.partitions.start()
         app.state.decontamination = DecontaminationWatch(container.deps)
         app.state.decontamination.start()
+        app.state.surveillance = SurveillanceWatch(container.deps, watch_config(settings))
+        if settings.surveillance_interval_s > 0:
+            app.state.surveillance.start()
         # The map, geocoder and caches are long-lived: keep them out of every GC pass, which
         # otherwise shows up as 100-200 ms pauses in the p99 of a busy server.
         gc.collect()
@@ -83,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.surveillance.aclose()
             await app.state.decontamination.aclose()
             await app.state.partitions.aclose()
             await app.state.sampler.aclose()
@@ -106,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(mci.router, prefix="/api/v1")  # mass-casualty incidents (issue 17)
     app.include_router(blood.router, prefix="/api/v1")  # emergency blood supply (issue 19)
+    app.include_router(surveillance.router, prefix="/api/v1")  # public-health watch (issue 18)
     app.include_router(sockets.router)
     app.include_router(ops.router)
     app.state.policy = policy.bind(app)  # refuses to start while a route has no policy row

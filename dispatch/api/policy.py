@@ -353,6 +353,12 @@ POLICY: dict[str, Rule] = {
         hospital=OWN_HOSPITAL
     ),
     f"GET {API}/blood/plan": FLOOR,  # courier routes: advice for the floor
+    # --- public-health watch (issue 18): counts per syndrome, cell and day; no personal data ---
+    f"GET {API}/surveillance/signals": allow(dispatcher=ANY, supervisor=ANY, auditor=ANY),
+    f"POST {API}/surveillance/signals/{{signal_id}}/acknowledge": allow(supervisor=ANY),
+    f"POST {API}/surveillance/run": allow(supervisor=ANY),
+    f"GET {API}/surveillance/counts": REVIEW,  # the export for the health authority
+    f"POST {API}/surveillance/history": allow(supervisor=ANY, admin=ANY),
     # --- the map --------------------------------------------------------------------------------
     f"GET {API}/map": PUBLIC,
     f"GET {API}/map/roads": PUBLIC,

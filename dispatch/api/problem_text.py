@@ -106,6 +106,8 @@ TITLE_BY_CODE_ZH = {
     "invalid-blood-request": "用血申请无效",
     "invalid-stock-lot": "血液库存批次无效",
     "stock-import-refused": "库存文件被拒绝：未导入任何数据",
+    "history-import-refused": "历史计数文件被拒绝：未导入任何数据",
+    "signal-already-acknowledged": "该信号已被确认",
     "illegal-job-transition": "配送任务不能这样变更",
     "handover-refused": "不能确认交接",
     "blood-bank-exists": "同代码或同名的血库已存在",
@@ -187,8 +189,10 @@ _DETAIL_BY_CODE_ZH: dict[str, tuple[str, ...]] = {
     ),
     "unit-not-on-incident": ("车组 {unit} 未派往此事件。", "该车组未派往此事件。"),
     "not-role-holder": ("本车组不担任此批量伤员事件的该职务（由现场指挥指定）。",),
-    "stock-import-refused": ("库存文件有错误，未导入任何数据：错误的行、列和原因见 errors。",),
+    "stock-import-refused": ("库存文件有错误，未导入任何数据：错误的行、列和原因见 rows。",),
     "not-your-job": ("该配送任务由其他车辆运送。",),
+    "history-import-refused": ("计数文件有错误，未导入任何数据：错误的行、列和原因见 rows。",),
+    "signal-already-acknowledged": ("该信号已由 {by} 确认。", "该信号已被确认。"),
 }
 
 #: Status values a detail may name (the console's words for them, ``frontend/src/shared/lang``).

@@ -19,8 +19,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dispatch.api.problem_text import CONTENT_LANGUAGE, Language, localise, negotiate
-from dispatch.domain.blood import StockImportFailed
-from dispatch.domain.errors import DomainError
+from dispatch.domain.errors import DomainError, FileRefused
 from dispatch.domain.limits import PLAIN_TEXT_PATTERN, control_character
 
 log = logging.getLogger("goldenhour.api")
@@ -80,6 +79,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "invalid-blood-request": 422,
     "invalid-stock-lot": 422,
     "stock-import-refused": 422,
+    "history-import-refused": 422,
+    "signal-already-acknowledged": 409,
     "illegal-job-transition": 409,
     "handover-refused": 403,
     "blood-bank-exists": 409,
@@ -181,8 +182,8 @@ def install(app: FastAPI, *, default_language: Language = "en") -> None:
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         status = STATUS_BY_CODE.get(exc.code, 409)
         extra: dict[str, Any] = {}
-        if isinstance(exc, StockImportFailed):  # every bad cell, so the file is fixed in one go
-            extra["errors"] = [
+        if isinstance(exc, FileRefused):  # every bad cell, so the file is fixed in one go
+            extra["rows"] = [
                 {"row": e.row, "column": e.column, "reason": e.reason} for e in exc.errors
             ]
         return problem_response(

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from dispatch.domain import events as ev
-from dispatch.domain.errors import DomainError
+from dispatch.domain.errors import DomainError, FileRefused, RowError
 from dispatch.domain.text import Text
 
 # -- errors ------------------------------------------------------------------------------------
@@ -879,29 +879,11 @@ MAX_STOCK_ROWS = 20_000
 MAX_UNITS_PER_LOT = 10_000
 
 
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """One bad cell: ``row`` as a spreadsheet numbers it (the header is row 1)."""
-
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}, column {self.column!r}: {self.reason}"
-
-
-class StockImportFailed(DomainError):
-    """The file was refused as a whole; ``errors`` names every row, column and reason."""
+class StockImportFailed(FileRefused):
+    """The stock file was refused as a whole; ``errors`` names every row, column and reason."""
 
     code = "stock-import-refused"
     title = "Stock file refused: nothing imported"
-
-    def __init__(self, errors: Sequence[RowError]) -> None:
-        self.errors = tuple(errors)
-        shown = "; ".join(str(e) for e in self.errors[:20])
-        more = f" (and {len(self.errors) - 20} more)" if len(self.errors) > 20 else ""
-        super().__init__(f"{len(self.errors)} error(s), nothing imported: {shown}{more}")
 
 
 def parse_stock_csv(

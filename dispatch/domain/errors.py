@@ -7,6 +7,9 @@ with a refactor.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 
 class DomainError(Exception):
     """A rule of dispatch was broken; ``code`` is stable, ``detail`` is for people."""
@@ -129,3 +132,29 @@ class OutsideMap(DomainError):
 
     code = "outside-map"
     title = "Position outside the map"
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One bad cell of an imported file: ``row`` as a spreadsheet numbers it (header = row 1)."""
+
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column!r}: {self.reason}"
+
+
+class FileRefused(DomainError):
+    """An imported file refused as a whole (all rows or none); ``errors`` names every bad cell,
+    so the file is fixed in one go (the API lists them as ``rows``)."""
+
+    code = "file-refused"
+    title = "File refused: nothing imported"
+
+    def __init__(self, errors: Sequence[RowError]) -> None:
+        self.errors = tuple(errors)
+        shown = "; ".join(str(e) for e in self.errors[:20])
+        more = f" (and {len(self.errors) - 20} more)" if len(self.errors) > 20 else ""
+        super().__init__(f"{len(self.errors)} error(s), nothing imported: {shown}{more}")

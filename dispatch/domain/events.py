@@ -221,3 +221,51 @@ class DecontaminationEnded(Event):
     unit: int
     by: str
     started_at: datetime
+
+
+# -- public-health watch (issue 18) -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SignalRaised(Event):
+    """The watch found a new aberration: ``syndrome`` in ``areas`` (H3 cells) since ``since``
+    (ISO day), ``observed`` calls against ``expected`` on ``day``, by ``method``."""
+
+    signal: int
+    syndrome: str
+    method: str
+    areas: tuple[str, ...]
+    since: str
+    day: str
+    observed: float
+    expected: float
+    level: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignalUpdated(Event):
+    """An open signal was seen again: it may have grown (``areas``) or risen to ``alert``."""
+
+    signal: int
+    areas: tuple[str, ...]
+    day: str
+    observed: float
+    expected: float
+    level: str
+    level_raised: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SignalClosed(Event):
+    """No detection for the signal's syndrome and areas for the quiet days: it ended."""
+
+    signal: int
+    last_seen: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignalAcknowledged(Event):
+    """A supervisor looked at the signal and wrote what was done (``note``)."""
+
+    signal: int
+    note: str

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -399,6 +399,75 @@ class BloodRepository(Protocol):
     ) -> list[DeliveryJob]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class CaseSource:
+    """What surveillance reads of one call: when, where, the triage code and the words (never
+    the caller). Classified into a syndrome by the service, not stored."""
+
+    received_at: datetime
+    location: Location
+    complaint_code: str | None
+    complaint: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSignal:
+    """A public-health signal as stored: the deduplicated signal of
+    ``dispatch.surveillance.signals`` plus its lifecycle and who acknowledged it."""
+
+    id: int
+    method: str
+    syndrome: str
+    areas: tuple[str, ...]
+    since: date
+    last_seen: date
+    days: int
+    observed: float
+    expected: float
+    statistic: float
+    level: str  # warning | alert
+    status: str  # open | closed
+    opened_at: datetime
+    closed_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    acknowledge_note: str | None = None
+
+
+class SurveillanceRepository(Protocol):
+    """The public-health watch's rows (``dispatch.store.surveillance``)."""
+
+    async def lock_watch(self) -> bool: ...
+
+    async def last_day(self) -> date | None: ...
+
+    async def set_last_day(self, day: date, at: datetime) -> None: ...
+
+    async def cases(self, start: datetime, end: datetime) -> list[CaseSource]: ...
+
+    async def first_case_at(self) -> datetime | None: ...
+
+    async def history(self, first: date, last: date) -> list[tuple[date, str, str, int]]: ...
+
+    async def first_history_day(self) -> date | None: ...
+
+    async def replace_history(
+        self, rows: Sequence[tuple[date, str, str, int]], at: datetime
+    ) -> int: ...
+
+    async def open_signals(self) -> list[StoredSignal]: ...
+
+    async def next_signal_ids(self, n: int) -> list[int]: ...
+
+    async def save_signal(self, signal: StoredSignal) -> None: ...
+
+    async def signals(
+        self, *, open_only: bool, since: date | None, until: date | None
+    ) -> list[StoredSignal]: ...
+
+    async def signal(self, signal_id: int, *, lock: bool = False) -> StoredSignal: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: state changes and the events they recorded commit together or not at all."""
 
@@ -413,6 +482,7 @@ class UnitOfWork(Protocol):
     hospitals: HospitalRepository
     mci: MciRepository  # mass-casualty incidents (issue 17)
     blood: BloodRepository  # emergency blood supply (issue 19)
+    surveillance: SurveillanceRepository  # public-health watch (issue 18)
 
     def record(self, event: Event) -> None: ...
 

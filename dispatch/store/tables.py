@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     FetchedValue,
     Float,
@@ -537,4 +538,62 @@ blood_jobs = Table(
     ),
     Index("ix_blood_jobs_unit", "unit_id"),
     Index("ix_blood_jobs_hospital", "hospital_id"),
+)
+
+# -- public-health watch (migration 0017) -----------------------------------------------------
+
+#: Imported daily counts (counts only: no call, no person): a day with rows here is read from
+#: here, not from the incidents, so history and live calls are never added together.
+surveillance_history = Table(
+    "surveillance_history",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("syndrome", String(40), primary_key=True),
+    Column("area", String(20), primary_key=True),
+    Column("calls", Integer, nullable=False),
+    Column("imported_at", TZ, nullable=False),
+    CheckConstraint("calls >= 0", name="ck_surveillance_history_calls"),
+)
+
+#: Deduplicated signals (``dispatch.surveillance.signals``), open and closed, with who
+#: acknowledged them.
+surveillance_signals = Table(
+    "surveillance_signals",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("method", String(40), nullable=False),
+    Column("syndrome", String(40), nullable=False),
+    Column("areas", ARRAY(String(20)), nullable=False),
+    Column("since", Date, nullable=False),
+    Column("last_seen", Date, nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("observed", Float, nullable=False),
+    Column("expected", Float, nullable=False),
+    Column("statistic", Float, nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("opened_at", TZ, nullable=False),
+    Column("closed_at", TZ),
+    Column("acknowledged_at", TZ),
+    Column("acknowledged_by", String(100)),
+    Column("acknowledge_note", Text),
+    CheckConstraint("status IN ('open', 'closed')", name="ck_surveillance_signals_status"),
+    CheckConstraint("level IN ('warning', 'alert')", name="ck_surveillance_signals_level"),
+    Index(
+        "ix_surveillance_signals_open",
+        "syndrome",
+        "method",
+        postgresql_where=text("status = 'open'"),
+    ),
+    Index("ix_surveillance_signals_since", "since"),
+)
+
+#: The last whole day the watch has judged (one row).
+surveillance_progress = Table(
+    "surveillance_progress",
+    metadata,
+    Column("id", SmallInteger, primary_key=True),
+    Column("last_day", Date, nullable=False),
+    Column("updated_at", TZ, nullable=False),
+    CheckConstraint("id = 1", name="ck_surveillance_progress_one_row"),
 )

@@ -35,6 +35,7 @@ from dispatch.store.repository import (
     SqlTrackRepository,
     SqlUnitRepository,
 )
+from dispatch.store.surveillance import SqlSurveillanceRepository
 
 #: Arbitrary but fixed key of the advisory lock that serialises event writers.
 EVENT_LOCK_KEY = 0x60_1D_E4  # "golden"
@@ -52,6 +53,7 @@ class SqlUnitOfWork:
     phone_calls: SqlPhoneCallRepository  # calls the PBX reported (dispatch.domain.telephony)
     mci: SqlMciRepository  # mass-casualty incidents (dispatch.store.mci)
     blood: SqlBloodRepository  # emergency blood supply (dispatch.store.blood)
+    surveillance: SqlSurveillanceRepository  # public-health watch (dispatch.store.surveillance)
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
         self.phone_calls = SqlPhoneCallRepository(self._conn)
         self.mci = SqlMciRepository(self._conn)
         self.blood = SqlBloodRepository(self._conn)
+        self.surveillance = SqlSurveillanceRepository(self._conn)
         self._loose: list[Event] = []
         return self
 

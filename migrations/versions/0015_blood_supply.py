@@ -52,9 +52,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("code", sa.String(20), nullable=False, unique=True),
         sa.Column("name", sa.String(200), nullable=False, unique=True),
-        sa.Column(
-            "location", Geometry("POINT", srid=4326, spatial_index=False), nullable=False
-        ),
+        sa.Column("location", Geometry("POINT", srid=4326, spatial_index=False), nullable=False),
         sa.Column("updated_at", TZ, nullable=False),
     )
     op.create_table(
@@ -100,9 +98,7 @@ def upgrade() -> None:
     op.create_table(
         "blood_reservations",
         sa.Column("id", sa.BigInteger, primary_key=True),
-        sa.Column(
-            "request_id", sa.BigInteger, sa.ForeignKey("blood_requests.id"), nullable=False
-        ),
+        sa.Column("request_id", sa.BigInteger, sa.ForeignKey("blood_requests.id"), nullable=False),
         sa.Column("lot_id", sa.BigInteger, sa.ForeignKey("blood_lots.id"), nullable=False),
         sa.Column("units", sa.Integer, nullable=False),
         sa.Column("identical", sa.Boolean, nullable=False),
@@ -127,9 +123,7 @@ def upgrade() -> None:
     op.create_table(
         "blood_jobs",
         sa.Column("id", sa.BigInteger, primary_key=True),
-        sa.Column(
-            "request_id", sa.BigInteger, sa.ForeignKey("blood_requests.id"), nullable=False
-        ),
+        sa.Column("request_id", sa.BigInteger, sa.ForeignKey("blood_requests.id"), nullable=False),
         sa.Column("bank_id", sa.Integer, sa.ForeignKey("blood_banks.id"), nullable=False),
         sa.Column("hospital_id", sa.Integer, sa.ForeignKey("hospitals.id"), nullable=False),
         sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id"), nullable=False),

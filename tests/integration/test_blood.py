@@ -89,15 +89,15 @@ async def test_stock_imported_requested_allocated_delivered_and_handed_over(
     )
     r = await http.post(f"{API}/blood/stock/import", headers=supervisor, json={"csv": bad})
     body = assert_problem(r, 422, "stock-import-refused")
-    cells = {(e["row"], e["column"]) for e in body["errors"]}
+    cells = {(e["row"], e["column"]) for e in body["rows"]}
     assert cells == {
         (3, "bank"),
         (4, "group"),
         (5, "units"),
         (6, "product"),
         (6, "expires_at"),
-    }, body["errors"]
-    assert all(e["reason"] for e in body["errors"])
+    }, body["rows"]
+    assert all(e["reason"] for e in body["rows"])
     assert (await http.get(f"{API}/blood/stock", headers=dispatcher)).json() == before
     # the stock keeper is the supervisor: a dispatcher cannot load stock
     assert_problem(

@@ -9,7 +9,6 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import asyncpg
 import pytest
@@ -18,11 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dispatch.bootstrap import make_engine
 from dispatch.config import Settings, app_role_for
-from dispatch.seed import seed
 from dispatch.store import admin
 from dispatch.store.audit import verify
 from dispatch.store.partitions import keep_up
-from routing import RoadNetwork
 
 NOW = datetime.now(UTC)
 
@@ -32,7 +29,7 @@ def _month(moment: datetime) -> str:
 
 
 @pytest.fixture
-async def old_centre(database_url: str, map_dir: Path) -> AsyncIterator[str]:
+async def old_centre(database_url: str) -> AsyncIterator[str]:
     """A database at revision 0012 (before partitioning) with 15 months of history."""
     url = (
         make_url(database_url)
@@ -45,13 +42,22 @@ async def old_centre(database_url: str, map_dir: Path) -> AsyncIterator[str]:
         await asyncio.to_thread(
             admin.migrate, async_url.render_as_string(hide_password=False), "0012"
         )
-        engine = make_engine(Settings(database_url=url, secret_key="x" * 40), owner=True)  # type: ignore[call-arg]
-        try:
-            await seed(engine, RoadNetwork.load(map_dir), units=2, demo_logins=True)
-        finally:
-            await engine.dispose()
         conn = await asyncpg.connect(url)
         try:
+            # The fleet as the 0012 schema knew it, in plain SQL: today's seed writes columns
+            # that later migrations added, and this database must stay at 0012 until the test.
+            station = await conn.fetchval(
+                "INSERT INTO stations (name, location) "
+                "VALUES ('Old station', ST_SetSRID(ST_MakePoint(24.94, 60.17), 4326)) RETURNING id"
+            )
+            for call_sign in ("A01", "A02"):
+                await conn.execute(
+                    "INSERT INTO units (call_sign, capability, status, status_at, station_id) "
+                    "VALUES ($1, 'ALS', 'available', $2, $3)",
+                    call_sign,
+                    NOW,
+                    station,
+                )
             for days in (500, 460, 60, 0):  # two months wholly past retention, recent, today
                 at = NOW - timedelta(days=days)
                 await conn.execute(

@@ -189,12 +189,14 @@ def _request(key: str, floor: Floor) -> dict[str, Any]:
         bank_id=MAX_ID,
         request_id=MAX_ID,
         job_id=MAX_ID,
+        signal_id=MAX_ID,  # a public-health signal nothing raised (allowed cells answer 404)
     )
     lon, lat = floor.point
     queries: dict[str, dict[str, Any]] = {
         "GET /api/v1/geocode": {"q": "street"},
         "GET /api/v1/reverse": {"lon": lon, "lat": lat},
         "GET /api/v1/route": {"from": f"{lon},{lat}", "to": f"{lon + 0.001},{lat}"},
+        "GET /api/v1/surveillance/counts": {"from": "2001-01-01", "to": "2001-01-02"},
     }
     bodies: dict[str, Any] = {
         "POST /api/v1/incidents": {
@@ -261,6 +263,12 @@ def _request(key: str, floor: Floor) -> dict[str, Any]:
         "POST /api/v1/blood/requests/{request_id}/jobs": {"unit_id": floor.unit},
         "POST /api/v1/blood/hospitals/{hospital_id}/jobs/{job_id}/handover": {
             "received_by": "Matrix nurse"
+        },
+        # the public-health watch: a note for a signal nothing raised, and counts of a day in 2001
+        "POST /api/v1/surveillance/signals/{signal_id}/acknowledge": {"note": "matrix: checked"},
+        "POST /api/v1/surveillance/run": {},
+        "POST /api/v1/surveillance/history": {
+            "csv": "day,syndrome,area,calls\n2001-01-01,heat,871f1d489ffffff,1\n"
         },
         "POST /api/v1/telephony/calls": {"line": "matrix-trunk", "caller_number": "110"},
         "POST /api/v1/telephony/calls/{call_id}/answer": {},

@@ -98,7 +98,7 @@ async def set_stock(
 @router.post("/blood/stock/import", response_model=StockImported, responses=COMMAND)
 async def import_stock(body: StockImportIn, user: User, deps: ServiceDeps) -> dict[str, Any]:
     """Import a stock CSV, all rows or none: any bad cell refuses the whole file (422
-    ``stock-import-refused``) and ``errors`` lists every ``row`` (the header is row 1),
+    ``stock-import-refused``) and ``rows`` lists every ``row`` (the header is row 1),
     ``column`` and ``reason``."""
     lots = await blood.import_stock(blood.ImportStock(actor=user.username, csv=body.csv), deps)
     return {"lots": len(lots), "units": sum(lot.units for lot in lots)}

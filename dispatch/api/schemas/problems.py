@@ -27,6 +27,19 @@ class ValidationIssue(BaseModel):
     type: str
 
 
+_FILES = "stock-import-refused, history-import-refused"
+
+
+class RowIssue(BaseModel):
+    """One bad cell of an imported file: the whole file was refused, fix every one and resend."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    row: int = Field(description="the file's line, the header being row 1")
+    column: str
+    reason: str
+
+
 class Problem(BaseModel):
     """An RFC 9457 problem document: every error the API returns has this shape."""
 
@@ -39,6 +52,9 @@ class Problem(BaseModel):
     code: str = Field(description="for programs: the stable machine key", examples=["not-found"])
     errors: list[ValidationIssue] | None = Field(
         default=None, description='only with code "validation-error": every field refused'
+    )
+    rows: list[RowIssue] | None = Field(
+        default=None, description=f"only with a refused file ({_FILES}): every bad cell"
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, RootModel, WithJsonSchema
 
 from dispatch.domain.hospitals import EdStatus
 from dispatch.domain.model import Capability, IncidentStatus, UnitStatus
@@ -24,7 +24,15 @@ class Out(BaseModel):
 
 #: Times are ISO 8601 strings with a UTC offset, passed through as the payloads format them.
 Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
-LonLat = Annotated[tuple[float, float], Field(description="[lon, lat], WGS84")]
+
+
+# A named schema (``#/components/schemas/LonLat``) that every answer holding a position refers
+# to: a flat model that inlined the tuple's ``prefixItems`` was misread by schemathesis 4.32 as a
+# Draft 4 tuple, and its answers could not be checked.
+class LonLat(RootModel[tuple[float, float]]):
+    model_config = ConfigDict(json_schema_extra={"description": "[lon, lat], WGS84"})
+
+
 #: 1 critical .. 4 non-urgent; priority 1 needs an ALS unit.
 Priority = Literal[1, 2, 3, 4]
 

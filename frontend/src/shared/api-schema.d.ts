@@ -1362,7 +1362,7 @@ export interface paths {
         /**
          * Import Stock
          * @description Import a stock CSV, all rows or none: any bad cell refuses the whole file (422
-         *     ``stock-import-refused``) and ``errors`` lists every ``row`` (the header is row 1),
+         *     ``stock-import-refused``) and ``rows`` lists every ``row`` (the header is row 1),
          *     ``column`` and ``reason``.
          */
         post: operations["import_stock_api_v1_blood_stock_import_post"];
@@ -1587,6 +1587,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/surveillance/signals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Signals
+         * @description Signals, newest first: the open ones (the console's panel), or all of a period (the
+         *     review's history).
+         */
+        get: operations["list_signals_api_v1_surveillance_signals_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveillance/signals/{signal_id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge
+         * @description Acknowledge a signal with a note (recorded as ``SignalAcknowledged``); once per signal
+         *     (409 ``signal-already-acknowledged``).
+         */
+        post: operations["acknowledge_api_v1_surveillance_signals__signal_id__acknowledge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveillance/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Now
+         * @description Run a round of the watch now (it also runs every ``GOLDENHOUR_SURVEILLANCE_INTERVAL_S``):
+         *     after importing history, or to see this morning's calls judged at once.
+         */
+        post: operations["run_now_api_v1_surveillance_run_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveillance/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Daily Counts
+         * @description The daily aggregated counts for the health authority: day x syndrome x H3 cell, calls
+         *     (non-zero only). No personal data: no call, time, address or caller.
+         */
+        get: operations["daily_counts_api_v1_surveillance_counts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveillance/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import History
+         * @description Import daily counts (the export's format) so the detectors have a baseline on day one.
+         *     All rows or none: a bad cell refuses the file (422 ``history-import-refused``, every bad
+         *     cell in ``rows``).
+         */
+        post: operations["import_history_api_v1_surveillance_history_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1666,6 +1772,14 @@ export interface components {
              * @description the device clock when this request was sent
              */
             sent_at?: string | null;
+        };
+        /** AcknowledgeIn */
+        AcknowledgeIn: {
+            /**
+             * Note
+             * @description what was done: who was told, what was checked
+             */
+            note: string;
         };
         /** Acknowledged */
         Acknowledged: {
@@ -1778,6 +1892,20 @@ export interface components {
             /** @description what the ward must know about a substitute */
             note: components["schemas"]["Bilingual"] | null;
         };
+        /** Area */
+        Area: {
+            /**
+             * Id
+             * @description H3 cell (resolution 7)
+             */
+            id: string;
+            centre: components["schemas"]["LonLat"];
+            /**
+             * Boundary
+             * @description closed ring, [lon, lat]
+             */
+            boundary: components["schemas"]["LonLat"][];
+        };
         /** AreaGeometry */
         AreaGeometry: {
             /**
@@ -1853,14 +1981,7 @@ export interface components {
             code: string;
             /** Name */
             name: string;
-            /**
-             * Location
-             * @description [lon, lat], WGS84
-             */
-            location: [
-                number,
-                number
-            ];
+            location: components["schemas"]["LonLat"];
         };
         /** BloodPlan */
         BloodPlan: {
@@ -2042,11 +2163,7 @@ export interface components {
         Caller: {
             /** Number */
             number: string | null;
-            /** Location */
-            location: [
-                number,
-                number
-            ] | null;
+            location: components["schemas"]["LonLat"] | null;
             /** Accuracy M */
             accuracy_m: number | null;
             /**
@@ -2231,6 +2348,20 @@ export interface components {
             /** Demand Share */
             demand_share: number | null;
         };
+        /** DailyCount */
+        DailyCount: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Syndrome */
+            syndrome: string;
+            /** Area */
+            area: string;
+            /** Calls */
+            calls: number;
+        };
         /** DeliveryJob */
         DeliveryJob: {
             /** Id */
@@ -2309,14 +2440,7 @@ export interface components {
         GeocodeHit: {
             /** Label */
             label: string;
-            /**
-             * Location
-             * @description [lon, lat], WGS84
-             */
-            location: [
-                number,
-                number
-            ];
+            location: components["schemas"]["LonLat"];
             /**
              * Kind
              * @description address, street, intersection or poi
@@ -2335,10 +2459,7 @@ export interface components {
              * Outline
              * @description outer ring of an area answer (campus, hospital, park); location is then its main entrance or a point inside it
              */
-            outline?: [
-                number,
-                number
-            ][] | null;
+            outline?: components["schemas"]["LonLat"][] | null;
         };
         /** HandoverIn */
         HandoverIn: {
@@ -2373,20 +2494,29 @@ export interface components {
             /** Map */
             map: string;
         };
+        /** HistoryImported */
+        HistoryImported: {
+            /** Days */
+            days: number;
+            /** Rows */
+            rows: number;
+        };
+        /**
+         * HistoryIn
+         * @description A counts file ``day,syndrome,area,calls`` (the export's format). All rows or none; the
+         *     days in the file replace those days' imported counts.
+         */
+        HistoryIn: {
+            /** Csv */
+            csv: string;
+        };
         /** Hospital */
         Hospital: {
             /** Id */
             id: number;
             /** Name */
             name: string;
-            /**
-             * Location
-             * @description [lon, lat], WGS84
-             */
-            location: [
-                number,
-                number
-            ];
+            location: components["schemas"]["LonLat"];
             /** Capabilities */
             capabilities: string[];
             ed_status: components["schemas"]["EdStatus"];
@@ -2427,14 +2557,7 @@ export interface components {
              * @example 2026-000007
              */
             number: string;
-            /**
-             * Location
-             * @description [lon, lat], WGS84
-             */
-            location: [
-                number,
-                number
-            ];
+            location: components["schemas"]["LonLat"];
             /** Address */
             address: string | null;
             /** Complaint */
@@ -2768,10 +2891,7 @@ export interface components {
              */
             type: "LineString";
             /** Coordinates */
-            coordinates: [
-                number,
-                number
-            ][];
+            coordinates: components["schemas"]["LonLat"][];
         };
         /** LinkCallIn */
         LinkCallIn: {
@@ -2784,6 +2904,14 @@ export interface components {
              */
             phone_call_id?: number | null;
         };
+        /**
+         * LonLat
+         * @description [lon, lat], WGS84
+         */
+        LonLat: [
+            number,
+            number
+        ];
         /** MapInfo */
         MapInfo: {
             /** Name */
@@ -3122,11 +3250,7 @@ export interface components {
             number: string | null;
             /** Name */
             name: string | null;
-            /** Location */
-            location: [
-                number,
-                number
-            ] | null;
+            location: components["schemas"]["LonLat"] | null;
             /**
              * Accuracy M
              * @description uncertainty radius of location, metres
@@ -3211,14 +3335,7 @@ export interface components {
             request_id: number;
             /** Proposed Bank Id */
             proposed_bank_id: number | null;
-            /**
-             * Location
-             * @description [lon, lat], WGS84
-             */
-            location: [
-                number,
-                number
-            ];
+            location: components["schemas"]["LonLat"];
             /**
              * Arrive At
              * Format: date-time
@@ -3431,14 +3548,7 @@ export interface components {
         ReverseHit: {
             /** Label */
             label: string;
-            /**
-             * Location
-             * @description [lon, lat], WGS84
-             */
-            location: [
-                number,
-                number
-            ];
+            location: components["schemas"]["LonLat"];
             /** Kind */
             kind: string;
             /** Score */
@@ -3565,20 +3675,73 @@ export interface components {
             distance_m: number;
             /** Duration S */
             duration_s: number;
-            /**
-             * Location
-             * @description [lon, lat], WGS84
-             */
-            location: [
-                number,
-                number
-            ];
+            location: components["schemas"]["LonLat"];
         };
         /**
          * Severity
          * @enum {string}
          */
         Severity: "error" | "warning";
+        /** Signal */
+        Signal: {
+            /** Id */
+            id: number;
+            /** Syndrome */
+            syndrome: string;
+            /** @description the syndrome for people */
+            label: components["schemas"]["Bilingual"];
+            /** Method */
+            method: string;
+            /** Areas */
+            areas: components["schemas"]["Area"][];
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            /**
+             * Last Seen
+             * Format: date
+             */
+            last_seen: string;
+            /**
+             * Days
+             * @description days with a detection
+             */
+            days: number;
+            /**
+             * Observed
+             * @description calls on the last day seen (the scan: in the cluster)
+             */
+            observed: number;
+            /** Expected */
+            expected: number;
+            /** Statistic */
+            statistic: number;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "warning" | "alert";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "closed";
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /** Closed At */
+            closed_at: string | null;
+            /** Acknowledged At */
+            acknowledged_at: string | null;
+            /** Acknowledged By */
+            acknowledged_by: string | null;
+            /** Acknowledge Note */
+            acknowledge_note: string | null;
+        };
         /**
          * Site
          * @description An ambulance station.
@@ -3588,14 +3751,7 @@ export interface components {
             id: number;
             /** Name */
             name: string;
-            /**
-             * Location
-             * @description [lon, lat], WGS84
-             */
-            location: [
-                number,
-                number
-            ];
+            location: components["schemas"]["LonLat"];
         };
         /** StatusIn */
         StatusIn: {
@@ -3958,11 +4114,7 @@ export interface components {
              * Format: date-time
              */
             status_at: string;
-            /** Position */
-            position: [
-                number,
-                number
-            ] | null;
+            position: components["schemas"]["LonLat"] | null;
             /** Position At */
             position_at: string | null;
             /** Station Id */
@@ -4068,6 +4220,34 @@ export interface components {
             /** Hospital Id */
             hospital_id?: number | null;
         };
+        /** WatchRound */
+        WatchRound: {
+            /** Judged */
+            judged: string[];
+            /** Raised */
+            raised: number[];
+            /** Updated */
+            updated: number[];
+            /** Closed */
+            closed: number[];
+            /** Skipped */
+            skipped: string | null;
+        };
+        /**
+         * RowIssue
+         * @description One bad cell of an imported file: the whole file was refused, fix every one and resend.
+         */
+        RowIssue: {
+            /**
+             * Row
+             * @description the file's line, the header being row 1
+             */
+            row: number;
+            /** Column */
+            column: string;
+            /** Reason */
+            reason: string;
+        };
         /**
          * ValidationIssue
          * @description One reason a request was refused by validation (FastAPI's location and message).
@@ -4122,6 +4302,12 @@ export interface components {
              * @default null
              */
             errors?: components["schemas"]["ValidationIssue"][] | null;
+            /**
+             * Rows
+             * @description only with a refused file (stock-import-refused, history-import-refused): every bad cell
+             * @default null
+             */
+            rows?: components["schemas"]["RowIssue"][] | null;
         };
     };
     responses: never;
@@ -4165,7 +4351,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4240,7 +4426,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4340,7 +4526,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4502,7 +4688,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4511,7 +4697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4584,7 +4770,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4593,7 +4779,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4664,7 +4850,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4733,7 +4919,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4793,7 +4979,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4868,7 +5054,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4948,7 +5134,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5030,7 +5216,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5114,7 +5300,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5123,7 +5309,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5207,7 +5393,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5216,7 +5402,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5300,7 +5486,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5380,7 +5566,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5464,7 +5650,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5473,7 +5659,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5553,7 +5739,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5637,7 +5823,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5646,7 +5832,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5730,7 +5916,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5739,7 +5925,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5823,7 +6009,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5832,7 +6018,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5916,7 +6102,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5925,7 +6111,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6005,7 +6191,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6145,7 +6331,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6229,7 +6415,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6238,7 +6424,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6322,7 +6508,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6407,7 +6593,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6416,7 +6602,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6500,7 +6686,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6509,7 +6695,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6593,7 +6779,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6602,7 +6788,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6686,7 +6872,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6695,7 +6881,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6839,7 +7025,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6920,7 +7106,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6929,7 +7115,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7051,7 +7237,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7181,7 +7367,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7241,7 +7427,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7322,7 +7508,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7385,7 +7571,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7513,7 +7699,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7590,7 +7776,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7668,7 +7854,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7742,7 +7928,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8051,7 +8237,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8131,7 +8317,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8140,7 +8326,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8224,7 +8410,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8297,7 +8483,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8377,7 +8563,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8461,7 +8647,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8470,7 +8656,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8555,7 +8741,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8564,7 +8750,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8657,7 +8843,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8666,7 +8852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8751,7 +8937,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8760,7 +8946,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8840,7 +9026,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8924,7 +9110,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8933,7 +9119,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9017,7 +9203,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9026,7 +9212,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9106,7 +9292,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9184,7 +9370,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9266,7 +9452,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9275,7 +9461,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9353,7 +9539,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9437,7 +9623,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9446,7 +9632,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9528,7 +9714,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9537,7 +9723,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9615,7 +9801,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9699,7 +9885,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9708,7 +9894,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9786,7 +9972,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9866,7 +10052,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9950,7 +10136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9959,7 +10145,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10040,7 +10226,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10124,7 +10310,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10133,7 +10319,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10213,7 +10399,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10294,7 +10480,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10303,7 +10489,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10388,7 +10574,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10397,7 +10583,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10475,7 +10661,429 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_signals_api_v1_surveillance_signals_get: {
+        parameters: {
+            query?: {
+                status?: "open" | "all";
+                /** @description covering days from (local day) */
+                since?: string | null;
+                /** @description covering days until (local day) */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Signal"][];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    acknowledge_api_v1_surveillance_signals__signal_id__acknowledge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                signal_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcknowledgeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Signal"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    run_now_api_v1_surveillance_run_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchRound"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    daily_counts_api_v1_surveillance_counts_get: {
+        parameters: {
+            query: {
+                /** @description first local day */
+                from: string;
+                /** @description last local day (included) */
+                to: string;
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the counts; as CSV (day,syndrome,area,calls) with format=csv */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailyCount"][];
+                    "text/csv": string;
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_history_api_v1_surveillance_history_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HistoryIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryImported"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
             422: {
                 headers: {
                     [name: string]: unknown;
