@@ -40,7 +40,15 @@ SPEEDUP ?= 3
 # server stays on a loopback address (it refuses another --host while they are on). DEMO_LOGINS=false
 # for a real deployment: seeded logins must then change their password at first login.
 DEMO_LOGINS ?= true
+# OUTBREAK=<seconds>: the public-health watch's demo. The simulator imports 90 days of call-count
+# history (at the demo's own call rate) and, this many seconds after the start, fever calls come
+# from one neighbourhood; the server judges every minute, and a signal appears on the console.
+OUTBREAK ?=
 DEMO := GOLDENHOUR_DEMO_LOGINS=$(DEMO_LOGINS) GOLDENHOUR_LANGUAGE=$(GOLDENHOUR_LANGUAGE)
+ifneq ($(strip $(OUTBREAK)),)
+DEMO += GOLDENHOUR_SURVEILLANCE_INTERVAL_S=60
+SIM_OUTBREAK := --outbreak-after $(OUTBREAK)
+endif
 FRONTEND_SRC := $(shell find frontend -path frontend/node_modules -prune -o -path frontend/dist -prune -o -type f -print 2>/dev/null)
 
 .PHONY: help demo test chaos flaky-check system setup python frontend services db map seed serve simulate lint bench clean
@@ -94,12 +102,13 @@ demo: setup seed
 	@echo "  hospital-1, hospital-2, admin (user administration), auditor (audit trail and review),"
 	@echo "  telephony (PBX connector: the simulated phone rings a line before each call)"
 	@echo "  (the simulator places $(CALLS_PER_MINUTE) calls a minute and drives the crews $(SPEEDUP)x faster than life; Ctrl-C stops everything)"
+	@$(if $(strip $(OUTBREAK)),echo "  OUTBREAK: fever calls from one neighbourhood after $(OUTBREAK) s; log in as supervisor to see the signal",true)
 	@echo
 	@$(ENV) export $(DEMO) && trap 'trap - EXIT INT TERM; kill 0' EXIT INT TERM; \
 	  $(GH) serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --log-level warning & \
 	  $(PY) scripts/wait_http.py http://$(HOST):$(PORT)/healthz 60; \
 	  (command -v xdg-open >/dev/null && [ -n "$${DISPLAY:-}" ] && xdg-open http://$(HOST):$(PORT) >/dev/null 2>&1 || true); \
-	  $(GH) simulate --base-url http://$(HOST):$(PORT) --calls-per-minute $(CALLS_PER_MINUTE) --speedup $(SPEEDUP)
+	  $(GH) simulate --base-url http://$(HOST):$(PORT) --calls-per-minute $(CALLS_PER_MINUTE) --speedup $(SPEEDUP) $(SIM_OUTBREAK)
 
 test: setup services
 	$(VENV)/bin/lint-imports

@@ -450,6 +450,17 @@ def simulate(
         str | None,
         typer.Option(help="Live: the callers' language, en or zh (default: GOLDENHOUR_LANGUAGE)"),
     ] = None,
+    outbreak_after: Annotated[
+        float | None,
+        typer.Option(
+            help="Live: import 90 days of call-count history, then after this many seconds "
+            "inject fever calls from one neighbourhood (the public-health watch's demo)"
+        ),
+    ] = None,
+    outbreak_calls_per_minute: Annotated[
+        float, typer.Option(help="Live: the outbreak's fever calls a minute")
+    ] = 2.0,
+    outbreak_minutes: Annotated[float, typer.Option(help="Live: the outbreak's length")] = 30.0,
 ) -> None:
     """Live demo traffic against a server, or (--offline) a simulated day of the real core."""
     if offline:
@@ -500,6 +511,9 @@ def simulate(
         seed=seed,
         duration_s=duration or None,
         language=_language(language),
+        outbreak_after_s=outbreak_after,
+        outbreak_calls_per_minute=outbreak_calls_per_minute,
+        outbreak_minutes=outbreak_minutes,
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_demo(config))

@@ -235,10 +235,11 @@ class Settings(BaseSettings):
     #: minutes, unless its crew reports it clean sooner (GOLDENHOUR_DECONTAMINATION_MIN).
     decontamination_min: float = Field(default=60.0, gt=0, le=24 * 60)
     #: The public-health watch (``dispatch.services.surveillance``): the detectors it runs
-    #: (comma-separated: regression-cusum, space-time-scan, ears-c1, ears-c2, ears-c3), how
+    #: (comma-separated: regression-cusum, space-time-scan, hourly-burst, ears-c1, ears-c2,
+    #: ears-c3), how
     #: often a round runs (seconds; 0 turns the watch off), and how many days without a
     #: detection close a signal.
-    surveillance_methods: str = "regression-cusum,space-time-scan"
+    surveillance_methods: str = "regression-cusum,space-time-scan,hourly-burst"
     surveillance_interval_s: float = Field(default=600.0, ge=0, le=24 * 3600)
     surveillance_quiet_days: int = Field(default=3, ge=1, le=30)
     #: The live advisor's policy (``dispatch.policies.live``): ``joint-coverage`` (joint
@@ -297,12 +298,12 @@ class Settings(BaseSettings):
     @field_validator("surveillance_methods")
     @classmethod
     def _known_methods(cls, value: str) -> str:
-        from dispatch.surveillance.watch import METHODS  # noqa: PLC0415 (numpy: only when set)
+        from dispatch.surveillance.watch import ALL_METHODS  # noqa: PLC0415 (numpy: when set)
 
         names = [n.strip() for n in value.split(",") if n.strip()]
-        unknown = [n for n in names if n not in METHODS]
+        unknown = [n for n in names if n not in ALL_METHODS]
         if unknown or not names:
-            raise ValueError(f"surveillance methods must be some of {', '.join(METHODS)}")
+            raise ValueError(f"surveillance methods must be some of {', '.join(ALL_METHODS)}")
         return ",".join(names)
 
     @field_validator("timezone")

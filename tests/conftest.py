@@ -179,6 +179,9 @@ def server_env(database_url: str, redis_url: str, map_dir: Path, secret_key: str
         # decontamination after an infectious transport ends after 6 s instead of an hour, so the
         # story sees the server end it (tests/integration/test_infectious_transport.py)
         GOLDENHOUR_DECONTAMINATION_MIN="0.1",
+        # the public-health watch judges every 20 s instead of 10 minutes, so the console story
+        # sees a signal appear by itself (tests/e2e/test_outbreak.py)
+        GOLDENHOUR_SURVEILLANCE_INTERVAL_S="20",
         # the demo logins (password = user name, no forced change): the stories log in as them
         GOLDENHOUR_DEMO_LOGINS="true",
     )

@@ -16,7 +16,7 @@ from datetime import timedelta
 import httpx
 
 from dispatch.clock import PacedClock, sleep_until
-from dispatch.demo.calls import Call, call_stream
+from dispatch.demo.calls import COMPLAINTS, Call, Complaint, call_stream
 from dispatch.demo.client import ApiClient, ApiError, Incident
 from dispatch.demo.geometry import Crossing, LonLat, RoadSampler
 from dispatch.demo.phone import Phone
@@ -46,6 +46,8 @@ class Caller:
         phone: Phone | None = None,
         crossings: Sequence[Crossing] = (),
         language: str = "en",
+        table: Sequence[Complaint] = COMPLAINTS,
+        max_calls: int | None = None,
     ) -> None:
         self.api = api
         self.clock = clock
@@ -56,6 +58,8 @@ class Caller:
         self.phone = phone  # rings a line through the telephony interface before each call
         self.crossings = crossings
         self.language = language
+        self.table = table  # what callers complain of (the outbreak's callers: one thing)
+        self.max_calls = max_calls  # stop after this many calls placed (None: never)
 
     async def run(self) -> None:
         """Place the calls on time; the first one at once, so a fresh demo is alive immediately
@@ -66,10 +70,14 @@ class Caller:
             self.rng,
             self.calls_per_minute,
             self.roads,
+            self.table,
             crossings=self.crossings,
             language=self.language,
         )
+        placed = 0
         for call in calls:
+            if self.max_calls is not None and placed >= self.max_calls:
+                return
             shift = call.at_s if shift is None else shift
             await sleep_until(self.clock, start + timedelta(seconds=call.at_s - shift))
             line, caller = None, None
@@ -106,6 +114,7 @@ class Caller:
                 call.location[0],
                 call.location[1],
             )
+            placed += 1
             if self.on_created is not None:
                 self.on_created(incident)
 

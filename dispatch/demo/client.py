@@ -161,6 +161,10 @@ class ApiClient:
             return response.json() if response.content else None
         raise AssertionError("unreachable")
 
+    async def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Any call of the API as this user (JSON answer, or None when empty)."""
+        return await self._request(method, path, **kwargs)
+
     # ----- map and places -----------------------------------------------------------------
 
     async def map_info(self) -> dict[str, Any]:

@@ -25,6 +25,9 @@ class DemoConfig:
         they name are said in it
     duration_s : stop after this many seconds of simulator time; ``None`` runs until cancelled
     position_interval_s : seconds between position reports of a moving unit
+    outbreak_after_s : inject a fever outbreak this long after the start (``dispatch.demo.
+        outbreak``: first a season of history is imported as the supervisor); None: no outbreak
+    outbreak_calls_per_minute, outbreak_minutes : how many fever calls and for how long
     """
 
     base_url: str
@@ -42,6 +45,11 @@ class DemoConfig:
     duration_s: float | None = None
     position_interval_s: float = 1.0
     language: Literal["en", "zh"] = "en"
+    outbreak_after_s: float | None = None
+    outbreak_calls_per_minute: float = 2.0
+    outbreak_minutes: float = 30.0
+    supervisor_username: str = "supervisor"
+    supervisor_password: str = "supervisor"
 
     def crew_username(self, call_sign: str) -> str:
         return self.crew_username_pattern.format(call_sign=call_sign.lower())

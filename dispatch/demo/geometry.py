@@ -149,6 +149,18 @@ class RoadSampler:
         named = _named_lines(collection)
         return cls([line for line, _ in named], [name for _, name in named])
 
+    def near(self, centre: LonLat, radius_m: float) -> RoadSampler:
+        """The roads within ``radius_m`` of ``centre`` (by segment midpoint): one neighbourhood,
+        where the demo's outbreak callers live."""
+        kept = [
+            (segment, name)
+            for segment, name in zip(self._segments, self._names, strict=True)
+            if distance_m(centre, lerp(segment[0], segment[1], 0.5)) <= radius_m
+        ]
+        if not kept:
+            raise ValueError(f"no road within {radius_m:g} m of {centre}")
+        return RoadSampler([list(s) for s, _ in kept], [n for _, n in kept])
+
     @property
     def total_length_m(self) -> float:
         return self._cumulative[-1]

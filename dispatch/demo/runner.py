@@ -9,10 +9,12 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from dispatch.clock import PacedClock, SystemClock
+from dispatch.demo import outbreak
 from dispatch.demo.autodispatch import AutoDispatcher
 from dispatch.demo.caller import Caller
 from dispatch.demo.client import ApiClient, ApiError, Place, Unit
@@ -145,6 +147,8 @@ async def _start(
         log.warning("no roads on the map: no calls will be generated")
     for bot in bots.values():
         tasks.append(_supervised(f"crew {bot.call_sign}", bot.run, clock))
+    if config.outbreak_after_s is not None and world.roads is not None:
+        tasks.append(asyncio.ensure_future(_outbreak(config, clock, dispatcher, world.roads)))
     log.info(
         "simulating %d units, %.1f calls/min, auto-dispatch %s, speed-up x%g, callers speak %s",
         len(bots),
@@ -153,6 +157,45 @@ async def _start(
         config.speedup,
         config.language,
     )
+
+
+async def _outbreak(
+    config: DemoConfig, clock: PacedClock, dispatcher: ApiClient, roads: RoadSampler
+) -> None:
+    """A season of history now (so the watch has a baseline), the fever calls later."""
+    supervisor = dispatcher.as_user(config.supervisor_username, config.supervisor_password)
+    zone = ZoneInfo((await dispatcher.request("GET", "/config"))["time_zone"])
+    rows = await outbreak.backfill(
+        supervisor,
+        roads,
+        days=outbreak.HISTORY_DAYS,
+        calls_per_day=config.calls_per_minute * 24 * 60,
+        today=clock.now().astimezone(zone).date(),
+        seed=config.seed,
+        language=config.language,
+    )
+    log.info("outbreak: %d days of history imported (%d rows)", outbreak.HISTORY_DAYS, rows)
+    await clock.sleep(config.outbreak_after_s or 0.0)
+    caller = outbreak.outbreak_caller(
+        dispatcher,
+        clock,
+        roads,
+        calls_per_minute=config.outbreak_calls_per_minute,
+        seed=config.seed,
+        language=config.language,
+    )
+    log.warning(
+        "outbreak: fever calls from one neighbourhood, %.1f a minute for %g minutes",
+        config.outbreak_calls_per_minute,
+        config.outbreak_minutes,
+    )
+    calling = asyncio.ensure_future(caller.run())
+    try:
+        await clock.sleep(config.outbreak_minutes * 60)
+    finally:
+        calling.cancel()
+        await asyncio.gather(calling, return_exceptions=True)
+    log.info("outbreak over")
 
 
 def _supervised(

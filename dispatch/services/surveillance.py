@@ -30,7 +30,7 @@ from dispatch.domain import events as ev
 from dispatch.domain.errors import DomainError
 from dispatch.domain.events import Event
 from dispatch.services.ports import CaseSource, StoredSignal, UnitOfWork
-from dispatch.surveillance import watch
+from dispatch.surveillance import burst, watch
 from dispatch.surveillance.counts import CaseRecord, Counts, count_daily, local_day
 from dispatch.surveillance.export import Row, parse_counts_csv
 from dispatch.surveillance.signals import Level, Signal, SignalBook
@@ -47,6 +47,7 @@ ACTOR = "surveillance"
 #: the last week are there the day the feature is switched on.
 FIRST_ROUND_DAYS = 7
 INTERVAL_S = 600.0
+HOUR = timedelta(hours=1)
 _PROVISIONAL = 1 << 62
 
 
@@ -114,13 +115,14 @@ def window_counts(
     return watch.combine(history, live)
 
 
-async def run_round(deps: Deps, config: WatchConfig) -> WatchRound:
-    """One round of the watch (see the module note)."""
+async def run_round(deps: Deps, config: WatchConfig, *, wait: bool = False) -> WatchRound:
+    """One round of the watch (see the module note). ``wait``: a round asked for by a person
+    queues behind one running elsewhere rather than being skipped."""
     now = deps.clock.now()
     today = local_day(now, config.zone)
     async with deps.new_uow() as uow:
         store = uow.surveillance
-        if not await store.lock_watch():
+        if not await store.lock_watch(wait=wait):
             return WatchRound(skipped="another process is judging")
         last = await store.last_day()
         first_judged = min(
@@ -146,6 +148,16 @@ async def run_round(deps: Deps, config: WatchConfig) -> WatchRound:
                 for d in judged
             }
         )
+        if burst.METHOD in config.methods:
+            hour = burst.recent(
+                _cases_to_records(
+                    [c for c in cases if c.received_at >= now - HOUR], load_syndrome_map()
+                ),
+                now - HOUR,
+            )
+            found[today] += watch.judge_burst(
+                counts, (today - first_day).days, hour, known_from=known_from
+            )
         stored = {s.id: s for s in await store.open_signals()}
         # The book numbers the signals it opens from far above any stored id; the database's
         # sequence then names them for good.

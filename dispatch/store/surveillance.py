@@ -30,8 +30,12 @@ class SqlSurveillanceRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def lock_watch(self) -> bool:
-        """Take the round's lock for this transaction; False when another process holds it."""
+    async def lock_watch(self, *, wait: bool = False) -> bool:
+        """Take the round's lock for this transaction; False when another process holds it
+        (``wait``: queue behind it instead, and always True)."""
+        if wait:
+            await self._conn.execute(select(func.pg_advisory_xact_lock(WATCH_LOCK_KEY)))
+            return True
         got = await self._conn.execute(select(func.pg_try_advisory_xact_lock(WATCH_LOCK_KEY)))
         return bool(got.scalar_one())
 

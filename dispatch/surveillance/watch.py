@@ -13,6 +13,7 @@ Pure: counts in, detections out.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +21,7 @@ from datetime import date
 import numpy as np
 from numpy.typing import NDArray
 
-from dispatch.surveillance import ears, regression, scan
+from dispatch.surveillance import burst, ears, regression, scan
 from dispatch.surveillance.counts import Counts
 from dispatch.surveillance.signals import Detection
 
@@ -82,19 +83,28 @@ METHODS: dict[str, Method] = {
     scan.METHOD: Method(scan.METHOD, SCAN_WINDOW - 1, _scan),
 }
 
-#: What a centre runs unless configured otherwise: the two methods whose false alarms stay
-#: near the budget of one per syndrome per month on the bench (docs/surveillance.md). EARS C2,
-#: the CDC baseline, raises tens a month at city scale and is left to those who ask for it.
-DEFAULT_METHODS: tuple[str, ...] = (regression.METHOD, scan.METHOD)
+#: Every method name a centre may configure: the daily ones and the within-day burst test
+#: (:mod:`.burst`), which reads the last hour besides the daily counts (:func:`judge_burst`).
+ALL_METHODS: tuple[str, ...] = (*METHODS, burst.METHOD)
+
+#: What a centre runs unless configured otherwise: the two daily methods whose false alarms
+#: stay near the budget of one per syndrome per month on the bench (docs/surveillance.md), and
+#: the burst test for today's last hour. EARS C2, the CDC baseline, raises tens a month at city
+#: scale and is left to those who ask for it.
+DEFAULT_METHODS: tuple[str, ...] = (regression.METHOD, scan.METHOD, burst.METHOD)
 
 
 def unknown_methods(names: Sequence[str]) -> list[str]:
-    return [n for n in names if n not in METHODS]
+    return [n for n in names if n not in ALL_METHODS]
+
+
+def _history(name: str) -> int:
+    return burst.BASELINE_DAYS if name == burst.METHOD else METHODS[name].history
 
 
 def window_days(names: Sequence[str]) -> int:
     """How many days up to and including the judged day the chosen methods read."""
-    return 1 + max((METHODS[n].history for n in names), default=0)
+    return 1 + max((_history(n) for n in names), default=0)
 
 
 def judge(counts: Counts, t: int, names: Sequence[str], *, known_from: int = 0) -> list[Detection]:
@@ -109,7 +119,9 @@ def judge(counts: Counts, t: int, names: Sequence[str], *, known_from: int = 0) 
         raise TypeError("judge needs daily counts")
     found: list[Detection] = []
     for name in names:
-        method = METHODS[name]
+        method = METHODS.get(name)
+        if method is None:  # the burst test: judge_burst
+            continue
         first = t - method.history
         if first < known_from:
             continue
@@ -120,6 +132,22 @@ def judge(counts: Counts, t: int, names: Sequence[str], *, known_from: int = 0) 
                 continue
             seed = day.toordinal() * 100 + s
             found += [d for d in method.run(x, days, counts.areas, syndrome, seed) if d.day == day]
+    return found
+
+
+def judge_burst(
+    counts: Counts, t: int, last_hour: Counter[tuple[str, str]], *, known_from: int = 0
+) -> list[Detection]:
+    """Bursts in the last hour of day ``counts.periods[t]`` (today), against the known days
+    before it (:mod:`.burst`)."""
+    day = counts.periods[t]
+    if not isinstance(day, date):
+        raise TypeError("judge_burst needs daily counts")
+    first = max(known_from, t - burst.BASELINE_DAYS)
+    found: list[Detection] = []
+    for s, syndrome in enumerate(counts.syndromes):
+        daily = counts.values[s, :, first:t].astype(np.float64)
+        found += burst.detections(daily, counts.areas, last_hour, syndrome=syndrome, day=day)
     return found
 
 

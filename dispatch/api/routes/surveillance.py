@@ -114,7 +114,7 @@ async def acknowledge(
 async def run_now(_: User, deps: ServiceDeps, container: ContainerDep) -> dict[str, Any]:
     """Run a round of the watch now (it also runs every ``GOLDENHOUR_SURVEILLANCE_INTERVAL_S``):
     after importing history, or to see this morning's calls judged at once."""
-    done = await surveillance.run_round(deps, watch_config(container.settings))
+    done = await surveillance.run_round(deps, watch_config(container.settings), wait=True)
     return {
         "judged": list(done.judged),
         "raised": list(done.raised),

@@ -16,6 +16,7 @@ import type { Incident, ReviewFilter, Session, TimelineEvent } from "../shared/t
 import { renderKpis } from "./kpi";
 import { nemsisButton } from "./nemsis";
 import { ReplayMap } from "./replay";
+import { mountSignalHistory } from "./signals";
 
 type BBox = [number, number, number, number];
 const LIMIT = 500;
@@ -204,6 +205,7 @@ function build() {
   const kpiMeta = h("span", { class: "sub" });
   byId("kpis").append(h("div", { class: "panel-title" }, h("h2", {}, S.kpis), kpiMeta), kpiBody);
   renderKpis(kpiBody, null);
+  const signalHistory = mountSignalHistory(byId("signals"));
 
   // ---- map ----
   let results: Incident[] = [];
@@ -344,6 +346,9 @@ function build() {
         setText(kpiMeta, ` · ${k.area === "rural" ? S.rural : S.urban} · ${k.protocol_version}`);
       })
       .catch(showError);
+    // The signals of the same local days (the centre's zone, as the fields are read).
+    const day = (iso: string | null | undefined, fallback: Date) => toLocalText(iso ? new Date(iso) : fallback).slice(0, 10);
+    signalHistory.load(day(f.from, new Date(Date.now() - 30 * 86400_000)), day(f.to, new Date()));
     const found = api
       .reviewIncidents(f)
       .then((list) => {
