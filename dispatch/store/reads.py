@@ -12,6 +12,7 @@ their REPEATABLE READ transaction in ``dispatch.store.views``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -167,6 +168,9 @@ class ReadModel:
 
     async def infectious_kpis(self, f: IncidentFilter) -> dict[str, Any]:
         return await reports.infectious_kpis(self._engine, f)
+
+    async def blood_kpis(self, f: IncidentFilter, now: datetime) -> dict[str, Any]:
+        return await reports.blood_kpis(self._engine, f, now)
 
     async def indicator_samples(self, f: IncidentFilter) -> IndicatorSamples:
         return await reports.indicator_samples(self._engine, f)

@@ -172,6 +172,71 @@ async def infectious_kpis(engine: AsyncEngine, f: IncidentFilter) -> dict[str, A
     }
 
 
+async def blood_kpis(engine: AsyncEngine, f: IncidentFilter, now: datetime) -> dict[str, Any]:
+    """The emergency blood supply over the requests made in the filter's period (its area does
+    not apply: a request is a hospital's, not a place's): how many, delivered, request to
+    delivered (median, mean, 90th percentile), late (delivered after the deadline, or not
+    delivered and past it now), waitlisted; and the free units of lots that expired in the
+    period unused (a unit held for a request is not free, so it never counts as expired).
+
+    A request's delivery is its last job's handover (a request split over two banks is
+    delivered when both have arrived)."""
+    r, j, lots = t.blood_requests.c, t.blood_jobs.c, t.blood_lots.c
+    delivered_at = (
+        select(func.max(j.delivered_at))
+        .where(j.request_id == r.id, j.state == "delivered")
+        .scalar_subquery()
+    )
+    chosen = select(r.status, r.deadline, r.requested_at, delivered_at.label("delivered_at"))
+    expired = select(func.coalesce(func.sum(lots.units), 0)).where(
+        lots.units > 0, lots.expires_at <= now
+    )
+    if f.start is not None:
+        chosen = chosen.where(r.requested_at >= f.start)
+        expired = expired.where(lots.expires_at >= f.start)
+    if f.end is not None:
+        chosen = chosen.where(r.requested_at < f.end)
+        expired = expired.where(lots.expires_at < f.end)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(chosen)).all()
+        units_expired = int((await conn.execute(expired)).scalar_one())
+    times = sorted(
+        (row.delivered_at - row.requested_at).total_seconds()
+        for row in rows
+        if row.status == "delivered" and row.delivered_at is not None
+    )
+    late = sum(
+        1
+        for row in rows
+        if (row.delivered_at is not None and row.delivered_at > row.deadline)
+        or (
+            row.delivered_at is None
+            and row.status not in ("delivered", "cancelled")
+            and now > row.deadline
+        )
+    )
+    return {
+        "requests": len(rows),
+        "delivered": len(times),
+        "waitlisted": sum(1 for row in rows if row.status == "waitlisted"),
+        "late": late,
+        "delivered_median_s": _quantile(times, 0.5),
+        "delivered_mean_s": round(sum(times) / len(times), 1) if times else None,
+        "delivered_p90_s": _quantile(times, 0.9),
+        "units_expired": units_expired,
+    }
+
+
+def _quantile(ordered: Sequence[float], q: float) -> float | None:
+    """The ``q`` quantile of sorted values, by linear interpolation (None when empty)."""
+    if not ordered:
+        return None
+    at = q * (len(ordered) - 1)
+    low = int(at)
+    high = min(low + 1, len(ordered) - 1)
+    return round(ordered[low] + (ordered[high] - ordered[low]) * (at - low), 1)
+
+
 async def indicator_samples(engine: AsyncEngine, f: IncidentFilter) -> IndicatorSamples:
     """The raw intervals of China's 120 indicators (``dispatch.domain.indicators``) for the
     incidents the filter selects: one number per call, order or incident (a month of a busy

@@ -88,3 +88,15 @@ async def test_the_demo_outbreak_appears_on_the_console_and_is_acknowledged(
     assert {a["id"] for a in ours["areas"]} & cells, "the signal is where the calls came from"
     # a round may have judged the hour before the last calls came in; the next one updates it
     assert ours["observed"] >= burst.MIN_CALLS > ours["expected"]
+
+    # The review holds the history: the signal with who acknowledged it and the note.
+    await page.goto(server.url + "/review/")
+    await expect(page.get_by_test_id("review-form")).to_have_attribute(
+        "data-busy", "false", timeout=30_000
+    )
+    history = page.get_by_test_id(f"review-signal-{signal_id}")
+    await expect(history).to_contain_text(note, timeout=30_000)
+    await expect(history).to_contain_text("Fever / respiratory")
+    # under the KPIs: infectious transport and the blood supply over the same period
+    await expect(page.get_by_test_id("kpi-infectious")).to_be_visible()
+    await expect(page.get_by_test_id("kpi-blood")).to_contain_text("Blood requests")

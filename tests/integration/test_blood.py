@@ -450,3 +450,91 @@ async def test_fifty_requests_racing_for_twenty_units_reserve_exactly_twenty(
         assert row["free"] == 0, dict(row)
         assert row["held"] == lots[row["lot"]][1] == row["requests"], dict(row)
     assert events == 20
+
+
+async def test_review_kpis_count_deliveries_lateness_and_expired_units(
+    http: httpx.AsyncClient, reset_fleet: None
+) -> None:
+    """The supervisor's review of the blood supply over exactly this story's requests: one
+    plasma request delivered in time, one delivered after its (short) deadline, and a lot that
+    expired on the shelf (A+ plasma: stocked by no other story)."""
+    supervisor, dispatcher = await login(http, "supervisor"), await login(http, "dispatcher")
+    units, hospitals = await _ids(http, dispatcher)
+    central = hospitals["Central Hospital (demo)"]
+    central_ed = await login(http, f"hospital-{central}")
+    a07 = units["A07"]
+    bank = await _bank(http, supervisor, "KPIBANK", 41)
+    soon = datetime.now(UTC) + timedelta(seconds=3)
+    later = datetime.now(UTC) + timedelta(days=20)
+    for lot, count, expires in (("K-1", 4, later), ("K-2", 3, soon)):
+        r = await http.put(
+            f"{API}/blood/banks/{bank}/stock",
+            headers=supervisor,
+            json={
+                "lot": lot,
+                "product": "plasma",
+                "group": "A+",
+                "units": count,
+                "expires_at": expires.isoformat(),
+            },
+        )
+        assert r.status_code == 200, r.text
+    r = await http.put(
+        f"{API}/blood/couriers/{a07}",
+        headers=supervisor,
+        json={"cool": 4, "frozen": 8, "ambient": 2},
+    )
+    assert r.status_code == 200, r.text
+
+    start = datetime.now(UTC)
+    made = []
+    for deadline in (timedelta(hours=1), timedelta(seconds=2)):
+        r = await http.post(
+            f"{API}/blood/hospitals/{central}/requests",
+            headers=central_ed,
+            json={
+                "product": "plasma",
+                "group": "A+",
+                "units": 1,
+                "urgency": "urgent",
+                "deadline": (datetime.now(UTC) + deadline).isoformat(),
+            },
+        )
+        assert r.status_code == 201, r.text
+        made.append(r.json())
+    from_k2 = sum(line["units"] for m in made for line in m["allocation"] if line["lot"] == "K-2")
+    await asyncio.sleep(3.5)  # the second deadline and lot K-2's expiry pass
+    crew = await login(http, "crew-a07")
+    for request in made:
+        r = await http.post(
+            f"{API}/blood/requests/{request['id']}/jobs", headers=dispatcher, json={"unit_id": a07}
+        )
+        assert r.status_code == 201, r.text
+        for job in r.json()["jobs"]:
+            r = await http.post(f"{API}/blood/units/{a07}/jobs/{job['id']}/pickup", headers=crew)
+            assert r.status_code == 200, r.text
+            r = await http.post(
+                f"{API}/blood/hospitals/{central}/jobs/{job['id']}/handover",
+                headers=central_ed,
+                json={"received_by": "Nurse Lind"},
+            )
+            assert r.status_code == 200, r.text
+    end = datetime.now(UTC)
+
+    r = await http.get(
+        f"{API}/review/kpis",
+        headers=supervisor,
+        params={"from": start.isoformat(), "to": end.isoformat()},
+    )
+    assert r.status_code == 200, r.text
+    blood = r.json()["blood"]
+    assert (blood["requests"], blood["delivered"], blood["late"]) == (2, 2, 1), blood
+    assert blood["waitlisted"] == 0
+    assert 3.5 <= blood["delivered_median_s"] <= blood["delivered_p90_s"] < 60, blood
+    # K-2 had 3 units; what the requests did not take expired on the shelf
+    window = {"from": (soon - timedelta(seconds=1)).isoformat(), "to": end.isoformat()}
+    r = await http.get(f"{API}/review/kpis", headers=supervisor, params=window)
+    assert r.json()["blood"]["units_expired"] == 3 - from_k2, (from_k2, r.json()["blood"])
+    assert_problem(
+        await http.get(f"{API}/review/kpis", headers=dispatcher, params=window), 403, "forbidden"
+    )

@@ -108,7 +108,8 @@ async def kpis(
 ) -> dict[str, Any]:
     """Response-time performance per priority against the protocol's targets, and China's 120
     quality indicators over the same incidents (``indicators``; docs/indicators.md), and the
-    suspected infectious calls with their units' decontamination times (``infectious``)."""
+    suspected infectious calls with their units' decontamination times (``infectious``), and the
+    blood supply's requests of the period (``blood``: delivered, late, times, units expired)."""
     protocol = load_protocol()
     targets = {
         p: (protocol.target(p, area=area).seconds, protocol.target(p, area=area).fraction)
@@ -118,12 +119,14 @@ async def kpis(
     rows = await reads.kpis(chosen, targets)
     samples = await reads.indicator_samples(chosen)
     infectious = await reads.infectious_kpis(chosen)
+    blood = await reads.blood_kpis(chosen, datetime.now(UTC))
     return {
         "area": area,
         "protocol_version": protocol.version,
         "priorities": rows,
         "indicators": indicators.compute(samples),
         "infectious": infectious,
+        "blood": blood,
     }
 
 

@@ -387,12 +387,26 @@ class InfectiousKpi(Out):
     decontamination_total_s: float = Field(description="unit-seconds out of service cleaning")
 
 
+class BloodKpi(Out):
+    """The emergency blood supply over the requests made in the period."""
+
+    requests: int
+    delivered: int
+    waitlisted: int = Field(description="requests still waiting for stock")
+    late: int = Field(description="delivered after the deadline, or undelivered and past it")
+    delivered_median_s: float | None = Field(description="request to handover, median")
+    delivered_mean_s: float | None
+    delivered_p90_s: float | None
+    units_expired: int = Field(description="free units of lots that expired in the period")
+
+
 class Kpis(Out):
     area: Literal["urban", "rural"]
     protocol_version: str
     priorities: list[PriorityKpi]
     indicators: Indicators
     infectious: InfectiousKpi | None = None
+    blood: BloodKpi | None = None
 
 
 class ResponseTarget(Out):

@@ -76,6 +76,43 @@ export function renderKpis(root: HTMLElement, k: Kpis | null): void {
     h("div", { class: "kpi-table-wrap" }, table, rows.length === 0 ? h("div", { class: "empty" }, S.kpiNoData) : null),
     chart,
     ...[indicatorsTable(k?.indicators ?? null)].filter((el): el is HTMLElement => el !== null),
+    servicesTable(k),
+  );
+}
+
+/** Infectious transport (issue 18) and the blood supply (issue 19) over the same period. */
+function servicesTable(k: Kpis | null): HTMLElement {
+  const T = S.reviewServices;
+  const cell = (label: string, value: string, key: string) =>
+    h("div", { class: "kpi-fact", "data-kpi": key }, h("span", { class: "sub" }, label), " ", h("strong", { class: "mono" }, value));
+  const n = (v: number | null | undefined) => (v === null || v === undefined ? "–" : String(v));
+  const inf = k?.infectious ?? null;
+  const blood = k?.blood ?? null;
+  return h(
+    "div",
+    { class: "kpi-services", "data-testid": "kpi-services" },
+    h("h3", {}, T.title),
+    h(
+      "div",
+      { class: "kpi-facts", "data-testid": "kpi-infectious" },
+      h("span", { class: "strong" }, T.infectious),
+      cell(T.infectiousCalls, n(inf?.incidents), "infectious-calls"),
+      cell(T.infectiousTransports, n(inf?.transports), "infectious-transports"),
+      cell(T.decontaminations, n(inf?.decontaminations), "decontaminations"),
+      cell(T.decontaminationMedian, secs(inf?.decontamination_median_s ?? null), "decontamination-median"),
+    ),
+    h(
+      "div",
+      { class: "kpi-facts", "data-testid": "kpi-blood" },
+      h("span", { class: "strong" }, T.blood),
+      cell(T.bloodRequests, n(blood?.requests), "blood-requests"),
+      cell(T.bloodDelivered, n(blood?.delivered), "blood-delivered"),
+      cell(T.bloodLate, n(blood?.late), "blood-late"),
+      cell(T.bloodWaitlisted, n(blood?.waitlisted), "blood-waitlisted"),
+      cell(T.bloodMedian, secs(blood?.delivered_median_s ?? null), "blood-median"),
+      cell(T.bloodP90, secs(blood?.delivered_p90_s ?? null), "blood-p90"),
+      cell(T.bloodExpired, n(blood?.units_expired), "blood-expired"),
+    ),
   );
 }
 
