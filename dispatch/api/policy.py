@@ -343,6 +343,7 @@ POLICY: dict[str, Rule] = {
         dispatcher=ANY, supervisor=ANY, hospital=OWN_HOSPITAL
     ),
     f"POST {API}/blood/requests/{{request_id}}/jobs": FLOOR,  # sending a courier
+    f"POST {API}/blood/requests/{{request_id}}/ambulance": FLOOR,  # or, in extremis, an ambulance
     f"GET {API}/blood/units/{{unit_id}}/jobs": allow(dispatcher=ANY, supervisor=ANY, crew=OWN_UNIT),
     f"POST {API}/blood/units/{{unit_id}}/jobs/{{job_id}}/pickup": allow(
         dispatcher=ANY,  # relayed by radio

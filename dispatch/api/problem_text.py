@@ -112,6 +112,7 @@ TITLE_BY_CODE_ZH = {
     "handover-refused": "不能确认交接",
     "blood-bank-exists": "同代码或同名的血库已存在",
     "not-a-courier": "该车辆不能运送此血液",
+    "ambulance-not-offered": "仅危及生命的大出血可派救护车送血",
     "request-not-reserved": "该用血申请没有待派送的血液",
     "not-your-job": "该配送任务不属于本车组",
 }
@@ -191,6 +192,7 @@ _DETAIL_BY_CODE_ZH: dict[str, tuple[str, ...]] = {
     "not-role-holder": ("本车组不担任此批量伤员事件的该职务（由现场指挥指定）。",),
     "stock-import-refused": ("库存文件有错误，未导入任何数据：错误的行、列和原因见 rows。",),
     "not-your-job": ("该配送任务由其他车辆运送。",),
+    "ambulance-not-offered": ("该用血申请不是危及生命的紧急情况：请派送血车。",),
     "history-import-refused": ("计数文件有错误，未导入任何数据：错误的行、列和原因见 rows。",),
     "signal-already-acknowledged": ("该信号已由 {by} 确认。", "该信号已被确认。"),
 }

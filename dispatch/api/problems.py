@@ -85,6 +85,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "handover-refused": 403,
     "blood-bank-exists": 409,
     "not-a-courier": 409,
+    "ambulance-not-offered": 409,
     "request-not-reserved": 409,
     "not-your-job": 403,
 }

@@ -620,6 +620,16 @@ class BloodJobAssigned(ev.Event):
 
 
 @dataclass(frozen=True, slots=True)
+class BloodAmbulanceSent(ev.Event):
+    """No courier could make a life-threatening deadline and the dispatcher sent an ambulance
+    (``unit``, ``call_sign``) with the blood instead: the choice is on the record."""
+
+    request: int
+    unit: int
+    call_sign: str
+
+
+@dataclass(frozen=True, slots=True)
 class BloodJobStatusChanged(ev.Event):
     job: int
     request: int

@@ -19,17 +19,17 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from dispatch.domain import blood as b
-from dispatch.domain.errors import DomainError, NotFound
+from dispatch.domain.errors import DomainError, NotFound, UnitNotAvailable
 from dispatch.domain.events import Event
 from dispatch.domain.geo import Location
-from dispatch.domain.model import UnitStatus
+from dispatch.domain.model import DISPATCHABLE, UnitStatus
 from dispatch.domain.text import Text
 from dispatch.policies.base import F64
 from dispatch.policies.blood_plan import BloodPlan, BloodPlanner, Courier, PlanJob
@@ -65,6 +65,19 @@ class RequestNotReserved(DomainError):
 
     code = "request-not-reserved"
     title = "Blood request has no units waiting for a courier"
+
+
+class AmbulanceNotOffered(DomainError):
+    """Ambulances are for patients: one carries blood only for a life-threatening bleed."""
+
+    code = "ambulance-not-offered"
+    title = "An ambulance carries blood only for a life-threatening bleed"
+
+
+#: What an ambulance carries blood in when the dispatcher sends one (no courier registration):
+#: the cool box every ambulance has for fluids, and room at room temperature; no freezer, so
+#: never plasma or cryoprecipitate, which travel frozen.
+AMBULANCE_BOXES: dict[b.Box, int] = {b.Box.COOL: 6, b.Box.FROZEN: 0, b.Box.AMBIENT: 4}
 
 
 class NotYourJob(DomainError):
@@ -126,6 +139,15 @@ class RegisterCourier:
 
 @dataclass(frozen=True, slots=True)
 class AssignCourier:
+    actor: str
+    request_id: int
+    unit_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SendAmbulance:
+    """The dispatcher's choice when no courier can meet a life-threatening deadline."""
+
     actor: str
     request_id: int
     unit_id: int
@@ -310,44 +332,93 @@ async def assign_courier(c: AssignCourier, deps: Deps) -> RequestView:
                 f"request {c.request_id} is {stored.status.value}: no units wait for a courier"
             )
         unit = await uow.units.get(c.unit_id)
-        request = stored.request
-        box = b.DEFAULT_COLD_CHAIN.box(request.product)
         capacity = (await uow.blood.couriers()).get(c.unit_id)
         if capacity is None:
             raise NotACourier(f"unit {unit.call_sign} is not registered to carry blood")
-        lines = (await uow.blood.reservations([c.request_id])).get(c.request_id, [])
-        allocation = b.Allocation(c.request_id, request.product, tuple(lines))
-        existing = {j.bank_id for j in await uow.blood.jobs(request_ids=[c.request_id])}
         now = deps.clock.now()
-        jobs: list[b.DeliveryJob] = []
-        for bank_id, bank_lines in allocation.by_bank().items():
-            if bank_id in existing:
-                continue
-            units = sum(ln.units for ln in bank_lines)
-            if capacity[box] < units:
-                raise NotACourier(
-                    f"unit {unit.call_sign} carries {capacity[box]} units in a {box.value} box; "
-                    f"this delivery is {units}"
-                )
-            job = b.DeliveryJob.assign(
-                id=await uow.blood.next_job_id(),
-                request_id=c.request_id,
-                bank_id=bank_id,
-                hospital_id=request.hospital_id,
-                product=request.product,
-                units=units,
-                lot_ids=[ln.lot_id for ln in bank_lines],
-                unit_id=c.unit_id,
-                at=now,
-            )
-            await uow.blood.add_job(job)
-            jobs.append(job)
-        changed = _with_status(stored, RequestStatus.DISPATCHED)
-        await uow.blood.save_request(changed, now)
-        events: list[Event] = [e for j in jobs for e in j.events]
-        events.append(_status_changed(stored, changed, now))
+        changed, lines, events = await _send(uow, stored, unit.id, unit.call_sign, capacity, now)
         await _commit(uow, c.actor, deps, events)
     return RequestView(changed, lines, await _jobs_of(deps, c.request_id))
+
+
+async def send_ambulance(c: SendAmbulance, deps: Deps) -> RequestView:
+    """Send an available ambulance with the blood: the dispatcher's choice when the couriers
+    will not meet a life-threatening deadline (the plan's ``offer_ambulance``). The ambulance
+    carries it in its cool box (red cells, platelets: ``AMBULANCE_BOXES``); its crew picks up
+    and the hospital confirms as for a courier, and ``BloodAmbulanceSent`` records the choice."""
+    async with deps.new_uow() as uow:
+        stored = await uow.blood.request(c.request_id, lock=True)
+        if stored.status is not RequestStatus.RESERVED:
+            raise RequestNotReserved(
+                f"request {c.request_id} is {stored.status.value}: no units wait for a courier"
+            )
+        if stored.request.urgency is not b.Urgency.LIFE_THREATENING:
+            raise AmbulanceNotOffered(
+                f"request {c.request_id} is {stored.request.urgency.value}: send a courier"
+            )
+        unit = await uow.units.get(c.unit_id, lock=True)
+        if unit.status not in DISPATCHABLE:
+            raise UnitNotAvailable(
+                f"{unit.call_sign} is {unit.status.value}",
+                unit=unit.call_sign,
+                status=unit.status.value,
+            )
+        now = deps.clock.now()
+        changed, lines, events = await _send(
+            uow, stored, unit.id, unit.call_sign, AMBULANCE_BOXES, now
+        )
+        events.append(
+            b.BloodAmbulanceSent(
+                occurred_at=now, request=c.request_id, unit=unit.id, call_sign=unit.call_sign
+            )
+        )
+        await _commit(uow, c.actor, deps, events)
+    return RequestView(changed, lines, await _jobs_of(deps, c.request_id))
+
+
+async def _send(
+    uow: UnitOfWork,
+    stored: StoredBloodRequest,
+    unit_id: int,
+    call_sign: str,
+    capacity: dict[b.Box, int],
+    now: datetime,
+) -> tuple[StoredBloodRequest, list[b.AllocationLine], list[Event]]:
+    """One delivery job per bank the request's units are held at, carried by ``unit_id``
+    (refused when its box for the product is too small), and the request dispatched."""
+    request = stored.request
+    box = b.DEFAULT_COLD_CHAIN.box(request.product)
+    lines = (await uow.blood.reservations([request.request_id])).get(request.request_id, [])
+    allocation = b.Allocation(request.request_id, request.product, tuple(lines))
+    existing = {j.bank_id for j in await uow.blood.jobs(request_ids=[request.request_id])}
+    jobs: list[b.DeliveryJob] = []
+    for bank_id, bank_lines in allocation.by_bank().items():
+        if bank_id in existing:
+            continue
+        units = sum(ln.units for ln in bank_lines)
+        if capacity.get(box, 0) < units:
+            raise NotACourier(
+                f"unit {call_sign} carries {capacity.get(box, 0)} units in a {box.value} box; "
+                f"this delivery is {units}"
+            )
+        job = b.DeliveryJob.assign(
+            id=await uow.blood.next_job_id(),
+            request_id=request.request_id,
+            bank_id=bank_id,
+            hospital_id=request.hospital_id,
+            product=request.product,
+            units=units,
+            lot_ids=[ln.lot_id for ln in bank_lines],
+            unit_id=unit_id,
+            at=now,
+        )
+        await uow.blood.add_job(job)
+        jobs.append(job)
+    changed = _with_status(stored, RequestStatus.DISPATCHED)
+    await uow.blood.save_request(changed, now)
+    events: list[Event] = [e for j in jobs for e in j.events]
+    events.append(_status_changed(stored, changed, now))
+    return changed, lines, events
 
 
 async def pick_up(c: PickUp, deps: Deps) -> b.DeliveryJob:
@@ -448,6 +519,8 @@ class Proposal:
 class PlanAnswer:
     plan: BloodPlan
     proposals: list[Proposal]
+    #: per offered request still waiting: the nearest available ambulance (id, call sign, s)
+    ambulances: dict[int, tuple[int, str, float]] = field(default_factory=dict)
 
 
 class _RoadEta:
@@ -481,7 +554,8 @@ async def plan(deps: Deps) -> PlanAnswer:
         bank_at = {bank.id: bank.location for bank in await uow.blood.banks()}
         hospital_at = {h.id: h.location for h in await uow.hospitals.list()}
         capacity = await uow.blood.couriers()
-        units = {u.id: u for u in await uow.units.list() if u.id in capacity}
+        fleet = await uow.units.list()
+    units = {u.id: u for u in fleet if u.id in capacity}
     now = deps.clock.now()
     carrying = {j.unit_id for j in open_jobs}
     couriers = [
@@ -531,7 +605,47 @@ async def plan(deps: Deps) -> PlanAnswer:
             )
     eta = _RoadEta(deps.roads)
     result = await asyncio.to_thread(_PLANNER.plan, jobs, couriers, eta, now)
-    return PlanAnswer(result, proposals)
+    ambulances = [
+        u
+        for u in fleet
+        if u.id not in capacity and u.status in DISPATCHABLE and u.position is not None
+    ]
+    waiting = {
+        r.request_id
+        for r in result.ambulance_offers
+        if stored[r.request_id].status is RequestStatus.RESERVED
+    }
+    legs = [(x.request_id, bank_at[x.bank_id]) for x in proposals if x.request_id in waiting]
+    suggestions = await asyncio.to_thread(
+        _nearest_ambulances,
+        eta,
+        ambulances,
+        legs,
+        {rid: hospital_at[stored[rid].request.hospital_id] for rid in waiting},
+    )
+    return PlanAnswer(result, proposals, suggestions)
+
+
+def _nearest_ambulances(
+    eta: _RoadEta,
+    ambulances: Sequence[Any],
+    legs: Sequence[tuple[int, Location]],
+    hospitals: dict[int, Location],
+) -> dict[int, tuple[int, str, float]]:
+    """Per request: the ambulance that reaches its (first) bank and then the hospital soonest."""
+    if not ambulances:
+        return {}
+    best: dict[int, tuple[int, str, float]] = {}
+    for request_id, bank in legs:
+        if request_id in best:
+            continue  # a request split over banks: the first bank's leg stands for it
+        to_bank = eta.matrix([u.position for u in ambulances], [bank])[0]
+        onward = float(eta.matrix([bank], [hospitals[request_id]])[0][0])
+        total = to_bank + onward
+        i = int(np.argmin(total))
+        if math.isfinite(float(total[i])):
+            best[request_id] = (ambulances[i].id, ambulances[i].call_sign, float(total[i]))
+    return best
 
 
 # -- views (the API's response models describe these dicts) ------------------------------
@@ -618,6 +732,12 @@ def request_view(view: RequestView) -> dict[str, Any]:
     }
 
 
+def _ambulance(found: tuple[int, str, float] | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {"unit_id": found[0], "call_sign": found[1], "eta_s": round(found[2], 1)}
+
+
 def plan_view(answer: PlanAnswer) -> dict[str, Any]:
     p = answer.plan
     proposed = {x.job_id: x for x in answer.proposals}
@@ -658,6 +778,7 @@ def plan_view(answer: PlanAnswer) -> dict[str, Any]:
                 "delivered_at": _iso(r.delivered_at),
                 "late_s": round(r.late_s, 1),
                 "offer_ambulance": r.offer_ambulance,
+                "ambulance": _ambulance(answer.ambulances.get(r.request_id)),
                 "reason": None if r.reason is None else _text(r.reason),
             }
             for r in p.requests

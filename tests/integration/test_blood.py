@@ -538,3 +538,100 @@ async def test_review_kpis_count_deliveries_lateness_and_expired_units(
     assert_problem(
         await http.get(f"{API}/review/kpis", headers=dispatcher, params=window), 403, "forbidden"
     )
+
+
+async def test_no_courier_in_time_for_a_bleed_the_dispatcher_sends_the_offered_ambulance(
+    http: httpx.AsyncClient, reset_fleet: None, database_url: str
+) -> None:
+    """Harbour's trauma bay needs B-negative red cells within five minutes: no courier can make
+    it (a bank stop and a handover alone take ten), so the plan offers the nearest available
+    ambulance and the dispatcher sends it; the refusals say why (B- red cells and AB+ platelets
+    are stocked by no other story)."""
+    supervisor, dispatcher = await login(http, "supervisor"), await login(http, "dispatcher")
+    units, hospitals = await _ids(http, dispatcher)
+    harbour = hospitals["Harbour Hospital (demo)"]
+    harbour_ed = await login(http, f"hospital-{harbour}")
+    bank = await _bank(http, supervisor, "AMBBANK", 43)
+    expires = (datetime.now(UTC) + timedelta(days=9)).isoformat()
+    for lot, product, group in (("AB-1", "red_cells", "B-"), ("AB-2", "platelets", "AB+")):
+        r = await http.put(
+            f"{API}/blood/banks/{bank}/stock",
+            headers=supervisor,
+            json={
+                "lot": lot,
+                "product": product,
+                "group": group,
+                "units": 6,
+                "expires_at": expires,
+            },
+        )
+        assert r.status_code == 200, r.text
+
+    async def ask(product: str, group: str, urgency: str, minutes: float) -> dict[str, Any]:
+        r = await http.post(
+            f"{API}/blood/hospitals/{harbour}/requests",
+            headers=harbour_ed,
+            json={
+                "product": product,
+                "group": group,
+                "units": 2,
+                "urgency": urgency,
+                "deadline": (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat(),
+            },
+        )
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    bleed = await ask("red_cells", "B-", "life_threatening", 5)
+    r = await http.get(f"{API}/blood/plan", headers=dispatcher)
+    assert r.status_code == 200, r.text
+    planned = next(p for p in r.json()["requests"] if p["request_id"] == bleed["id"])
+    assert planned["offer_ambulance"] is True and planned["reason"]["en"], planned
+    offered = planned["ambulance"]
+    assert offered is not None and offered["eta_s"] > 0, planned
+    listed = {u["id"]: u for u in (await http.get(f"{API}/units", headers=dispatcher)).json()}
+    assert listed[offered["unit_id"]]["status"] == "available"
+    assert listed[offered["unit_id"]]["call_sign"] == offered["call_sign"]
+
+    # A routine request never takes an ambulance; nor does frozen plasma (no freezer on board).
+    routine = await ask("platelets", "AB+", "routine", 240)
+    assert_problem(
+        await http.post(
+            f"{API}/blood/requests/{routine['id']}/ambulance",
+            headers=dispatcher,
+            json={"unit_id": offered["unit_id"]},
+        ),
+        409,
+        "ambulance-not-offered",
+    )
+    r = await http.post(
+        f"{API}/blood/requests/{bleed['id']}/ambulance",
+        headers=harbour_ed,  # the hospital asks; the dispatcher decides
+        json={"unit_id": offered["unit_id"]},
+    )
+    assert_problem(r, 403, "forbidden")
+    r = await http.post(
+        f"{API}/blood/requests/{bleed['id']}/ambulance",
+        headers=dispatcher,
+        json={"unit_id": offered["unit_id"]},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "dispatched"
+    assert {j["unit_id"] for j in r.json()["jobs"]} == {offered["unit_id"]}
+    # the ambulance's crew picks up like a courier's
+    crew = await login(http, f"crew-{offered['call_sign'].lower()}")
+    job = r.json()["jobs"][0]["id"]
+    r = await http.post(f"{API}/blood/units/{offered['unit_id']}/jobs/{job}/pickup", headers=crew)
+    assert r.status_code == 200 and r.json()["state"] == "picked_up", r.text
+
+    db = await asyncpg.connect(database_url)
+    try:
+        sent = await db.fetchrow(
+            "SELECT actor, unit_id, payload FROM events WHERE name = 'BloodAmbulanceSent' "
+            "AND (payload->>'request')::bigint = $1",
+            bleed["id"],
+        )
+    finally:
+        await db.close()
+    assert sent is not None and sent["actor"] == "dispatcher"
+    assert sent["unit_id"] == offered["unit_id"]

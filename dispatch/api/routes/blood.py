@@ -211,6 +211,27 @@ async def assign_courier(
     return blood.request_view(view)
 
 
+@router.post(
+    "/blood/requests/{request_id}/ambulance",
+    status_code=201,
+    response_model=BloodRequest,
+    responses=COMMAND,
+)
+async def send_ambulance(
+    request_id: PathId, body: AssignIn, user: User, deps: ServiceDeps
+) -> dict[str, Any]:
+    """Send an available ambulance with the blood when no courier will make a life-threatening
+    deadline (the plan's ``offer_ambulance``; the dispatcher chooses). 409
+    ``ambulance-not-offered`` for a request that is not life-threatening, ``unit-not-available``
+    for a busy unit, ``not-a-courier`` for frozen products (an ambulance has no freezer) or more
+    units than its cool box holds."""
+    view = await blood.send_ambulance(
+        blood.SendAmbulance(actor=user.username, request_id=request_id, unit_id=body.unit_id),
+        deps,
+    )
+    return blood.request_view(view)
+
+
 # -- delivery jobs -----------------------------------------------------------------------
 
 

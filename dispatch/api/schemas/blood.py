@@ -181,6 +181,12 @@ class PlanRoute(Out):
     stops: list[PlanStop]
 
 
+class AmbulanceSuggestion(Out):
+    unit_id: int
+    call_sign: str
+    eta_s: float = Field(description="road time to the bank, then on to the hospital")
+
+
 class PlanRequest(Out):
     request_id: int
     urgency: Urgency
@@ -189,6 +195,9 @@ class PlanRequest(Out):
     late_s: float
     offer_ambulance: bool
     reason: Bilingual | None
+    ambulance: AmbulanceSuggestion | None = Field(
+        description="the nearest available ambulance for an offered request still waiting"
+    )
 
 
 class PlanUnplanned(Out):

@@ -2,7 +2,7 @@
 import "../shared/styles.css";
 
 import * as api from "../shared/api";
-import { byId } from "../shared/dom";
+import { byId, h } from "../shared/dom";
 import { S, t } from "../shared/i18n";
 import { langToggle } from "../shared/langtoggle";
 import { DispatchMap } from "./map";
@@ -23,6 +23,9 @@ import { mountUnits } from "./panels/units";
 import { mountHospitalBoard } from "./panels/hospitals";
 import { mountDestinations } from "./panels/destinations";
 import { mountMci } from "./panels/mci";
+import { mountBlood } from "./panels/blood";
+import { mountBloodLayer } from "./panels/blood-map";
+import { mountSignals, type SignalsPanel } from "./panels/signals";
 import { installShortcuts } from "./shortcuts";
 import { beep, isMuted, setMuted, unlockAudio } from "../shared/sound";
 import { setTimeZone } from "../shared/format";
@@ -45,6 +48,7 @@ interface Console {
   reloadRecs(): void;
   scheduleRecs(ms: number): void;
   moveups: MoveUps;
+  signals: SignalsPanel;
 }
 let ui: Console | null = null;
 
@@ -105,6 +109,7 @@ function startConsole(session: Session): void {
   ui.map.resize();
   ui.socket.start();
   ui.moveups.reload();
+  ui.signals.reload(session.role === "supervisor");
   loadConfig();
 }
 
@@ -185,8 +190,14 @@ function buildConsole(): Console {
     preview: (route) => map.setPreview(route),
   });
   const mci = mountMci(byId("panel-mci"));
+  // The Blood panel (issue 19): its own section above the units, shown while requests are open.
+  const bloodRoot = h("section", { class: "panel blood-panel", "data-testid": "blood-panel" });
+  byId("panel-units").before(bloodRoot);
+  const bloodPanel = mountBlood(bloodRoot);
+  const signals = mountSignals(byId("panel-signals"), map);
   const units = mountUnits(byId("panel-units"), focusUnit);
   const coverage = mountCoverage(byId("map-overlay"), map);
+  mountBloodLayer(byId("map-overlay"), map, bloodPanel);
   const moveups = mountMoveUps(byId("panel-moveups"), (u) => store.upsertUnit(u));
   const hospitalBoard = mountHospitalBoard(byId("panel-hospitals"), () => store.serverNow());
   const destinationAdvice = mountDestinations(byId("panel-destinations"), hospitalBoard, () => !consoleRoot.hidden && !help.isOpen && !dialogOpen());
@@ -257,6 +268,7 @@ function buildConsole(): Console {
       hospitalBoard.reload();
       destinationAdvice.reload();
       mci.reload();
+      bloodPanel.reload();
     },
     event: (msg) => {
       const orderId = msg.data["order_id"];
@@ -269,6 +281,8 @@ function buildConsole(): Console {
       hospitalBoard.event(msg);
       destinationAdvice.event(msg);
       mci.event(msg);
+      bloodPanel.event(msg);
+      signals.event(msg);
     },
     positions: (msg) => {
       // Telemetry outside the event stream: apply a position only if it is newer than the one shown
@@ -345,7 +359,7 @@ function buildConsole(): Console {
     }
   }, 1000);
 
-  return { header, map, socket, reloadRecs: recs.reload, scheduleRecs: recs.scheduleReload, moveups };
+  return { header, map, socket, reloadRecs: recs.reload, scheduleRecs: recs.scheduleReload, moveups, signals };
 }
 
 const ROUTED: ReadonlySet<string> = new Set(["dispatched", "en_route"]);

@@ -101,6 +101,26 @@ export class DispatchMap extends BaseMap {
       }
     }
     m.addSource("coverage", { type: "geojson", data: EMPTY });
+    m.addSource("signals", { type: "geojson", data: EMPTY });
+    // Public-health signal areas (H3 cells): under the roads, like coverage.
+    m.addLayer(
+      {
+        id: "gh-signals",
+        type: "fill",
+        source: "signals",
+        paint: { "fill-color": ["match", ["get", "level"], "alert", "#e03131", "#f59f00"], "fill-opacity": 0.25 },
+      },
+      "roads-casing",
+    );
+    m.addLayer(
+      {
+        id: "gh-signals-line",
+        type: "line",
+        source: "signals",
+        paint: { "line-color": ["match", ["get", "level"], "alert", "#e03131", "#f59f00"], "line-width": 1.5, "line-dasharray": [2, 1] },
+      },
+      "preview",
+    );
     m.addSource("incidents", { type: "geojson", data: EMPTY });
     m.addSource("units", { type: "geojson", data: EMPTY });
     m.addLayer(
@@ -295,6 +315,19 @@ export class DispatchMap extends BaseMap {
       .map((f, i) => ({ ...f, properties: { ...f.properties, color: COVERAGE_COLORS[Math.min(i, COVERAGE_COLORS.length - 1)] } }))
       .reverse();
     void this.setData("coverage", { type: "FeatureCollection", features });
+  }
+
+  /** Shade the areas of public-health signals (an alert over a warning where both cover a cell). */
+  setSignals(signals: readonly { id: number; level: string; areas: { id: string; boundary: LonLat[] }[] }[]): void {
+    const ordered = [...signals].sort((a, b) => (a.level === b.level ? 0 : a.level === "alert" ? 1 : -1));
+    const features = ordered.flatMap((s) =>
+      s.areas.map((a) => ({
+        type: "Feature" as const,
+        properties: { signal: s.id, level: s.level, area: a.id },
+        geometry: { type: "Polygon" as const, coordinates: [a.boundary] },
+      })),
+    );
+    void this.setData("signals", { type: "FeatureCollection", features });
   }
 
   setCallPin(loc: LonLat | null): void {

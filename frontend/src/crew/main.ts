@@ -30,6 +30,7 @@ import {
   type Hospital,
   type Relocation,
 } from "./orders";
+import { CrewBlood } from "./blood";
 import { CrewTriage } from "./mci";
 import { Outbox, type OutboxItem } from "./outbox";
 import { CrewSocket } from "./socket";
@@ -105,6 +106,7 @@ class CrewApp {
   private readonly view: CrewView;
   private readonly outbox: Outbox;
   private readonly triage: CrewTriage;
+  private readonly blood: CrewBlood;
   private readonly socket: CrewSocket;
   private readonly gps: Gps;
   private pollTimer: number | undefined;
@@ -137,6 +139,9 @@ class CrewApp {
     });
     this.triage = new CrewTriage(unitId, () => this.known.unit?.call_sign ?? null);
     this.view.mciSlot.append(this.triage.root);
+    // Blood deliveries (issue 19): shown only while the unit carries delivery jobs.
+    this.blood = new CrewBlood(unitId, (id) => this.known.hospitals.find((x) => x.id === id)?.name ?? null);
+    this.view.mciSlot.append(this.blood.root);
     this.outbox = new Outbox(unitId, {
       unit: (u, item) => {
         this.acceptUnit(u);
@@ -218,6 +223,7 @@ class CrewApp {
       },
       event: (msg) => {
         this.triage.event(msg.name);
+        this.blood.event(msg.name);
         const u = msg.data.unit;
         if (u && u.id === this.known.unitId) {
           const before = this.known.unit?.incident_id ?? null;
@@ -271,6 +277,7 @@ class CrewApp {
     this.loadTimeZone();
     this.outbox.resume();
     this.triage.resume();
+    this.blood.start();
     void this.refresh();
     this.pollTimer = window.setInterval(() => {
       // The socket pushes changes; poll only while it is down (or the server has none).
@@ -299,6 +306,7 @@ class CrewApp {
     this.gps.stop();
     this.outbox.pause();
     this.triage.stop();
+    this.blood.stop();
     void this.wakeLock?.release().catch(() => undefined);
     this.wakeLock = null;
   }
@@ -519,6 +527,7 @@ class CrewApp {
       return; // offline: the cached list stays
     }
     this.view.setHospitals(this.known.hospitals);
+    this.blood.redraw();
     this.save();
     this.render();
   }

@@ -16,6 +16,7 @@ import { mountMessage, showError, showMessage } from "../shared/panels/message";
 import { acknowledgeIncoming, type Hospital, type IncomingPatient } from "../shared/hospitals";
 import type { Session } from "../shared/types";
 import { mountIncoming } from "./incoming";
+import { mountBloodPanel } from "./blood";
 import { mountMciIncoming } from "./mci";
 import { HospitalSocket } from "./socket";
 import { mountStatusForm } from "./status";
@@ -120,6 +121,11 @@ function build(hospitalId: number) {
   };
   const incoming = mountIncoming(byId("incoming"), acknowledge);
   const mci = mountMciIncoming(byId("incoming"), byId("ed-status"), hospitalId);
+  // The Blood panel (issue 19): its own row under the incoming patients.
+  const bloodRoot = h("section", { class: "panel ed-blood", "data-testid": "ed-blood" });
+  byId("incoming").after(bloodRoot);
+  appRoot.classList.add("ed-with-blood");
+  mountBloodPanel(bloodRoot, hospitalId);
 
   let shown: Hospital | null = null;
   const showHospital = (hosp: Hospital) => {

@@ -905,7 +905,8 @@ export interface paths {
          * Kpis
          * @description Response-time performance per priority against the protocol's targets, and China's 120
          *     quality indicators over the same incidents (``indicators``; docs/indicators.md), and the
-         *     suspected infectious calls with their units' decontamination times (``infectious``).
+         *     suspected infectious calls with their units' decontamination times (``infectious``), and the
+         *     blood supply's requests of the period (``blood``: delivered, late, times, units expired).
          */
         get: operations["kpis_api_v1_review_kpis_get"];
         put?: never;
@@ -1502,6 +1503,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/blood/requests/{request_id}/ambulance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Ambulance
+         * @description Send an available ambulance with the blood when no courier will make a life-threatening
+         *     deadline (the plan's ``offer_ambulance``; the dispatcher chooses). 409
+         *     ``ambulance-not-offered`` for a request that is not life-threatening, ``unit-not-available``
+         *     for a busy unit, ``not-a-courier`` for frozen products (an ambulance has no freezer) or more
+         *     units than its cool box holds.
+         */
+        post: operations["send_ambulance_api_v1_blood_requests__request_id__ambulance_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/blood/units/{unit_id}/jobs": {
         parameters: {
             query?: never;
@@ -1892,6 +1917,18 @@ export interface components {
             /** @description what the ward must know about a substitute */
             note: components["schemas"]["Bilingual"] | null;
         };
+        /** AmbulanceSuggestion */
+        AmbulanceSuggestion: {
+            /** Unit Id */
+            unit_id: number;
+            /** Call Sign */
+            call_sign: string;
+            /**
+             * Eta S
+             * @description road time to the bank, then on to the hospital
+             */
+            eta_s: number;
+        };
         /** Area */
         Area: {
             /**
@@ -1982,6 +2019,40 @@ export interface components {
             /** Name */
             name: string;
             location: components["schemas"]["LonLat"];
+        };
+        /**
+         * BloodKpi
+         * @description The emergency blood supply over the requests made in the period.
+         */
+        BloodKpi: {
+            /** Requests */
+            requests: number;
+            /** Delivered */
+            delivered: number;
+            /**
+             * Waitlisted
+             * @description requests still waiting for stock
+             */
+            waitlisted: number;
+            /**
+             * Late
+             * @description delivered after the deadline, or undelivered and past it
+             */
+            late: number;
+            /**
+             * Delivered Median S
+             * @description request to handover, median
+             */
+            delivered_median_s: number | null;
+            /** Delivered Mean S */
+            delivered_mean_s: number | null;
+            /** Delivered P90 S */
+            delivered_p90_s: number | null;
+            /**
+             * Units Expired
+             * @description free units of lots that expired in the period
+             */
+            units_expired: number;
         };
         /** BloodPlan */
         BloodPlan: {
@@ -2867,6 +2938,7 @@ export interface components {
             priorities: components["schemas"]["PriorityKpi"][];
             indicators: components["schemas"]["Indicators"];
             infectious?: components["schemas"]["InfectiousKpi"] | null;
+            blood?: components["schemas"]["BloodKpi"] | null;
         };
         /** LikelyDuplicate */
         LikelyDuplicate: {
@@ -3311,6 +3383,8 @@ export interface components {
             /** Offer Ambulance */
             offer_ambulance: boolean;
             reason: components["schemas"]["Bilingual"] | null;
+            /** @description the nearest available ambulance for an offered request still waiting */
+            ambulance: components["schemas"]["AmbulanceSuggestion"] | null;
         };
         /** PlanRoute */
         PlanRoute: {
@@ -4688,7 +4762,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4770,7 +4844,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5300,7 +5374,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5393,7 +5467,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5650,7 +5724,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5823,7 +5897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5916,7 +5990,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6009,7 +6083,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6102,7 +6176,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6415,7 +6489,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6593,7 +6667,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6686,7 +6760,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6779,7 +6853,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6872,7 +6946,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7106,7 +7180,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8317,7 +8391,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8647,7 +8721,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8741,7 +8815,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8843,7 +8917,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8937,7 +9011,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9110,7 +9184,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9203,7 +9277,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9452,7 +9526,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9623,7 +9697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9714,7 +9788,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9885,7 +9959,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10136,7 +10210,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10310,7 +10384,100 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    send_ambulance_api_v1_blood_requests__request_id__ambulance_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BloodRequest"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10480,7 +10647,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10574,7 +10741,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10820,7 +10987,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10907,7 +11074,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11074,7 +11241,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state; look again and retry (`blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -427,6 +427,13 @@ export async function reviewCsv(f: ReviewFilter): Promise<Blob> {
   return res.blob();
 }
 
+/** The daily syndrome counts (day,syndrome,area,calls; local days, both included) as a CSV Blob. */
+export async function surveillanceCountsCsv(from: string, to: string): Promise<Blob> {
+  const q = new URLSearchParams({ from, to, format: "csv" });
+  const res = await send("GET", `/surveillance/counts?${q.toString()}`, undefined, "text/csv, application/problem+json", true);
+  return res.blob();
+}
+
 /** The NEMSIS v3.5.1 XML export of incidents received in [from, to) as a ZIP Blob (review/nemsis.ts). */
 export async function reviewNemsis(from: string, to: string): Promise<Blob> {
   const q = new URLSearchParams({ from, to });

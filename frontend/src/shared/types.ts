@@ -471,6 +471,10 @@ export interface Kpis {
   protocol_version: string;
   priorities: PriorityKpi[];
   indicators: Indicators;
+  /** Suspected infectious calls and decontamination (issue 18). */
+  infectious?: components["schemas"]["InfectiousKpi"] | null;
+  /** The emergency blood supply's requests of the period (issue 19). */
+  blood?: components["schemas"]["BloodKpi"] | null;
 }
 
 /** Search filter shared by /review/incidents, /review/kpis and /review/incidents.csv. */

@@ -1,0 +1,254 @@
+"""Emergency blood supply in real browsers (issue 19): Central's ED asks for blood on its own
+screen and sees what the bank set aside (a substitute marked as such); the dispatcher sends the
+courier from the console's Blood panel; the courier's crew presses "Picked up" in the crew app;
+the ED confirms the handover, naming the nurse who took the units; every screen shows the
+delivery done, and so does the API.
+
+The bank, its stock and the courier registration are set up through the API as an operator
+would (tests/integration/test_blood.py). The courier is A12, whose crew no other story signs in
+as; the lots are named for this run and the patient's group is B+, which no other story stocks.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.async_api import Browser, Page, expect
+
+from tests.conftest import ServerProcess
+from tests.support import a_point_on_a_road, login
+
+API = "/api/v1"
+COURIER = "A12"
+
+
+async def _blood_service(http: httpx.AsyncClient) -> dict[str, Any]:
+    """A bank with two B+ and two B- red cells (lots named for this run), A12 registered as a
+    courier, and the demo hospitals: {"bank", "lots", "courier", "central"}."""
+    supervisor = await login(http, "supervisor")
+    run = secrets.token_hex(3).upper()
+    r = await http.post(
+        f"{API}/blood/banks",
+        headers=supervisor,
+        json={
+            "code": f"E2E-{run}",
+            "name": f"Regional blood bank {run}",
+            "location": await a_point_on_a_road(http, 41),
+        },
+    )
+    assert r.status_code == 201, r.text
+    bank = r.json()
+    expires = (datetime.now(UTC) + timedelta(days=10)).isoformat()
+    lots = {"B+": f"BP-{run}", "B-": f"BN-{run}"}
+    for group, lot in lots.items():
+        r = await http.put(
+            f"{API}/blood/banks/{bank['id']}/stock",
+            headers=supervisor,
+            json={
+                "lot": lot,
+                "product": "red_cells",
+                "group": group,
+                "units": 2,
+                "expires_at": expires,
+            },
+        )
+        assert r.status_code == 200, r.text
+    units = {u["call_sign"]: u for u in (await http.get(f"{API}/units", headers=supervisor)).json()}
+    courier = units[COURIER]
+    r = await http.put(
+        f"{API}/blood/couriers/{courier['id']}",
+        headers=supervisor,
+        json={"cool": 12, "frozen": 8, "ambient": 4},
+    )
+    assert r.status_code == 200, r.text
+    hospitals = {
+        h["name"]: h for h in (await http.get(f"{API}/hospitals", headers=supervisor)).json()
+    }
+    return {
+        "bank": bank,
+        "lots": lots,
+        "courier": courier,
+        "central": hospitals["Central Hospital (demo)"],
+    }
+
+
+async def _sign_in(page: Page, url: str, username: str, prefix: str = "") -> None:
+    await page.goto(url)
+    await page.get_by_test_id(f"{prefix}login-username").fill(username)
+    await page.get_by_test_id(f"{prefix}login-password").fill(username)
+    await page.get_by_test_id(f"{prefix}login-submit").click()
+
+
+def _id_of(testid: str | None) -> int:
+    assert testid, "no data-testid"
+    return int(testid.rsplit("-", 1)[1])
+
+
+async def test_the_ed_asks_for_blood_a_courier_brings_it_and_the_ed_confirms_the_handover(
+    page: Page,
+    browser: Browser,
+    server: ServerProcess,
+    http: httpx.AsyncClient,
+    reset_fleet: None,
+    artifacts: Path,
+) -> None:
+    service = await _blood_service(http)
+    central, courier, lots = service["central"], service["courier"], service["lots"]
+    bank_name = service["bank"]["name"]
+
+    ed_context = await browser.new_context(viewport={"width": 1440, "height": 900})
+    crew_context = await browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    errors: list[str] = []
+    try:
+        # Central's ED asks for 3 units of red cells for a B+ patient bleeding out, within 45 min.
+        ed = await ed_context.new_page()
+        ed.on("pageerror", lambda exc: errors.append(f"ed: {exc}"))
+        await _sign_in(ed, server.url + "/hospital/", f"hospital-{central['id']}", "ed-")
+        await expect(ed.get_by_test_id("ed-hospital-name")).to_have_text(
+            central["name"], timeout=30_000
+        )
+        panel = ed.get_by_test_id("ed-blood")
+        await expect(panel).to_be_visible()
+        await panel.get_by_test_id("blood-product").select_option("red_cells")
+        await panel.get_by_test_id("blood-group").select_option("B+")
+        await panel.get_by_test_id("blood-units").fill("3")
+        await panel.get_by_test_id("blood-urgency").select_option("life_threatening")
+        await panel.get_by_test_id("blood-deadline").fill("45")
+        await panel.get_by_test_id("blood-submit").click()
+
+        # Allocated at once: both B+ units, and one B- unit as a compatible substitute.
+        card = panel.locator("[data-testid^='blood-request-'][data-status='allocated']").first
+        await expect(card).to_be_visible(timeout=15_000)
+        request_id = _id_of(await card.get_attribute("data-testid"))
+        await expect(ed.get_by_test_id(f"blood-status-{request_id}")).to_have_text("Allocated")
+        allocation = ed.get_by_test_id(f"blood-allocation-{request_id}")
+        await expect(allocation).to_contain_text(f"2 × B+ · lot {lots['B+']}")
+        await expect(allocation).to_contain_text(f"1 × B- · lot {lots['B-']}")
+        await expect(allocation).to_contain_text(bank_name)
+        await expect(allocation.locator("li[data-identical='false']")).to_contain_text("substitute")
+        await expect(ed.get_by_test_id(f"blood-deadline-{request_id}")).to_contain_text("in 4")
+
+        # The dispatcher sees the request in the console's Blood panel and sends A12.
+        await _sign_in(page, server.url, "dispatcher")
+        await expect(page.get_by_test_id("connection-status")).to_have_text(
+            "connected", timeout=30_000
+        )
+        row = page.get_by_test_id(f"blood-row-{request_id}")
+        await expect(row).to_have_attribute("data-status", "allocated", timeout=30_000)
+        await expect(page.get_by_test_id(f"blood-row-hospital-{request_id}")).to_have_text(
+            central["name"]
+        )
+        await expect(row).to_contain_text("Life-threatening haemorrhage")
+        await page.get_by_test_id(f"blood-assign-unit-{request_id}").select_option(
+            str(courier["id"])
+        )
+        await page.get_by_test_id(f"blood-assign-{request_id}").click()
+        await expect(row).to_have_attribute("data-status", "assigned", timeout=15_000)
+        job = row.locator("[data-testid^='blood-row-job-']").first
+        await expect(job).to_have_attribute("data-state", "assigned")
+        job_id = _id_of(await job.get_attribute("data-testid"))
+        await expect(page.get_by_test_id(f"blood-row-courier-{job_id}")).to_have_text(COURIER)
+        # the courier plan's planned handover, as an ETA
+        await expect(page.get_by_test_id(f"blood-row-eta-{job_id}")).to_contain_text(
+            "handover", timeout=30_000
+        )
+        # The map's Blood layer: the bank, the request at Central, the courier.
+        await page.get_by_test_id("blood-layer-toggle").click()
+        await expect(page.get_by_test_id(f"blood-map-bank-{service['bank']['id']}")).to_have_count(
+            1, timeout=10_000
+        )
+        await expect(page.get_by_test_id(f"blood-map-request-{central['id']}")).to_have_text("1")
+        await expect(page.get_by_test_id(f"blood-map-courier-{courier['id']}")).to_have_count(1)
+        await page.screenshot(path=str(artifacts / "blood-console.png"))
+
+        # The ED's screen follows: a courier is on its way.
+        await expect(ed.get_by_test_id(f"blood-request-{request_id}")).to_have_attribute(
+            "data-status", "assigned", timeout=15_000
+        )
+        await expect(ed.get_by_test_id(f"blood-job-{job_id}")).to_have_attribute(
+            "data-state", "assigned"
+        )
+        await expect(ed.get_by_test_id(f"blood-handover-{job_id}")).to_have_count(0)
+
+        # A12's crew sees the delivery in the crew app and presses "Picked up" at the bank.
+        crew = await crew_context.new_page()
+        crew.on("pageerror", lambda exc: errors.append(f"crew: {exc}"))
+        await _sign_in(crew, server.url + "/crew/", f"crew-{COURIER.lower()}", "crew-")
+        deliveries = crew.get_by_test_id("crew-blood")
+        await expect(deliveries).to_be_visible(timeout=30_000)
+        crew_job = crew.get_by_test_id(f"crew-blood-job-{job_id}")
+        await expect(crew_job).to_have_attribute("data-state", "assigned")
+        await expect(crew.get_by_test_id(f"crew-blood-hospital-{job_id}")).to_have_text(
+            central["name"], timeout=15_000
+        )
+        await expect(crew_job).to_contain_text("Red cells × 3")
+        await expect(crew_job).to_contain_text(lots["B-"])
+        await crew.get_by_test_id(f"crew-blood-pickup-{job_id}").click()
+        await expect(crew_job).to_have_attribute("data-state", "picked_up", timeout=15_000)
+        await expect(crew.get_by_test_id(f"crew-blood-onboard-{job_id}")).to_be_visible()
+        await crew.screenshot(path=str(artifacts / "blood-crew.png"))
+
+        # The console shows the units on board (the Blood* event).
+        await expect(row).to_have_attribute("data-status", "picked_up", timeout=15_000)
+
+        # The ED sees the units picked up, and confirms the handover when they arrive.
+        await expect(ed.get_by_test_id(f"blood-request-{request_id}")).to_have_attribute(
+            "data-status", "picked_up", timeout=15_000
+        )
+        await expect(ed.get_by_test_id(f"blood-eta-{job_id}")).to_contain_text("picked up")
+        await ed.get_by_test_id(f"blood-received-by-{job_id}").fill("Nurse Li Na")
+        await ed.get_by_test_id(f"blood-handover-{job_id}").click()
+        await expect(ed.get_by_test_id(f"blood-request-{request_id}")).to_have_attribute(
+            "data-status", "delivered", timeout=15_000
+        )
+        await expect(ed.get_by_test_id(f"blood-status-{request_id}")).to_have_text("Delivered")
+        await expect(ed.get_by_test_id(f"blood-eta-{job_id}")).to_contain_text("Nurse Li Na")
+        await ed.screenshot(path=str(artifacts / "blood-ed.png"))
+
+        # Every screen follows: the crew's job is done, the console's row delivered.
+        await expect(crew_job).to_have_attribute("data-state", "delivered", timeout=20_000)
+        await expect(crew.get_by_test_id(f"crew-blood-delivered-{job_id}")).to_contain_text(
+            "Nurse Li Na"
+        )
+        await expect(row).to_have_attribute("data-status", "delivered", timeout=15_000)
+    finally:
+        await ed_context.close()
+        await crew_context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+    # And the API says the same.
+    ed_headers = await login(http, f"hospital-{central['id']}")
+    r = await http.get(
+        f"{API}/blood/hospitals/{central['id']}/requests/{request_id}", headers=ed_headers
+    )
+    assert r.status_code == 200, r.text
+    done = r.json()
+    assert done["status"] == "delivered" and done["urgency"] == "life_threatening"
+    assert (done["product"], done["group"], done["units"]) == ("red_cells", "B+", 3)
+    assert done["requested_by"] == f"hospital-{central['id']}"
+    assert [(a["lot"], a["units"], a["identical"]) for a in done["allocation"]] == [
+        (lots["B+"], 2, True),
+        (lots["B-"], 1, False),
+    ]
+    [delivered] = done["jobs"]
+    assert delivered["id"] == job_id and delivered["unit_id"] == courier["id"]
+    assert delivered["state"] == "delivered" and delivered["handover_by"] == "Nurse Li Na"
+    assert delivered["picked_up_at"] and delivered["delivered_at"]
+    assert not delivered["cold_chain_breached"]
+    requested = datetime.fromisoformat(done["requested_at"])
+    deadline = datetime.fromisoformat(done["deadline"])
+    assert timedelta(minutes=44) < deadline - requested < timedelta(minutes=46)
+    stock = {
+        s["lot"]: s["units"]
+        for s in (
+            await http.get(f"{API}/blood/stock", headers=await login(http, "dispatcher"))
+        ).json()
+        if s["bank_id"] == service["bank"]["id"]
+    }
+    assert stock == {lots["B+"]: 0, lots["B-"]: 1}, stock
