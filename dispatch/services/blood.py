@@ -19,8 +19,8 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -173,6 +173,7 @@ class RequestView:
     stored: StoredBloodRequest
     lines: list[b.AllocationLine]
     jobs: list[b.DeliveryJob]
+    contexts: dict[int, JobContext] = field(default_factory=dict)
 
 
 # -- handlers ----------------------------------------------------------------------------
@@ -500,6 +501,83 @@ async def unit_jobs(unit_id: int, deps: Deps) -> list[b.DeliveryJob]:
         return await uow.blood.jobs(unit_id=unit_id)
 
 
+# -- what a screen shows with a job ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    """What the ward and the courier's crew read beside a job: who carries it, where it is
+    picked up, what it is for, and when it should arrive. ``eta_at`` (open jobs with a courier
+    position): now plus the road time from where the courier is to the bank, the bank stop
+    (``pickup_s``) and on to the hospital, or straight to the hospital once picked up."""
+
+    call_sign: str | None
+    bank_name: str
+    bank_location: Location
+    urgency: b.Urgency
+    deadline: datetime
+    eta_at: datetime | None
+
+
+async def job_contexts(deps: Deps, jobs: Iterable[b.DeliveryJob]) -> dict[int, JobContext]:
+    wanted = list(jobs)
+    if not wanted:
+        return {}
+    async with deps.new_uow() as uow:
+        units = {u.id: u for u in await uow.units.list()}
+        banks = {bank.id: bank for bank in await uow.blood.banks()}
+        hospitals = {h.id: h.location for h in await uow.hospitals.list()}
+        asked = {
+            rid: (await uow.blood.request(rid)).request for rid in {j.request_id for j in wanted}
+        }
+    now = deps.clock.now()
+
+    def road_s(origin: Location, destination: Location) -> float | None:
+        try:
+            found = deps.roads.etas([origin], destination)[0]
+        except DomainError:
+            return None
+        return None if found is None else found.duration_s
+
+    def eta(job: b.DeliveryJob) -> datetime | None:
+        unit = units.get(job.unit_id)
+        if unit is None or unit.position is None:
+            return None
+        hospital, bank = hospitals.get(job.hospital_id), banks[job.bank_id].location
+        if hospital is None:
+            return None
+        if job.state is b.JobState.PICKED_UP:
+            legs = [road_s(unit.position, hospital)]
+        elif job.state is b.JobState.ASSIGNED:
+            legs = [road_s(unit.position, bank), _PLANNER.params.pickup_s, road_s(bank, hospital)]
+        else:
+            return None
+        if any(leg is None for leg in legs):
+            return None
+        return now + timedelta(seconds=sum(leg for leg in legs if leg is not None))
+
+    def build() -> dict[int, JobContext]:
+        return {
+            j.id: JobContext(
+                call_sign=units[j.unit_id].call_sign if j.unit_id in units else None,
+                bank_name=banks[j.bank_id].name,
+                bank_location=banks[j.bank_id].location,
+                urgency=asked[j.request_id].urgency,
+                deadline=asked[j.request_id].deadline,
+                eta_at=eta(j),
+            )
+            for j in wanted
+        }
+
+    return await asyncio.to_thread(build)
+
+
+async def with_contexts(deps: Deps, views: list[RequestView]) -> list[RequestView]:
+    """The views with every job's :class:`JobContext`."""
+    found = await job_contexts(deps, [j for v in views for j in v.jobs])
+    return [replace(v, contexts=found) for v in views]
+
+
 # -- the plan ----------------------------------------------------------------------------
 
 _PLANNER = BloodPlanner()
@@ -680,8 +758,26 @@ def courier_view(unit_id: int, capacity: dict[b.Box, int]) -> dict[str, Any]:
     }
 
 
-def job_view(job: b.DeliveryJob) -> dict[str, Any]:
+def job_view(job: b.DeliveryJob, context: JobContext | None = None) -> dict[str, Any]:
+    extra: dict[str, Any] = {
+        "call_sign": None,
+        "bank_name": None,
+        "bank_location": None,
+        "urgency": None,
+        "deadline": None,
+        "eta_at": None,
+    }
+    if context is not None:
+        extra = {
+            "call_sign": context.call_sign,
+            "bank_name": context.bank_name,
+            "bank_location": [context.bank_location.lon, context.bank_location.lat],
+            "urgency": context.urgency.value,
+            "deadline": context.deadline.isoformat(),
+            "eta_at": _iso(context.eta_at),
+        }
     return {
+        **extra,
         "id": job.id,
         "request_id": job.request_id,
         "bank_id": job.bank_id,
@@ -728,7 +824,7 @@ def request_view(view: RequestView) -> dict[str, Any]:
             }
             for ln in view.lines
         ],
-        "jobs": [job_view(j) for j in view.jobs],
+        "jobs": [job_view(j, view.contexts.get(j.id)) for j in view.jobs],
     }
 
 

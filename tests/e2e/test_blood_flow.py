@@ -189,6 +189,9 @@ async def test_the_ed_asks_for_blood_a_courier_brings_it_and_the_ed_confirms_the
         )
         await expect(crew_job).to_contain_text("Red cells × 3")
         await expect(crew_job).to_contain_text(lots["B-"])
+        # where to pick up, by name, and by when the ward needs it
+        await expect(crew.get_by_test_id(f"crew-blood-bank-{job_id}")).to_have_text(bank_name)
+        await expect(crew.get_by_test_id(f"crew-blood-due-{job_id}")).to_contain_text("needed by")
         await crew.get_by_test_id(f"crew-blood-pickup-{job_id}").click()
         await expect(crew_job).to_have_attribute("data-state", "picked_up", timeout=15_000)
         await expect(crew.get_by_test_id(f"crew-blood-onboard-{job_id}")).to_be_visible()
@@ -201,7 +204,9 @@ async def test_the_ed_asks_for_blood_a_courier_brings_it_and_the_ed_confirms_the
         await expect(ed.get_by_test_id(f"blood-request-{request_id}")).to_have_attribute(
             "data-status", "picked_up", timeout=15_000
         )
-        await expect(ed.get_by_test_id(f"blood-eta-{job_id}")).to_contain_text("picked up")
+        # the live ETA from where the courier is now, and who is bringing it
+        await expect(ed.get_by_test_id(f"blood-eta-{job_id}")).to_contain_text("handover")
+        await expect(ed.get_by_test_id(f"blood-courier-{job_id}")).to_have_text(COURIER)
         await ed.get_by_test_id(f"blood-received-by-{job_id}").fill("Nurse Li Na")
         await ed.get_by_test_id(f"blood-handover-{job_id}").click()
         await expect(ed.get_by_test_id(f"blood-request-{request_id}")).to_have_attribute(
@@ -252,3 +257,71 @@ async def test_the_ed_asks_for_blood_a_courier_brings_it_and_the_ed_confirms_the
         if s["bank_id"] == service["bank"]["id"]
     }
     assert stock == {lots["B+"]: 0, lots["B-"]: 1}, stock
+
+
+async def test_no_courier_in_time_the_dispatcher_sends_the_offered_ambulance_from_the_console(
+    page: Page, server: ServerProcess, http: httpx.AsyncClient, reset_fleet: None
+) -> None:
+    """Central needs AB-negative red cells (stocked by no other story) within five minutes: no
+    courier makes that, the console's Blood panel offers the nearest available ambulance, and
+    the dispatcher sends it with one click."""
+    supervisor = await login(http, "supervisor")
+    run = secrets.token_hex(3).upper()
+    r = await http.post(
+        f"{API}/blood/banks",
+        headers=supervisor,
+        json={
+            "code": f"AMB-{run}",
+            "name": f"Trauma blood fridge {run}",
+            "location": await a_point_on_a_road(http, 44),
+        },
+    )
+    assert r.status_code == 201, r.text
+    r = await http.put(
+        f"{API}/blood/banks/{r.json()['id']}/stock",
+        headers=supervisor,
+        json={
+            "lot": f"ABN-{run}",
+            "product": "red_cells",
+            "group": "AB-",
+            "units": 4,
+            "expires_at": (datetime.now(UTC) + timedelta(days=10)).isoformat(),
+        },
+    )
+    assert r.status_code == 200, r.text
+    hospitals = {
+        h["name"]: h for h in (await http.get(f"{API}/hospitals", headers=supervisor)).json()
+    }
+    central = hospitals["Central Hospital (demo)"]
+    ed = await login(http, f"hospital-{central['id']}")
+    r = await http.post(
+        f"{API}/blood/hospitals/{central['id']}/requests",
+        headers=ed,
+        json={
+            "product": "red_cells",
+            "group": "AB-",
+            "units": 2,
+            "urgency": "life_threatening",
+            "deadline": (datetime.now(UTC) + timedelta(minutes=5)).isoformat(),
+        },
+    )
+    assert r.status_code == 201, r.text
+    request_id = r.json()["id"]
+
+    await _sign_in(page, server.url, "dispatcher")
+    await expect(page.get_by_test_id("connection-status")).to_have_text("connected", timeout=30_000)
+    offer = page.get_by_test_id(f"blood-offer-ambulance-{request_id}")
+    await expect(offer).to_contain_text("Consider an ambulance", timeout=30_000)
+    send = page.get_by_test_id(f"blood-send-ambulance-{request_id}")
+    await expect(send).to_contain_text("Send A", timeout=30_000)
+    call_sign = (await send.inner_text()).split()[1]
+    await send.click()
+    row = page.get_by_test_id(f"blood-row-{request_id}")
+    await expect(row).to_have_attribute("data-status", "assigned", timeout=15_000)
+    await expect(row).to_contain_text(call_sign)
+
+    r = await http.get(f"{API}/blood/requests", headers=supervisor)
+    sent = next(x for x in r.json() if x["id"] == request_id)
+    assert sent["status"] == "dispatched"
+    assert {j["call_sign"] for j in sent["jobs"]} == {call_sign}
+    assert all(j["eta_at"] for j in sent["jobs"]), "an open job says when it should arrive"

@@ -543,9 +543,9 @@ async def test_review_kpis_count_deliveries_lateness_and_expired_units(
 async def test_no_courier_in_time_for_a_bleed_the_dispatcher_sends_the_offered_ambulance(
     http: httpx.AsyncClient, reset_fleet: None, database_url: str
 ) -> None:
-    """Harbour's trauma bay needs B-negative red cells within five minutes: no courier can make
+    """Harbour's trauma bay needs O-positive red cells within five minutes: no courier can make
     it (a bank stop and a handover alone take ten), so the plan offers the nearest available
-    ambulance and the dispatcher sends it; the refusals say why (B- red cells and AB+ platelets
+    ambulance and the dispatcher sends it; the refusals say why (O+ red cells and AB+ platelets
     are stocked by no other story)."""
     supervisor, dispatcher = await login(http, "supervisor"), await login(http, "dispatcher")
     units, hospitals = await _ids(http, dispatcher)
@@ -553,7 +553,7 @@ async def test_no_courier_in_time_for_a_bleed_the_dispatcher_sends_the_offered_a
     harbour_ed = await login(http, f"hospital-{harbour}")
     bank = await _bank(http, supervisor, "AMBBANK", 43)
     expires = (datetime.now(UTC) + timedelta(days=9)).isoformat()
-    for lot, product, group in (("AB-1", "red_cells", "B-"), ("AB-2", "platelets", "AB+")):
+    for lot, product, group in (("AB-1", "red_cells", "O+"), ("AB-2", "platelets", "AB+")):
         r = await http.put(
             f"{API}/blood/banks/{bank}/stock",
             headers=supervisor,
@@ -582,7 +582,7 @@ async def test_no_courier_in_time_for_a_bleed_the_dispatcher_sends_the_offered_a
         assert r.status_code == 201, r.text
         return dict(r.json())
 
-    bleed = await ask("red_cells", "B-", "life_threatening", 5)
+    bleed = await ask("red_cells", "O+", "life_threatening", 5)
     r = await http.get(f"{API}/blood/plan", headers=dispatcher)
     assert r.status_code == 200, r.text
     planned = next(p for p in r.json()["requests"] if p["request_id"] == bleed["id"])

@@ -138,7 +138,9 @@ async def register_courier(
 @router.get("/blood/requests", response_model=list[BloodRequest], responses=READ)
 async def list_requests(_: User, deps: ServiceDeps) -> list[dict[str, Any]]:
     """Every hospital's requests, newest first."""
-    return [blood.request_view(v) for v in await blood.requests(deps)]
+    return [
+        blood.request_view(v) for v in await blood.with_contexts(deps, await blood.requests(deps))
+    ]
 
 
 @router.post(
@@ -167,6 +169,7 @@ async def create_request(
         ),
         deps,
     )
+    [view] = await blood.with_contexts(deps, [view])
     return blood.request_view(view)
 
 
@@ -177,7 +180,8 @@ async def hospital_requests(
     hospital_id: PathId, _: User, deps: ServiceDeps
 ) -> list[dict[str, Any]]:
     """One hospital's requests, newest first, with their deliveries."""
-    return [blood.request_view(v) for v in await blood.requests(deps, hospital_id)]
+    views = await blood.with_contexts(deps, await blood.requests(deps, hospital_id))
+    return [blood.request_view(v) for v in views]
 
 
 @router.get(
@@ -189,7 +193,8 @@ async def hospital_request(
     hospital_id: PathId, request_id: PathId, _: User, deps: ServiceDeps
 ) -> dict[str, Any]:
     """One request of the hospital (another hospital's answers 404)."""
-    return blood.request_view(await blood.request(hospital_id, request_id, deps))
+    [view] = await blood.with_contexts(deps, [await blood.request(hospital_id, request_id, deps)])
+    return blood.request_view(view)
 
 
 @router.post(
@@ -208,6 +213,7 @@ async def assign_courier(
         blood.AssignCourier(actor=user.username, request_id=request_id, unit_id=body.unit_id),
         deps,
     )
+    [view] = await blood.with_contexts(deps, [view])
     return blood.request_view(view)
 
 
@@ -229,6 +235,7 @@ async def send_ambulance(
         blood.SendAmbulance(actor=user.username, request_id=request_id, unit_id=body.unit_id),
         deps,
     )
+    [view] = await blood.with_contexts(deps, [view])
     return blood.request_view(view)
 
 
@@ -238,7 +245,9 @@ async def send_ambulance(
 @router.get("/blood/units/{unit_id}/jobs", response_model=list[DeliveryJob], responses=READ)
 async def unit_jobs(unit_id: PathId, _: User, deps: ServiceDeps) -> list[dict[str, Any]]:
     """The deliveries a unit carries or carried."""
-    return [blood.job_view(j) for j in await blood.unit_jobs(unit_id, deps)]
+    jobs = await blood.unit_jobs(unit_id, deps)
+    contexts = await blood.job_contexts(deps, jobs)
+    return [blood.job_view(j, contexts.get(j.id)) for j in jobs]
 
 
 @router.post(
@@ -250,7 +259,8 @@ async def pick_up(unit_id: PathId, job_id: PathId, user: User, deps: ServiceDeps
     job = await blood.pick_up(
         blood.PickUp(actor=user.username, unit_id=unit_id, job_id=job_id), deps
     )
-    return blood.job_view(job)
+    contexts = await blood.job_contexts(deps, [job])
+    return blood.job_view(job, contexts.get(job.id))
 
 
 @router.post(
@@ -273,7 +283,8 @@ async def handover(
         ),
         deps,
     )
-    return blood.job_view(job)
+    contexts = await blood.job_contexts(deps, [job])
+    return blood.job_view(job, contexts.get(job.id))
 
 
 @router.get("/blood/plan", response_model=BloodPlan, responses=READ)

@@ -135,6 +135,14 @@ class DeliveryJob(Out):
     delivered_at: Timestamp | None
     handover_by: str | None
     cold_chain_breached: bool
+    call_sign: str | None = Field(description="the unit carrying it")
+    bank_name: str | None
+    bank_location: LonLat | None
+    urgency: Urgency | None = Field(description="the request's")
+    deadline: Timestamp | None = Field(description="the request's")
+    eta_at: Timestamp | None = Field(
+        description="open jobs: expected handover by road from where the courier is now"
+    )
 
 
 class AllocationLine(Out):

@@ -76,7 +76,7 @@ export class CrewBlood {
       .then((jobs) => {
         if (mine !== this.loadNo) return;
         this.jobs = jobs;
-        if (this.banksAllowed === null && jobs.some((j) => !this.bankNames.has(j.bank_id))) this.loadBanks();
+        if (this.banksAllowed === null && jobs.some((j) => !j.bank_name && !this.bankNames.has(j.bank_id))) this.loadBanks();
         this.draw(false);
       })
       .catch(() => undefined) // offline, or the server restarting: the next round asks again
@@ -117,7 +117,16 @@ export class CrewBlood {
   }
 
   private row(j: blood.DeliveryJob): HTMLElement {
-    const bank = this.bankNames.get(j.bank_id) ?? fill(S.blood.bankNo, { id: j.bank_id });
+    const bank = j.bank_name ?? this.bankNames.get(j.bank_id) ?? fill(S.blood.bankNo, { id: j.bank_id });
+    const due =
+      j.deadline && j.state !== "delivered"
+        ? h(
+            "div",
+            { class: `row blood-due urgency-${j.urgency ?? ""}`, "data-testid": `crew-blood-due-${j.id}` },
+            h("span", { class: "badge" }, blood.urgencyLabel(j.urgency ?? "")),
+            h("span", {}, fill(S.blood.neededBy, { time: clock(j.deadline), in: blood.countdown(j.deadline, Date.now()) })),
+          )
+        : null;
     const hospital = this.hospitalName(j.hospital_id) ?? fill(S.blood.hospitalNo, { id: j.hospital_id });
     let action: HTMLElement;
     if (j.state === "assigned") {
@@ -138,6 +147,7 @@ export class CrewBlood {
       "div",
       { class: `blood-job state-${j.state}`, "data-testid": `crew-blood-job-${j.id}`, "data-state": j.state },
       h("div", { class: "row" }, h("span", { class: "badge", "data-testid": `crew-blood-state-${j.id}` }, blood.jobStateLabel(j.state)), h("strong", { class: "blood-what" }, `${blood.productLabel(j.product)} × ${j.units}`)),
+      due,
       h("div", { class: "row" }, h("span", { class: "label" }, S.blood.pickup), h("span", { "data-testid": `crew-blood-bank-${j.id}` }, bank)),
       h("div", { class: "row" }, h("span", { class: "label" }, S.blood.dropAt), h("span", { "data-testid": `crew-blood-hospital-${j.id}` }, hospital)),
       h("div", { class: "row sub" }, `${S.blood.lots}: ${j.lots.join(", ")} · ${fill(S.blood.assignedAt, { time: clock(j.assigned_at) })}`),

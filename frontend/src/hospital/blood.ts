@@ -6,9 +6,9 @@
 // delivery the courier has picked up.
 //
 // The ED socket carries no blood events (docs/blood.md), so the list is read every POLL_MS and
-// after each action; the countdowns tick every second. The courier plan (GET /blood/plan) and the
-// units' call signs are the floor's: the panel asks for the plan once and, refused (403), shows the
-// delivery's state and times instead of an ETA, and the courier by its unit number.
+// after each action; the countdowns tick every second. Each delivery names its courier (call sign)
+// and, while open, its expected handover (`eta_at`: the server's road time from where the courier
+// is now); the courier plan itself is the floor's.
 import "./blood.css";
 
 import { ApiError, loadSession } from "../shared/api";
@@ -20,8 +20,6 @@ import { S } from "../shared/i18n";
 import { showError, showMessage } from "../shared/panels/message";
 
 const POLL_MS = 5_000;
-/** The plan, when this login may read it: at most this often. */
-const PLAN_MS = 15_000;
 
 export interface BloodPanel {
   refresh(): void;
@@ -95,10 +93,6 @@ export function mountBloodPanel(root: HTMLElement, hospitalId: number): BloodPan
   let drawnKey = "";
   let bankNames = new Map<number, string>();
   let banksAsked = false;
-  let handovers: blood.PlannedHandovers = blood.plannedHandovers(null);
-  /** null: not asked yet; false: refused to this login (the floor's). */
-  let planAllowed: boolean | null = null;
-  let planAt = 0;
   let loadNo = 0;
   /** Names typed for a handover, by job: kept across redraws. */
   const receivedBy = new Map<number, HTMLInputElement>();
@@ -120,21 +114,6 @@ export function mountBloodPanel(root: HTMLElement, hospitalId: number): BloodPan
       });
   };
 
-  const loadPlan = () => {
-    if (planAllowed === false || Date.now() - planAt < PLAN_MS) return;
-    planAt = Date.now();
-    blood
-      .plan()
-      .then((p) => {
-        planAllowed = true;
-        handovers = blood.plannedHandovers(p);
-        draw(true);
-      })
-      .catch((e: unknown) => {
-        if (e instanceof ApiError && e.status === 403) planAllowed = false;
-      });
-  };
-
   const refresh = () => {
     if (!loadSession()) return; // signed out: the next sign-in reads again
     const mine = ++loadNo;
@@ -144,7 +123,6 @@ export function mountBloodPanel(root: HTMLElement, hospitalId: number): BloodPan
         if (mine !== loadNo) return;
         requests = rs;
         if (!banksAsked && rs.some((r) => r.allocation.some((a) => !bankNames.has(a.bank_id)) || r.jobs.some((j) => !bankNames.has(j.bank_id)))) loadBanks();
-        if (rs.some((r) => r.status === "dispatched")) loadPlan();
         draw(false);
       })
       .catch((e: unknown) => {
@@ -155,8 +133,7 @@ export function mountBloodPanel(root: HTMLElement, hospitalId: number): BloodPan
 
   const etaText = (job: blood.DeliveryJob, now: number): string => {
     if (job.state === "delivered") return fill(S.blood.deliveredAt, { time: clock(job.delivered_at), by: job.handover_by ?? "" });
-    const stop = handovers.byJob.get(job.id);
-    if (stop) return fill(S.blood.handoverPlanned, { time: clock(stop.arrive_at), in: blood.countdown(stop.arrive_at, now) });
+    if (job.eta_at) return fill(S.blood.handoverPlanned, { time: clock(job.eta_at), in: blood.countdown(job.eta_at, now) });
     if (job.state === "picked_up" && job.picked_up_at) return `${fill(S.blood.pickedUpAt, { time: clock(job.picked_up_at) })} · ${S.blood.noEta}`;
     return `${fill(S.blood.assignedAt, { time: clock(job.assigned_at) })} · ${S.blood.noEta}`;
   };
@@ -204,7 +181,7 @@ export function mountBloodPanel(root: HTMLElement, hospitalId: number): BloodPan
         "div",
         { class: "blood-line" },
         h("span", { class: "badge", "data-testid": `blood-job-state-${job.id}` }, blood.jobStateLabel(job.state)),
-        h("span", {}, `${bankName(job.bank_id)} → ${S.blood.courier} `, h("strong", { "data-testid": `blood-courier-${job.id}` }, fill(S.blood.unitNo, { id: job.unit_id }))),
+        h("span", {}, `${job.bank_name ?? bankName(job.bank_id)} → ${S.blood.courier} `, h("strong", { "data-testid": `blood-courier-${job.id}` }, job.call_sign ?? fill(S.blood.unitNo, { id: job.unit_id }))),
         h("span", { class: "sub" }, `${job.units} · ${job.lots.join(", ")}`),
       ),
       h("div", { class: "blood-line" }, eta, job.cold_chain_breached ? h("span", { class: "blood-warn", "data-testid": `blood-cold-chain-${job.id}` }, S.blood.coldChain) : null),

@@ -2464,6 +2464,26 @@ export interface components {
             handover_by: string | null;
             /** Cold Chain Breached */
             cold_chain_breached: boolean;
+            /**
+             * Call Sign
+             * @description the unit carrying it
+             */
+            call_sign: string | null;
+            /** Bank Name */
+            bank_name: string | null;
+            bank_location: components["schemas"]["LonLat"] | null;
+            /** @description the request's */
+            urgency: components["schemas"]["Urgency"] | null;
+            /**
+             * Deadline
+             * @description the request's
+             */
+            deadline: string | null;
+            /**
+             * Eta At
+             * @description open jobs: expected handover by road from where the courier is now
+             */
+            eta_at: string | null;
         };
         /** DestinationIn */
         DestinationIn: {

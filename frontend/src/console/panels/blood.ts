@@ -11,7 +11,7 @@ import "./blood.css";
 import { ApiError, loadSession } from "../../shared/api";
 import * as blood from "../../shared/blood";
 import { h, setText } from "../../shared/dom";
-import { clock } from "../../shared/format";
+import { clock, duration } from "../../shared/format";
 import { fill, hospitals, type Hospital } from "../../shared/hospitals";
 import { S } from "../../shared/i18n";
 import { showError, showMessage } from "../../shared/panels/message";
@@ -223,6 +223,38 @@ export function mountBlood(root: HTMLElement): BloodPanelControl {
     return form;
   };
 
+  /** The plan's advice for a bleed no courier makes in time, and (while the units wait for a
+   *  carrier) the nearest available ambulance with a button: the dispatcher chooses. */
+  const ambulanceOffer = (r: blood.BloodRequest, offer: blood.PlanRequest): HTMLElement => {
+    const box = h("div", { class: "blood-offer", "data-testid": `blood-offer-ambulance-${r.id}` }, `${S.blood.offerAmbulance}: ${blood.say(offer.reason)}`);
+    const amb = offer.ambulance;
+    if (r.status !== "reserved" || !amb) return box;
+    const btn = h(
+      "button",
+      { type: "button", class: "btn small danger", "data-testid": `blood-send-ambulance-${r.id}`, title: S.blood.sendAmbulanceTitle },
+      fill(S.blood.sendAmbulance, { unit: amb.call_sign, eta: duration(amb.eta_s) }),
+    );
+    btn.addEventListener("click", () => {
+      btn.disabled = true;
+      blood
+        .sendAmbulance(r.id, amb.unit_id)
+        .then((done) => {
+          data.requests = data.requests.map((x) => (x.id === done.id ? done : x));
+          showMessage(fill(S.blood.ambulanceSent, { unit: amb.call_sign, id: r.id }), "info");
+          draw(false);
+          planAt = 0;
+          loadPlan();
+        })
+        .catch((e: unknown) => {
+          btn.disabled = false;
+          showError(e);
+          loadRequests();
+        });
+    });
+    box.append(" ", btn);
+    return box;
+  };
+
   const row = (r: blood.BloodRequest): HTMLElement => {
     const status = blood.shownStatus(r);
     const due = h("span", { class: "mono", "data-testid": `blood-row-deadline-${r.id}` });
@@ -247,7 +279,7 @@ export function mountBlood(root: HTMLElement): BloodPanelControl {
       substitutes.length ? h("div", { class: "sub blood-subst" }, substitutes.map((a) => blood.allocationText(a, bankName)).join("; ")) : null,
       ...r.jobs.map(jobLine),
       r.status === "reserved" ? assignForm(r) : null,
-      offer ? h("div", { class: "blood-offer", "data-testid": `blood-offer-ambulance-${r.id}` }, `${S.blood.offerAmbulance}: ${blood.say(offer.reason)}`) : null,
+      offer ? ambulanceOffer(r, offer) : null,
       unplanned.has(r.id) ? h("div", { class: "blood-warn", "data-testid": `blood-unplanned-${r.id}` }, `${S.blood.unplanned}: ${(unplanned.get(r.id) ?? []).join("; ")}`) : null,
     );
   };
