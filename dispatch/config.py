@@ -235,11 +235,11 @@ class Settings(BaseSettings):
     #: minutes, unless its crew reports it clean sooner (GOLDENHOUR_DECONTAMINATION_MIN).
     decontamination_min: float = Field(default=60.0, gt=0, le=24 * 60)
     #: The public-health watch (``dispatch.services.surveillance``): the detectors it runs
-    #: (comma-separated: regression-cusum, space-time-scan, hourly-burst, ears-c1, ears-c2,
-    #: ears-c3), how
+    #: (comma-separated: expectation-scan, hourly-burst, regression-cusum, space-time-scan,
+    #: ears-c1, ears-c2, ears-c3), how
     #: often a round runs (seconds; 0 turns the watch off), and how many days without a
     #: detection close a signal.
-    surveillance_methods: str = "regression-cusum,space-time-scan,hourly-burst"
+    surveillance_methods: str = "expectation-scan,hourly-burst"
     surveillance_interval_s: float = Field(default=600.0, ge=0, le=24 * 3600)
     surveillance_quiet_days: int = Field(default=3, ge=1, le=30)
     #: The live advisor's policy (``dispatch.policies.live``): ``joint-coverage`` (joint

@@ -54,10 +54,14 @@ _PASSES = 3
 
 @dataclass(frozen=True)
 class Baseline:
-    """``expected[a, t]`` (NaN where not predicted) and ``dispersion[t]``."""
+    """``expected[a, t]`` (NaN where not predicted) and ``dispersion[t]``; ``log_variance[t]``,
+    when known, is the variance of the log of the predicted city curve on day t (the GLM's
+    parameter uncertainty, scaled by the city series' own dispersion): how far the baseline
+    itself may be off, shared by every area and by the days of one refit."""
 
     expected: F64
     dispersion: F64
+    log_variance: F64 | None = None
 
 
 def _design(days: Sequence[date], t: NDArray[np.int64]) -> F64:
@@ -70,10 +74,14 @@ def _design(days: Sequence[date], t: NDArray[np.int64]) -> F64:
     return x
 
 
-def _fit_city(y: F64, design: F64) -> F64:
-    """Coefficients of the city series' Poisson GLM (the quasi-Poisson point estimate)."""
+def _fit_city_cov(y: F64, design: F64) -> tuple[F64, F64]:
+    """Coefficients and their quasi-Poisson covariance (Poisson covariance x the city series'
+    Pearson dispersion, at least 1)."""
     result = sm.GLM(y, design, family=sm.families.Poisson()).fit()
-    return np.asarray(result.params, dtype=np.float64)
+    dof = max(len(y) - design.shape[1], 1)
+    phi = max(1.0, float(result.pearson_chi2) / dof)
+    cov = np.asarray(result.cov_params(), dtype=np.float64) * phi
+    return np.asarray(result.params, dtype=np.float64), cov
 
 
 def baseline(
@@ -100,6 +108,7 @@ def baseline(
         raise ValueError("need fit_days of history before start, and one date per day")
     expected = np.full((n_areas, n_days), np.nan)
     dispersion = np.full(n_days, np.nan)
+    log_variance = np.full(n_days, np.nan)
     floor = 0.5 / fit_days
     for t0 in range(start, stop, refit_every):
         t1 = min(t0 + refit_every, stop)
@@ -109,23 +118,26 @@ def baseline(
         if window.sum() == 0:
             expected[:, t0:t1] = floor
             dispersion[t0:t1] = 1.0
+            log_variance[t0:t1] = 0.0
             continue
         design = _design(days, fit_t)
-        params = _fit_city(window.sum(axis=0), design)
+        params, cov = _fit_city_cov(window.sum(axis=0), design)
         fitted, phi = _area_fit(window, np.exp(design @ params))
         outliers = _anscombe(window, fitted, phi) > _OUTLIER
         for _ in range(_PASSES if outliers.any() else 0):
             # Farrington: past outbreaks must not raise the baseline. Outlying area-days take
             # the value the model fitted without them (imputed again on every pass).
             window[outliers] = fitted[outliers]
-            params = _fit_city(window.sum(axis=0), design)
+            params, cov = _fit_city_cov(window.sum(axis=0), design)
             fitted, phi = _area_fit(window, np.exp(design @ params))
             outliers |= _anscombe(window, fitted, phi) > _OUTLIER
         shares = window.sum(axis=1) / window.sum()
-        city = np.exp(_design(days, pred_t) @ params)
+        pred_design = _design(days, pred_t)
+        city = np.exp(pred_design @ params)
         expected[:, t0:t1] = np.maximum(np.outer(shares, city), floor)
         dispersion[t0:t1] = phi
-    return Baseline(expected, dispersion)
+        log_variance[t0:t1] = np.einsum("ti,ij,tj->t", pred_design, cov, pred_design)
+    return Baseline(expected, dispersion, log_variance)
 
 
 def _anscombe(x: F64, mu: F64, phi: float) -> F64:

@@ -79,3 +79,15 @@ def test_an_area_without_history_expects_half_a_call_per_window() -> None:
     assert base.expected[0, 56] == pytest.approx(0.5 / regression.FIT_DAYS)
     with pytest.raises(ValueError):
         regression.baseline(x, DAYS, start=10)
+
+
+def test_the_baseline_knows_its_own_uncertainty() -> None:
+    small = regression.baseline(np.round(truth(city=40.0)), DAYS, start=56, stop=63)
+    large = regression.baseline(np.round(truth(city=400.0)), DAYS, start=56, stop=63)
+    assert small.log_variance is not None and large.log_variance is not None
+    assert (small.log_variance[56:63] > 0).all() and np.isnan(small.log_variance[:56]).all()
+    # the variance of an estimated log-mean falls as 1 / calls: ten times the calls, a tenth
+    ratio = small.log_variance[56:63] / large.log_variance[56:63]
+    assert ratio == pytest.approx(np.full(7, 10.0), rel=0.1)
+    # a week ahead of a 56-day fit: a few per cent on the log scale at 40 calls a day
+    assert 0.01 < math.sqrt(small.log_variance[56]) < 0.15

@@ -31,15 +31,24 @@ def _steady(days: int, seed: int = 3) -> list[int]:
     return [int(v) for v in np.random.default_rng(seed).poisson(4.0, days)]
 
 
+def _two_cells(fever: list[int]) -> Counts:
+    """``fever`` in CELL, and a neighbour cell with its own steady calls: the scan's day
+    adjustment reads a city-wide surge from all cells, so one cell alone cannot stand out."""
+    counts = _counts(fever, areas=(CELL, OTHER))
+    counts.values[SYNDROMES.index("fever_respiratory"), 1, :] = _steady(len(fever), seed=5)
+    return counts
+
+
 def test_a_quiet_season_raises_nothing_and_a_tripled_day_is_an_alert() -> None:
     fever = _steady(100)
-    quiet = _counts(fever)
+    quiet = _two_cells(fever)
     t = len(fever) - 1
-    assert watch.judge(quiet, t, ["ears-c2", "regression-cusum"]) == []
-    surge = _counts([*fever[:-1], 20])
-    found = watch.judge(surge, t, ["ears-c2", "regression-cusum"])
-    assert {d.method for d in found} == {"ears-c2", "regression-cusum"}
+    assert watch.judge(quiet, t, ["ears-c2", "regression-cusum", "expectation-scan"]) == []
+    surge = _two_cells([*fever[:-1], 20])
+    found = watch.judge(surge, t, ["ears-c2", "regression-cusum", "expectation-scan"])
+    assert {d.method for d in found} == {"ears-c2", "regression-cusum", "expectation-scan"}
     assert all(d.day == surge.periods[t] and d.syndrome == "fever_respiratory" for d in found)
+    assert all(d.areas == {CELL} for d in found), "the surge is in CELL only"
     assert any(d.level.value == "alert" for d in found)
 
 
@@ -54,6 +63,7 @@ def test_a_method_whose_baseline_reaches_before_the_first_known_day_is_skipped()
     assert watch.judge(counts, t, ["regression-cusum"], known_from=90) == []
     assert watch.window_days(["ears-c1"]) == 8
     assert watch.window_days(watch.DEFAULT_METHODS) == 1 + 56 + watch.CUSUM_RUN_IN
+    assert watch.DEFAULT_METHODS == ("expectation-scan", "hourly-burst")
 
 
 def test_imported_days_replace_the_calls_of_that_day_never_add_to_them() -> None:
