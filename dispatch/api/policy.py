@@ -267,6 +267,7 @@ POLICY: dict[str, Rule] = {
         crew=OWN_UNIT,  # the crew decides with the patient in front of it
         # hospitals: no; a hospital does not route ambulances (it can close or divert its ED)
     ),
+    f"PUT {API}/units/{{unit_id}}/isolation": allow(supervisor=ANY, admin=ANY),  # fleet data
     f"POST {API}/units/{{unit_id}}/relocate": FLOOR,  # move-ups are the dispatcher's order
     # --- hospitals ------------------------------------------------------------------------------
     f"GET {API}/hospitals": EVERYONE,

@@ -171,6 +171,12 @@ class AcknowledgeIncoming(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class SetUnitIsolation(Command):
+    unit_id: int
+    isolation: bool
+
+
+@dataclass(frozen=True, slots=True)
 class RelocateUnit(Command):
     unit_id: int
     station_id: int

@@ -215,6 +215,14 @@ class DecontaminationStarted(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class UnitIsolationSet(Event):
+    """The unit is (or is no longer) fitted for isolated transport."""
+
+    unit: int
+    isolation: bool
+
+
+@dataclass(frozen=True, slots=True)
 class DecontaminationEnded(Event):
     """The unit is clean and available again: ``by`` is ``"crew"`` or ``"expiry"``."""
 

@@ -389,6 +389,14 @@ class Unit:
         position log applies the same rule in its batch statement (``store/positions.py``)."""
         return self.position_at is None or reported_at > self.position_at
 
+    def set_isolation(self, isolation: bool, *, at: datetime) -> None:
+        """The fleet record: whether the unit is fitted for isolated transport (negative pressure
+        or a sealed cabin). Only such units are recommended for a suspected infectious call."""
+        if isolation == self.isolation:
+            return
+        self.isolation = isolation
+        self.events.append(ev.UnitIsolationSet(occurred_at=at, unit=self.id, isolation=isolation))
+
     def relocate(self, station_id: int, *, order_id: int, at: datetime) -> None:
         """Move-up: post a free unit at another station to cover a gap (it drives there).
 

@@ -738,6 +738,17 @@ async def choose_destination(c: cmd.ChooseDestination, deps: Deps) -> Unit:
     return unit
 
 
+async def set_unit_isolation(c: cmd.SetUnitIsolation, deps: Deps) -> Unit:
+    """Record whether a unit can carry a suspected infectious patient in isolation (fleet
+    data: the supervisor or the administrator keeps it). Recorded as ``UnitIsolationSet``."""
+    async with deps.new_uow() as uow:
+        unit = await uow.units.get(c.unit_id, lock=True)
+        unit.set_isolation(c.isolation, at=deps.clock.now())
+        await uow.units.save(unit)
+        await _commit(uow, c.actor, deps)
+    return unit
+
+
 async def relocate_unit(c: cmd.RelocateUnit, deps: Deps) -> Unit:
     """A move-up order from the dispatcher (often one the optimiser suggested).
 

@@ -269,3 +269,61 @@ async def test_no_isolation_unit_is_said_and_decontamination_expires_on_the_serv
     assert kpis["decontaminations"] == 1
     # the configured time, plus at most the watch's one-second round
     assert DECONTAMINATION_S <= kpis["decontamination_median_s"] < DECONTAMINATION_S + 3
+
+
+async def test_the_supervisor_keeps_which_units_can_isolate(
+    http: httpx.AsyncClient, database_url: str, reset_fleet: None
+) -> None:
+    """Fleet data through the API: the supervisor fits A03 for isolated transport (the next
+    fever call gets it), a dispatcher may not change the fleet, and the change is on record."""
+    supervisor, dispatcher = await login(http, "supervisor"), await login(http, "dispatcher")
+    a03 = (await _units(http, dispatcher))["A03"]
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("UPDATE units SET isolation = false")  # a known start
+        assert_problem(
+            await http.put(
+                f"/api/v1/units/{a03['id']}/isolation", headers=dispatcher, json={"isolation": True}
+            ),
+            403,
+            "forbidden",
+        )
+        r = await http.put(
+            f"/api/v1/units/{a03['id']}/isolation", headers=supervisor, json={"isolation": True}
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["isolation"] is True
+        r = await http.post(
+            "/api/v1/incidents",
+            headers=dispatcher,
+            json={
+                "location": await a_point_on_a_road(http, 23),
+                "complaint": "fever and a dry cough, struggling to breathe",
+                "priority": 2,
+            },
+        )
+        assert r.status_code == 201 and r.json()["infectious"], r.text
+        recs = await http.get(
+            f"/api/v1/incidents/{r.json()['id']}/recommendations", headers=dispatcher
+        )
+        assert [u["unit"]["call_sign"] for u in recs.json()] == ["A03"], recs.json()
+        assert_problem(
+            await http.put(
+                f"/api/v1/units/{a03['id']}/isolation", headers=supervisor, json={"isolation": 1}
+            ),
+            422,
+            "validation-error",
+        )
+        logged = await conn.fetchrow(
+            "SELECT actor, payload FROM events WHERE name = 'UnitIsolationSet' AND unit_id = $1 "
+            "ORDER BY seq DESC LIMIT 1",
+            a03["id"],
+        )
+        assert logged is not None and logged["actor"] == "supervisor"
+        r = await http.put(
+            f"/api/v1/units/{a03['id']}/isolation", headers=supervisor, json={"isolation": False}
+        )
+        assert r.status_code == 200 and r.json()["isolation"] is False
+    finally:
+        await conn.execute("UPDATE units SET isolation = false")
+        await conn.close()

@@ -282,6 +282,8 @@ def _request(key: str, floor: Floor) -> dict[str, Any]:
         },
         "POST /api/v1/units/{unit_id}/destination": {"hospital_id": floor.hospital},
         "POST /api/v1/units/{unit_id}/relocate": {"station_id": floor.station},
+        # A01 is fitted for isolation by the seed: setting it again changes nothing
+        "PUT /api/v1/units/{unit_id}/isolation": {"isolation": True},
         "POST /api/v1/hospitals/{hospital_id}/status": {"ed_status": "open"},
         # a weak new password: refused (422) before the current one is even checked, so nobody's
         # password changes and no failed login is counted

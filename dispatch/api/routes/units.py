@@ -14,6 +14,7 @@ from dispatch.api.schemas.bodies import (
     AckIn,
     DestinationIn,
     DivertIn,
+    IsolationIn,
     PositionIn,
     RelocateIn,
     StatusIn,
@@ -137,6 +138,18 @@ async def choose_destination(
     unit = await handlers.choose_destination(
         cmd.ChooseDestination(actor=user.username, unit_id=unit_id, hospital_id=body.hospital_id),
         deps,
+    )
+    return unit_view(unit)
+
+
+@router.put("/{unit_id}/isolation", response_model=Unit, responses=COMMAND)
+async def set_isolation(
+    unit_id: PathId, body: IsolationIn, user: User, deps: ServiceDeps
+) -> dict[str, Any]:
+    """Whether the unit is fitted for isolated transport (negative pressure / sealed cabin):
+    only such units are recommended for a suspected infectious call (docs/api.md)."""
+    unit = await handlers.set_unit_isolation(
+        cmd.SetUnitIsolation(actor=user.username, unit_id=unit_id, isolation=body.isolation), deps
     )
     return unit_view(unit)
 

@@ -204,6 +204,10 @@ class RelocateIn(Body):
     station_id: Id
 
 
+class IsolationIn(Body):
+    isolation: bool = Field(strict=True, description="fitted for isolated transport")
+
+
 # --- sessions, passwords and accounts ------------------------------------------------------------
 
 #: A password as typed. Its policy (length, not the user name, not common) is checked by

@@ -130,7 +130,10 @@ export function mountUnits(root: HTMLElement, onSelect: (id: number) => void): U
 
   const fill = (r: Row, u: Unit) => {
     setText(r.sign, u.call_sign);
-    setText(r.cap, u.capability);
+    // "ISO": fitted for isolated transport, the units a suspected infectious call gets
+    setText(r.cap, u.isolation ? `${u.capability} · ${S.isolationShort}` : u.capability);
+    r.cap.title = u.isolation ? S.isolationTitle : "";
+    r.tr.dataset["isolation"] = String(Boolean(u.isolation));
     // The testid element holds the raw status value (stable for automation); people see the label.
     setText(r.statusRaw, u.status);
     setText(r.statusText, statusLabel(u.status));

@@ -602,6 +602,8 @@ export const en = {
     bloodP90: "request → delivered, P90",
     bloodExpired: "units expired on the shelf",
   },
+  isolationShort: "ISO",
+  isolationTitle: "Fitted for isolated transport (suspected infectious patients)",
   signalSince: "since {day}",
   signalAreas: "{n} area(s)",
   signalAcknowledged: "Acknowledged by {by}: {note}",

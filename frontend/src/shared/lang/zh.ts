@@ -597,6 +597,8 @@ export const zh: Strings = {
     bloodP90: "申请至送达（P90）",
     bloodExpired: "库存过期单位",
   },
+  isolationShort: "负压",
+  isolationTitle: "负压/隔离转运车（疑似传染病患者）",
   signalSince: "自 {day} 起",
   signalAreas: "{n} 个区域",
   signalAcknowledged: "{by} 已确认：{note}",
