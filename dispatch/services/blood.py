@@ -207,6 +207,7 @@ async def set_stock(c: SetStock, deps: Deps) -> b.StockLot:
         await uow.blood.bank(c.bank_id)
         previous = await uow.blood.set_lot(lot, now)
         await _commit(uow, c.actor, deps, [_stock_set(lot, previous, now, "api")])
+    await allocate_waitlist(deps, c.actor)
     return lot
 
 
@@ -230,7 +231,66 @@ async def import_stock(c: ImportStock, deps: Deps) -> list[b.StockLot]:
             )
         )
         await _commit(uow, c.actor, deps, events)
+    await allocate_waitlist(deps, c.actor)
     return lots
+
+
+_URGENCY_RANK = {b.Urgency.LIFE_THREATENING: 0, b.Urgency.URGENT: 1, b.Urgency.ROUTINE: 2}
+
+
+async def allocate_waitlist(deps: Deps, actor: str) -> list[int]:
+    """New stock: every waitlisted request tries again, the most urgent first, then the earliest
+    deadline, each first-expiry-first-out with substitutes as on arrival. Returns the requests
+    now reserved.
+
+    Its own transaction, after the stock change committed: it locks all lots of a product in id
+    order before taking any (the order every request's allocation locks in), so it never holds
+    one lot while waiting for a lower one, and cannot deadlock with a request arriving."""
+    async with deps.new_uow() as uow:
+        waiting = [s for s in await uow.blood.requests() if s.status is RequestStatus.WAITLISTED]
+        if not waiting:
+            return []
+        waiting.sort(key=lambda s: (_URGENCY_RANK[s.request.urgency], s.request.deadline))
+        now = deps.clock.now()
+        events: list[Event] = []
+        reserved: list[int] = []
+        for product in sorted({s.request.product for s in waiting}, key=lambda p: p.value):
+            await uow.blood.lock_lots(product, list(b.AboRh))
+            for seen in (s for s in waiting if s.request.product is product):
+                # read again under its lock: another process's round may have served it
+                stored = await uow.blood.request(seen.request.request_id, lock=True)
+                if stored.status is not RequestStatus.WAITLISTED:
+                    continue
+                r = stored.request
+                lots = await uow.blood.lock_lots(product, b.compatible_donors(product, r.group))
+                found = b.allocate(r, lots, now, allow_partial=stored.accept_partial)
+                if not isinstance(found, b.Allocation):
+                    continue
+                await uow.blood.reserve(r.request_id, product, found.lines, now)
+                changed = replace(
+                    stored,
+                    status=RequestStatus.RESERVED,
+                    reserved_units=found.units,
+                    refusal_code=None,
+                    refusal=None,
+                )
+                await uow.blood.save_request(changed, now)
+                events.append(
+                    b.BloodReserved(
+                        occurred_at=now,
+                        request=r.request_id,
+                        lines=tuple(
+                            (ln.bank_id, ln.lot_id, ln.group.value, ln.units) for ln in found.lines
+                        ),
+                        substituted=found.substituted,
+                        short_units=found.short_units,
+                    )
+                )
+                events.append(_status_changed(stored, changed, now))
+                reserved.append(r.request_id)
+        if events:
+            await _commit(uow, actor, deps, events)
+    return reserved
 
 
 async def request_blood(c: RequestBlood, deps: Deps) -> RequestView:

@@ -635,3 +635,62 @@ async def test_no_courier_in_time_for_a_bleed_the_dispatcher_sends_the_offered_a
         await db.close()
     assert sent is not None and sent["actor"] == "dispatcher"
     assert sent["unit_id"] == offered["unit_id"]
+
+
+async def test_a_waitlisted_request_is_served_when_stock_arrives(
+    http: httpx.AsyncClient, database_url: str
+) -> None:
+    """Harbour asks for 50 units of B-negative plasma (stocked by no other story) before there
+    are any: waitlisted, nothing held. The blood centre's delivery is entered: the request is
+    reserved at once, from the new lot, without anyone asking again."""
+    supervisor = await login(http, "supervisor")
+    _, hospitals = await _ids(http, supervisor)
+    harbour = hospitals["Harbour Hospital (demo)"]
+    ed = await login(http, f"hospital-{harbour}")
+    r = await http.post(
+        f"{API}/blood/hospitals/{harbour}/requests",
+        headers=ed,
+        json={"product": "plasma", "group": "B-", "units": 50, "urgency": "urgent"},
+    )
+    assert r.status_code == 201, r.text
+    waiting = r.json()
+    assert waiting["status"] == "waitlisted" and waiting["refusal"]["en"], waiting
+
+    bank = await _bank(http, supervisor, "WAITBANK", 45)
+    r = await http.put(
+        f"{API}/blood/banks/{bank}/stock",
+        headers=supervisor,
+        json={
+            "lot": "W-1",
+            "product": "plasma",
+            "group": "B-",
+            "units": 60,
+            "expires_at": (datetime.now(UTC) + timedelta(days=300)).isoformat(),
+        },
+    )
+    assert r.status_code == 200, r.text
+    r = await http.get(f"{API}/blood/hospitals/{harbour}/requests/{waiting['id']}", headers=ed)
+    served = r.json()
+    assert served["status"] == "reserved", served
+    assert served["reserved_units"] == 50 and served["refusal"] is None
+    assert [(a["lot"], a["units"]) for a in served["allocation"]] == [("W-1", 50)]
+    stock = (await http.get(f"{API}/blood/stock", headers=supervisor)).json()
+    assert [s["units"] for s in stock if s["lot"] == "W-1"] == [10], "50 of 60 held for it"
+
+    db = await asyncpg.connect(database_url)
+    try:
+        names = [
+            row["name"]
+            for row in await db.fetch(
+                "SELECT name FROM events WHERE (payload->>'request')::bigint = $1 ORDER BY seq",
+                waiting["id"],
+            )
+        ]
+    finally:
+        await db.close()
+    assert names == [
+        "BloodRequested",
+        "BloodWaitlisted",
+        "BloodReserved",
+        "BloodRequestStatusChanged",
+    ], names
