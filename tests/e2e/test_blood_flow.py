@@ -325,3 +325,60 @@ async def test_no_courier_in_time_the_dispatcher_sends_the_offered_ambulance_fro
     assert sent["status"] == "dispatched"
     assert {j["call_sign"] for j in sent["jobs"]} == {call_sign}
     assert all(j["eta_at"] for j in sent["jobs"]), "an open job says when it should arrive"
+
+
+async def test_the_supervisor_keeps_the_stock_on_screen(
+    page: Page, server: ServerProcess, http: httpx.AsyncClient
+) -> None:
+    """The blood centre phones in its delivery: the supervisor imports the CSV in the console's
+    stock dialog (a file with a bad row is refused whole, the row named), then corrects one
+    lot's count by hand. O- platelets: stocked by no other story."""
+    supervisor = await login(http, "supervisor")
+    run = secrets.token_hex(3).upper()
+    code = f"STK-{run}"
+    r = await http.post(
+        f"{API}/blood/banks",
+        headers=supervisor,
+        json={
+            "code": code,
+            "name": f"Stock bank {run}",
+            "location": await a_point_on_a_road(http, 46),
+        },
+    )
+    assert r.status_code == 201, r.text
+    bank_id = r.json()["id"]
+    day = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
+
+    await _sign_in(page, server.url, "supervisor")
+    await expect(page.get_by_test_id("connection-status")).to_have_text("connected", timeout=30_000)
+    await page.get_by_test_id("blood-stock-open").click()
+    dialog = page.get_by_test_id("blood-stock-dialog")
+    await expect(dialog).to_be_visible()
+
+    header = "bank,lot,product,group,units,expires_at"
+    bad = f"{header}\n{code},P-1,platelets,O-,3,{day}\n{code},P-2,platelets,Q+,2,{day}\n"
+    await page.get_by_test_id("blood-stock-csv").fill(bad)
+    await page.get_by_test_id("blood-stock-import").click()
+    errors = page.get_by_test_id("blood-stock-errors")
+    await expect(errors).to_contain_text("row 3, group")
+    await expect(page.get_by_test_id(f"blood-stock-row-{bank_id}-P-1")).to_have_count(0)
+
+    good = f"{header}\n{code},P-1,platelets,O-,3,{day}\n{code},P-2,platelets,O-,2,{day}\n"
+    await page.get_by_test_id("blood-stock-csv").fill(good)
+    await page.get_by_test_id("blood-stock-import").click()
+    row = page.get_by_test_id(f"blood-stock-row-{bank_id}-P-2")
+    await expect(row).to_have_attribute("data-units", "2", timeout=15_000)
+
+    # The count at the bank says P-2 has 5: set by hand.
+    await page.get_by_test_id("blood-stock-bank").select_option(str(bank_id))
+    await page.get_by_test_id("blood-stock-lot").fill("P-2")
+    await page.get_by_test_id("blood-stock-product").select_option("platelets")
+    await page.get_by_test_id("blood-stock-group").select_option("O-")
+    await page.get_by_test_id("blood-stock-units").fill("5")
+    await page.get_by_test_id("blood-stock-expires").fill(day)
+    await page.get_by_test_id("blood-stock-save").click()
+    await expect(row).to_have_attribute("data-units", "5", timeout=15_000)
+
+    lots = (await http.get(f"{API}/blood/stock", headers=supervisor)).json()
+    ours = {x["lot"]: x["units"] for x in lots if x["bank_id"] == bank_id}
+    assert ours == {"P-1": 3, "P-2": 5}

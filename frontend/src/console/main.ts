@@ -25,6 +25,7 @@ import { mountDestinations } from "./panels/destinations";
 import { mountMci } from "./panels/mci";
 import { mountBlood } from "./panels/blood";
 import { mountBloodLayer } from "./panels/blood-map";
+import { mountBloodStock, type StockButton } from "./panels/blood-stock";
 import { mountSignals, type SignalsPanel } from "./panels/signals";
 import { installShortcuts } from "./shortcuts";
 import { beep, isMuted, setMuted, unlockAudio } from "../shared/sound";
@@ -49,6 +50,7 @@ interface Console {
   scheduleRecs(ms: number): void;
   moveups: MoveUps;
   signals: SignalsPanel;
+  bloodStock: StockButton;
 }
 let ui: Console | null = null;
 
@@ -110,6 +112,7 @@ function startConsole(session: Session): void {
   ui.socket.start();
   ui.moveups.reload();
   ui.signals.reload(session.role === "supervisor");
+  ui.bloodStock.setSupervisor(session.role === "supervisor");
   loadConfig();
 }
 
@@ -198,6 +201,7 @@ function buildConsole(): Console {
   const units = mountUnits(byId("panel-units"), focusUnit);
   const coverage = mountCoverage(byId("map-overlay"), map);
   mountBloodLayer(byId("map-overlay"), map, bloodPanel);
+  const bloodStock = mountBloodStock(byId("map-overlay").querySelector<HTMLElement>(".map-tools") ?? byId("map-overlay"));
   const moveups = mountMoveUps(byId("panel-moveups"), (u) => store.upsertUnit(u));
   const hospitalBoard = mountHospitalBoard(byId("panel-hospitals"), () => store.serverNow());
   const destinationAdvice = mountDestinations(byId("panel-destinations"), hospitalBoard, () => !consoleRoot.hidden && !help.isOpen && !dialogOpen());
@@ -359,7 +363,7 @@ function buildConsole(): Console {
     }
   }, 1000);
 
-  return { header, map, socket, reloadRecs: recs.reload, scheduleRecs: recs.scheduleReload, moveups, signals };
+  return { header, map, socket, reloadRecs: recs.reload, scheduleRecs: recs.scheduleReload, moveups, signals, bloodStock };
 }
 
 const ROUTED: ReadonlySet<string> = new Set(["dispatched", "en_route"]);

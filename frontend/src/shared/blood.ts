@@ -32,6 +32,12 @@ export const MAX_UNITS = 50;
 // -- calls ------------------------------------------------------------------------------------
 
 export const banks = () => request<BloodBank[]>("GET", "/blood/banks");
+export type StockLot = Schemas["StockLot"];
+export const stock = () => request<StockLot[]>("GET", "/blood/stock");
+/** One lot's free units as counted at the bank (supervisor). */
+export const setStock = (bankId: number, lot: Schemas["StockIn"]) => request<StockLot>("PUT", `/blood/banks/${bankId}/stock`, lot);
+/** A stock CSV, all rows or none (supervisor); refused: ApiError whose problem lists `rows`. */
+export const importStock = (csv: string) => request<Schemas["StockImported"]>("POST", "/blood/stock/import", { csv });
 export const couriers = () => request<Courier[]>("GET", "/blood/couriers");
 export const allRequests = () => request<BloodRequest[]>("GET", "/blood/requests");
 export const hospitalRequests = (hospitalId: number) => request<BloodRequest[]>("GET", `/blood/hospitals/${hospitalId}/requests`);

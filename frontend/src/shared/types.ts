@@ -233,6 +233,8 @@ export interface Problem {
   detail?: string;
   code?: string;
   errors?: { loc: (string | number)[]; msg: string }[];
+  /** A refused file (stock or count history): every bad cell, the header being row 1. */
+  rows?: { row: number; column: string; reason: string }[];
 }
 
 export interface NewIncident {
