@@ -345,6 +345,7 @@ POLICY: dict[str, Rule] = {
     ),
     f"POST {API}/blood/requests/{{request_id}}/jobs": FLOOR,  # sending a courier
     f"POST {API}/blood/requests/{{request_id}}/ambulance": FLOOR,  # or, in extremis, an ambulance
+    f"POST {API}/blood/jobs/{{job_id}}/reassign": FLOOR,  # another courier, before pick-up
     f"GET {API}/blood/units/{{unit_id}}/jobs": allow(dispatcher=ANY, supervisor=ANY, crew=OWN_UNIT),
     f"POST {API}/blood/units/{{unit_id}}/jobs/{{job_id}}/pickup": allow(
         dispatcher=ANY,  # relayed by radio

@@ -154,6 +154,17 @@ class SendAmbulance:
 
 
 @dataclass(frozen=True, slots=True)
+class ReassignJob:
+    """Another courier takes a delivery not yet picked up (the first broke down, or the plan
+    found a better one)."""
+
+    actor: str
+    job_id: int
+    unit_id: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class PickUp:
     actor: str
     unit_id: int  # the unit in the path: a crew's own (the policy table checks it)
@@ -480,6 +491,27 @@ async def _send(
     events: list[Event] = [e for j in jobs for e in j.events]
     events.append(_status_changed(stored, changed, now))
     return changed, lines, events
+
+
+async def reassign_job(c: ReassignJob, deps: Deps) -> b.DeliveryJob:
+    """Give an assigned delivery to another registered courier whose box holds it; once the
+    units are picked up they stay with their courier (409 ``illegal-job-transition``)."""
+    async with deps.new_uow() as uow:
+        job = await uow.blood.job(c.job_id, lock=True)
+        unit = await uow.units.get(c.unit_id)
+        capacity = (await uow.blood.couriers()).get(c.unit_id)
+        if capacity is None:
+            raise NotACourier(f"unit {unit.call_sign} is not registered to carry blood")
+        box = b.DEFAULT_COLD_CHAIN.box(job.product)
+        if capacity.get(box, 0) < job.units:
+            raise NotACourier(
+                f"unit {unit.call_sign} carries {capacity.get(box, 0)} units in a {box.value} "
+                f"box; this delivery is {job.units}"
+            )
+        job.reassign(c.unit_id, at=deps.clock.now(), reason=c.reason)
+        await uow.blood.save_job(job)
+        await _commit(uow, c.actor, deps, job.events)
+    return job
 
 
 async def pick_up(c: PickUp, deps: Deps) -> b.DeliveryJob:

@@ -694,3 +694,89 @@ async def test_a_waitlisted_request_is_served_when_stock_arrives(
         "BloodReserved",
         "BloodRequestStatusChanged",
     ], names
+
+
+async def test_a_courier_breaks_down_before_pick_up_and_another_takes_the_delivery(
+    http: httpx.AsyncClient, reset_fleet: None, database_url: str
+) -> None:
+    """A08 is sent for A+ red cells (stocked by no other story) and breaks down on the way: the
+    dispatcher gives the delivery to A09, whose crew picks up. Once the units are on board the
+    delivery stays with its courier; a unit that is not a courier cannot take it."""
+    supervisor, dispatcher = await login(http, "supervisor"), await login(http, "dispatcher")
+    units, hospitals = await _ids(http, dispatcher)
+    central = hospitals["Central Hospital (demo)"]
+    ed = await login(http, f"hospital-{central}")
+    a08, a09, a10 = units["A08"], units["A09"], units["A10"]
+    bank = await _bank(http, supervisor, "REBANK", 47)
+    r = await http.put(
+        f"{API}/blood/banks/{bank}/stock",
+        headers=supervisor,
+        json={
+            "lot": "R-1",
+            "product": "red_cells",
+            "group": "A+",
+            "units": 4,
+            "expires_at": (datetime.now(UTC) + timedelta(days=9)).isoformat(),
+        },
+    )
+    assert r.status_code == 200, r.text
+    for unit in (a08, a09):
+        r = await http.put(
+            f"{API}/blood/couriers/{unit}",
+            headers=supervisor,
+            json={"cool": 6, "frozen": 0, "ambient": 2},
+        )
+        assert r.status_code == 200, r.text
+    r = await http.post(
+        f"{API}/blood/hospitals/{central}/requests",
+        headers=ed,
+        json={"product": "red_cells", "group": "A+", "units": 2, "urgency": "urgent"},
+    )
+    assert r.status_code == 201, r.text
+    request = r.json()
+    r = await http.post(
+        f"{API}/blood/requests/{request['id']}/jobs", headers=dispatcher, json={"unit_id": a08}
+    )
+    assert r.status_code == 201, r.text
+    job = r.json()["jobs"][0]["id"]
+
+    path = f"{API}/blood/jobs/{job}/reassign"
+    reason = {"reason": "A08 flat tyre on the ring road"}
+    assert_problem(
+        await http.post(path, headers=dispatcher, json={"unit_id": a10, **reason}),
+        409,
+        "not-a-courier",
+    )
+    assert_problem(
+        await http.post(path, headers=ed, json={"unit_id": a09, **reason}), 403, "forbidden"
+    )
+    r = await http.post(path, headers=dispatcher, json={"unit_id": a09, **reason})
+    assert r.status_code == 200, r.text
+    assert r.json()["unit_id"] == a09 and r.json()["call_sign"] == "A09"
+    assert_problem(
+        await http.post(
+            f"{API}/blood/units/{a08}/jobs/{job}/pickup", headers=await login(http, "crew-a08")
+        ),
+        403,
+        "not-your-job",
+    )
+    r = await http.post(
+        f"{API}/blood/units/{a09}/jobs/{job}/pickup", headers=await login(http, "crew-a09")
+    )
+    assert r.status_code == 200, r.text
+    assert_problem(
+        await http.post(path, headers=dispatcher, json={"unit_id": a08, **reason}),
+        409,
+        "illegal-job-transition",
+    )
+
+    db = await asyncpg.connect(database_url)
+    try:
+        moved = await db.fetchrow(
+            "SELECT actor, unit_id, payload FROM events WHERE name = 'BloodJobAssigned' "
+            "AND (payload->>'job')::bigint = $1 AND payload->>'previous_unit' IS NOT NULL",
+            job,
+        )
+    finally:
+        await db.close()
+    assert moved is not None and moved["actor"] == "dispatcher" and moved["unit_id"] == a09

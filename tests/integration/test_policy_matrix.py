@@ -262,6 +262,7 @@ def _request(key: str, floor: Floor) -> dict[str, Any]:
         },
         "POST /api/v1/blood/requests/{request_id}/jobs": {"unit_id": floor.unit},
         "POST /api/v1/blood/requests/{request_id}/ambulance": {"unit_id": floor.unit},
+        "POST /api/v1/blood/jobs/{job_id}/reassign": {"unit_id": floor.unit, "reason": "matrix"},
         "POST /api/v1/blood/hospitals/{hospital_id}/jobs/{job_id}/handover": {
             "received_by": "Matrix nurse"
         },

@@ -27,6 +27,7 @@ from dispatch.api.schemas.blood import (
     CourierIn,
     DeliveryJob,
     HandoverIn,
+    ReassignIn,
     StockImported,
     StockImportIn,
     StockIn,
@@ -240,6 +241,22 @@ async def send_ambulance(
 
 
 # -- delivery jobs -----------------------------------------------------------------------
+
+
+@router.post("/blood/jobs/{job_id}/reassign", response_model=DeliveryJob, responses=COMMAND)
+async def reassign_job(
+    job_id: PathId, body: ReassignIn, user: User, deps: ServiceDeps
+) -> dict[str, Any]:
+    """Another courier takes a delivery not yet picked up (409 ``illegal-job-transition`` once
+    the units are on board; ``not-a-courier`` for a unit not registered or a box too small)."""
+    job = await blood.reassign_job(
+        blood.ReassignJob(
+            actor=user.username, job_id=job_id, unit_id=body.unit_id, reason=body.reason.strip()
+        ),
+        deps,
+    )
+    contexts = await blood.job_contexts(deps, [job])
+    return blood.job_view(job, contexts.get(job.id))
 
 
 @router.get("/blood/units/{unit_id}/jobs", response_model=list[DeliveryJob], responses=READ)

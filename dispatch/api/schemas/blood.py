@@ -85,6 +85,11 @@ class AssignIn(Body):
     unit_id: Id
 
 
+class ReassignIn(Body):
+    unit_id: Id
+    reason: PlainText = Field(min_length=1, max_length=500, description="why (for the record)")
+
+
 class HandoverIn(Body):
     received_by: PlainText = Field(min_length=1, max_length=100, description="who took the units")
 

@@ -1548,6 +1548,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/blood/jobs/{job_id}/reassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reassign Job
+         * @description Another courier takes a delivery not yet picked up (409 ``illegal-job-transition`` once
+         *     the units are on board; ``not-a-courier`` for a unit not registered or a box too small).
+         */
+        post: operations["reassign_job_api_v1_blood_jobs__job_id__reassign_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/blood/units/{unit_id}/jobs": {
         parameters: {
             query?: never;
@@ -3594,15 +3615,6 @@ export interface components {
             /** Map */
             map: string;
         };
-        /** ReassignIn */
-        ReassignIn: {
-            /** From Unit Id */
-            from_unit_id: number;
-            /** To Unit Id */
-            to_unit_id: number;
-            /** Reason */
-            reason: string;
-        };
         /** Recommendation */
         Recommendation: {
             /** Rank */
@@ -4355,6 +4367,25 @@ export interface components {
             closed: number[];
             /** Skipped */
             skipped: string | null;
+        };
+        /** ReassignIn */
+        dispatch__api__schemas__blood__ReassignIn: {
+            /** Unit Id */
+            unit_id: number;
+            /**
+             * Reason
+             * @description why (for the record)
+             */
+            reason: string;
+        };
+        /** ReassignIn */
+        dispatch__api__schemas__bodies__ReassignIn: {
+            /** From Unit Id */
+            from_unit_id: number;
+            /** To Unit Id */
+            to_unit_id: number;
+            /** Reason */
+            reason: string;
         };
         /**
          * RowIssue
@@ -5904,7 +5935,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReassignIn"];
+                "application/json": components["schemas"]["dispatch__api__schemas__bodies__ReassignIn"];
             };
         };
         responses: {
@@ -10588,6 +10619,99 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BloodRequest"];
+                };
+            };
+            /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
+            401: {
+                headers: {
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login must choose a new password first (`password-change-required`), or the role may not do this (`forbidden`), or not on this object: another unit (`not-your-unit`), hospital (`not-your-hospital`), an incident the crew's unit is not assigned to (`not-your-incident`) or whose patient is not coming to this hospital (`not-routed-to-you`). Who may do what: docs/api.md, Roles. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An id in the path names nothing (`not-found`; also for an id outside 1..2147483647), or there is nothing to show (`no-assignment`, `no-address-nearby`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state; look again and retry (`ambulance-not-offered`, `blood-bank-exists`, `cancel-refused`, `concurrent-change`, `destination-refused`, `divert-refused`, `illegal-job-transition`, `illegal-patient-transition`, `illegal-transition`, `incident-not-assignable`, `mci-already-declared`, `not-a-courier`, `order-not-current`, `own-account`, `patient-not-transportable`, `patient-tag-taken`, `request-not-reserved`, `role-binding-refused`, `signal-already-acknowledged`, `times-out-of-order`, `unit-has-no-position`, `unit-not-available`, `unit-not-capable`, `unit-not-on-incident`, `user-exists`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request is invalid: `validation-error` (with `errors`; text with a control character other than tab and newline has the error type `control_character`, a time outside 2000..2099 `time_out_of_range`), `invalid-value` (a value the database cannot store), or a domain rule refused it (`address-not-found`, `beds-without-capability`, `history-import-refused`, `idempotency-key-reused`, `invalid-answer`, `invalid-binding`, `invalid-blood-group`, `invalid-blood-product`, `invalid-blood-request`, `invalid-location`, `invalid-note`, `invalid-patient`, `invalid-stock-lot`, `invalid-surge-capacity`, `invalid-time`, `invalid-triage`, `mci-refused`, `off-road`, `outside-map`, `stock-import-refused`, `unit-overloaded`, `unknown-capability`, `unknown-complaint`, `unknown-crs`, `unknown-protocol-version`, `unknown-time-element`, `weak-password`, `wrong-password`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected server error (`internal-error`); it was logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not reachable (`storage-unavailable`); retry after `Retry-After` seconds. A retry with the same Idempotency-Key or client_seq is never applied twice. */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reassign_job_api_v1_blood_jobs__job_id__reassign_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["dispatch__api__schemas__blood__ReassignIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryJob"];
                 };
             };
             /** @description Not authenticated: the token is missing, invalid or expired (`not-authenticated`: renew it with POST /auth/refresh), its session has ended (`session-expired`: logged out, idle, past the end of the shift, or the account was changed; log in again), or the login was refused (`bad-credentials`). */
