@@ -382,3 +382,78 @@ async def test_the_supervisor_keeps_the_stock_on_screen(
     lots = (await http.get(f"{API}/blood/stock", headers=supervisor)).json()
     ours = {x["lot"]: x["units"] for x in lots if x["bank_id"] == bank_id}
     assert ours == {"P-1": 3, "P-2": 5}
+
+
+async def test_the_dispatcher_gives_a_delivery_to_another_courier_from_the_console(
+    page: Page, server: ServerProcess, http: httpx.AsyncClient, reset_fleet: None
+) -> None:
+    """A10 was sent for Harbour's A- platelets (stocked by no other story) and breaks down before
+    the bank: the dispatcher gives the delivery to A11 from the console, with the reason."""
+    supervisor = await login(http, "supervisor")
+    run = secrets.token_hex(3).upper()
+    r = await http.post(
+        f"{API}/blood/banks",
+        headers=supervisor,
+        json={
+            "code": f"RE-{run}",
+            "name": f"Relay bank {run}",
+            "location": await a_point_on_a_road(http, 48),
+        },
+    )
+    assert r.status_code == 201, r.text
+    r = await http.put(
+        f"{API}/blood/banks/{r.json()['id']}/stock",
+        headers=supervisor,
+        json={
+            "lot": f"PLT-{run}",
+            "product": "platelets",
+            "group": "A-",
+            "units": 2,
+            "expires_at": (datetime.now(UTC) + timedelta(days=4)).isoformat(),
+        },
+    )
+    assert r.status_code == 200, r.text
+    units = {u["call_sign"]: u for u in (await http.get(f"{API}/units", headers=supervisor)).json()}
+    for sign in ("A10", "A11"):
+        r = await http.put(
+            f"{API}/blood/couriers/{units[sign]['id']}",
+            headers=supervisor,
+            json={"cool": 4, "frozen": 0, "ambient": 4},
+        )
+        assert r.status_code == 200, r.text
+    hospitals = {
+        h["name"]: h for h in (await http.get(f"{API}/hospitals", headers=supervisor)).json()
+    }
+    harbour = hospitals["Harbour Hospital (demo)"]
+    r = await http.post(
+        f"{API}/blood/hospitals/{harbour['id']}/requests",
+        headers=await login(http, f"hospital-{harbour['id']}"),
+        json={"product": "platelets", "group": "A-", "units": 1, "urgency": "urgent"},
+    )
+    assert r.status_code == 201, r.text
+    request_id = r.json()["id"]
+    dispatcher = await login(http, "dispatcher")
+    r = await http.post(
+        f"{API}/blood/requests/{request_id}/jobs",
+        headers=dispatcher,
+        json={"unit_id": units["A10"]["id"]},
+    )
+    assert r.status_code == 201, r.text
+    job_id = r.json()["jobs"][0]["id"]
+
+    await _sign_in(page, server.url, "dispatcher")
+    await expect(page.get_by_test_id("connection-status")).to_have_text("connected", timeout=30_000)
+    await expect(page.get_by_test_id(f"blood-row-courier-{job_id}")).to_have_text(
+        "A10", timeout=30_000
+    )
+    await page.get_by_test_id(f"blood-reassign-{job_id}").click()
+    await page.get_by_test_id("action-choice").select_option(str(units["A11"]["id"]))
+    await page.get_by_test_id("action-reason").fill("A10 broke down before the bank")
+    await page.get_by_test_id("action-confirm").click()
+    await expect(page.get_by_test_id(f"blood-row-courier-{job_id}")).to_have_text(
+        "A11", timeout=15_000
+    )
+    jobs = (
+        await http.get(f"{API}/blood/units/{units['A11']['id']}/jobs", headers=dispatcher)
+    ).json()
+    assert [j["state"] for j in jobs if j["id"] == job_id] == ["assigned"]

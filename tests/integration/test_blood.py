@@ -706,7 +706,7 @@ async def test_a_courier_breaks_down_before_pick_up_and_another_takes_the_delive
     units, hospitals = await _ids(http, dispatcher)
     central = hospitals["Central Hospital (demo)"]
     ed = await login(http, f"hospital-{central}")
-    a08, a09, a10 = units["A08"], units["A09"], units["A10"]
+    a08, a09, a06 = units["A08"], units["A09"], units["A06"]  # A06: never a courier
     bank = await _bank(http, supervisor, "REBANK", 47)
     r = await http.put(
         f"{API}/blood/banks/{bank}/stock",
@@ -743,7 +743,7 @@ async def test_a_courier_breaks_down_before_pick_up_and_another_takes_the_delive
     path = f"{API}/blood/jobs/{job}/reassign"
     reason = {"reason": "A08 flat tyre on the ring road"}
     assert_problem(
-        await http.post(path, headers=dispatcher, json={"unit_id": a10, **reason}),
+        await http.post(path, headers=dispatcher, json={"unit_id": a06, **reason}),
         409,
         "not-a-courier",
     )

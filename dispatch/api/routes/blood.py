@@ -27,7 +27,7 @@ from dispatch.api.schemas.blood import (
     CourierIn,
     DeliveryJob,
     HandoverIn,
-    ReassignIn,
+    JobReassignIn,
     StockImported,
     StockImportIn,
     StockIn,
@@ -245,7 +245,7 @@ async def send_ambulance(
 
 @router.post("/blood/jobs/{job_id}/reassign", response_model=DeliveryJob, responses=COMMAND)
 async def reassign_job(
-    job_id: PathId, body: ReassignIn, user: User, deps: ServiceDeps
+    job_id: PathId, body: JobReassignIn, user: User, deps: ServiceDeps
 ) -> dict[str, Any]:
     """Another courier takes a delivery not yet picked up (409 ``illegal-job-transition`` once
     the units are on board; ``not-a-courier`` for a unit not registered or a box too small)."""

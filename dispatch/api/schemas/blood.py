@@ -85,7 +85,7 @@ class AssignIn(Body):
     unit_id: Id
 
 
-class ReassignIn(Body):
+class JobReassignIn(Body):
     unit_id: Id
     reason: PlainText = Field(min_length=1, max_length=500, description="why (for the record)")
 

@@ -2990,6 +2990,16 @@ export interface components {
              */
             isolation: boolean;
         };
+        /** JobReassignIn */
+        JobReassignIn: {
+            /** Unit Id */
+            unit_id: number;
+            /**
+             * Reason
+             * @description why (for the record)
+             */
+            reason: string;
+        };
         /**
          * JobState
          * @enum {string}
@@ -3614,6 +3624,15 @@ export interface components {
             };
             /** Map */
             map: string;
+        };
+        /** ReassignIn */
+        ReassignIn: {
+            /** From Unit Id */
+            from_unit_id: number;
+            /** To Unit Id */
+            to_unit_id: number;
+            /** Reason */
+            reason: string;
         };
         /** Recommendation */
         Recommendation: {
@@ -4367,25 +4386,6 @@ export interface components {
             closed: number[];
             /** Skipped */
             skipped: string | null;
-        };
-        /** ReassignIn */
-        dispatch__api__schemas__blood__ReassignIn: {
-            /** Unit Id */
-            unit_id: number;
-            /**
-             * Reason
-             * @description why (for the record)
-             */
-            reason: string;
-        };
-        /** ReassignIn */
-        dispatch__api__schemas__bodies__ReassignIn: {
-            /** From Unit Id */
-            from_unit_id: number;
-            /** To Unit Id */
-            to_unit_id: number;
-            /** Reason */
-            reason: string;
         };
         /**
          * RowIssue
@@ -5935,7 +5935,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["dispatch__api__schemas__bodies__ReassignIn"];
+                "application/json": components["schemas"]["ReassignIn"];
             };
         };
         responses: {
@@ -10701,7 +10701,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["dispatch__api__schemas__blood__ReassignIn"];
+                "application/json": components["schemas"]["JobReassignIn"];
             };
         };
         responses: {

@@ -50,6 +50,9 @@ export const pickUp = (unitId: number, jobId: number) => request<DeliveryJob>("P
 export const handover = (hospitalId: number, jobId: number, receivedBy: string) =>
   request<DeliveryJob>("POST", `/blood/hospitals/${hospitalId}/jobs/${jobId}/handover`, { received_by: receivedBy } satisfies Schemas["HandoverIn"]);
 export const plan = () => request<BloodPlan>("GET", "/blood/plan");
+/** Another courier takes a delivery not yet picked up. */
+export const reassignJob = (jobId: number, unitId: number, reason: string) =>
+  request<DeliveryJob>("POST", `/blood/jobs/${jobId}/reassign`, { unit_id: unitId, reason });
 /** The dispatcher's choice when no courier makes a life-threatening deadline (the plan's offer). */
 export const sendAmbulance = (requestId: number, unitId: number) =>
   request<BloodRequest>("POST", `/blood/requests/${requestId}/ambulance`, { unit_id: unitId });

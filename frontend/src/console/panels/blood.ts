@@ -17,6 +17,7 @@ import { S } from "../../shared/i18n";
 import { showError, showMessage } from "../../shared/panels/message";
 import type { EventMsg } from "../../shared/types";
 import { store } from "../state";
+import { ask } from "./dialog";
 
 const REFRESH_MS = 30_000;
 const PLAN_MIN_MS = 3_000;
@@ -177,7 +178,36 @@ export function mountBlood(root: HTMLElement): BloodPanelControl {
       h("span", { class: "sub" }, `${bankName(j.bank_id)} · ${j.units}`),
       eta,
       j.cold_chain_breached ? h("span", { class: "blood-warn" }, S.blood.coldChain) : null,
+      j.state === "assigned" ? reassignButton(j) : null,
     );
+  };
+
+  /** Before pick-up the delivery can go to another courier (a breakdown, a better plan). */
+  const reassignButton = (j: blood.DeliveryJob): HTMLElement => {
+    const btn = h("button", { type: "button", class: "btn small ghost", "data-testid": `blood-reassign-${j.id}` }, S.blood.reassign);
+    btn.addEventListener("click", () => {
+      const choices = data.couriers.filter((c) => c.unit_id !== j.unit_id).map((c) => ({ value: String(c.unit_id), label: callSign(c.unit_id) }));
+      void ask({
+        title: fill(S.blood.reassignTitle, { unit: callSign(j.unit_id) }),
+        choices,
+        choiceLabel: S.blood.courier,
+        noChoices: S.blood.noCourier,
+        confirm: S.blood.reassign,
+      }).then((answer) => {
+        if (!answer?.choice) return;
+        const unitId = Number(answer.choice);
+        blood
+          .reassignJob(j.id, unitId, answer.reason)
+          .then(() => {
+            showMessage(fill(S.blood.reassigned, { unit: callSign(unitId) }), "info");
+            loadRequests();
+            planAt = 0;
+            loadPlan();
+          })
+          .catch(showError);
+      });
+    });
+    return btn;
   };
 
   const assignForm = (r: blood.BloodRequest): HTMLElement => {
