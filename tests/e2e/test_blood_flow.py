@@ -76,6 +76,44 @@ async def _blood_service(http: httpx.AsyncClient) -> dict[str, Any]:
     }
 
 
+async def _stocked_bank(
+    http: httpx.AsyncClient,
+    supervisor: dict[str, str],
+    prefix: str,
+    seed: int,
+    lot: tuple[str, str, int, int] | None = None,
+) -> dict[str, Any]:
+    """A bank coded ``<prefix>-<this run>`` at a road point, holding ``lot`` (product, group,
+    units, days to expiry) when given, set up through the API as the supervisor would."""
+    run = secrets.token_hex(3).upper()
+    r = await http.post(
+        f"{API}/blood/banks",
+        headers=supervisor,
+        json={
+            "code": f"{prefix}-{run}",
+            "name": f"Blood bank {prefix} {run}",
+            "location": await a_point_on_a_road(http, seed),
+        },
+    )
+    assert r.status_code == 201, r.text
+    bank: dict[str, Any] = r.json()
+    if lot is not None:
+        product, group, units, days = lot
+        r = await http.put(
+            f"{API}/blood/banks/{bank['id']}/stock",
+            headers=supervisor,
+            json={
+                "lot": f"{prefix}-{run}-1",
+                "product": product,
+                "group": group,
+                "units": units,
+                "expires_at": (datetime.now(UTC) + timedelta(days=days)).isoformat(),
+            },
+        )
+        assert r.status_code == 200, r.text
+    return bank
+
+
 async def _sign_in(page: Page, url: str, username: str, prefix: str = "") -> None:
     await page.goto(url)
     await page.get_by_test_id(f"{prefix}login-username").fill(username)
@@ -266,29 +304,7 @@ async def test_no_courier_in_time_the_dispatcher_sends_the_offered_ambulance_fro
     courier makes that, the console's Blood panel offers the nearest available ambulance, and
     the dispatcher sends it with one click."""
     supervisor = await login(http, "supervisor")
-    run = secrets.token_hex(3).upper()
-    r = await http.post(
-        f"{API}/blood/banks",
-        headers=supervisor,
-        json={
-            "code": f"AMB-{run}",
-            "name": f"Trauma blood fridge {run}",
-            "location": await a_point_on_a_road(http, 44),
-        },
-    )
-    assert r.status_code == 201, r.text
-    r = await http.put(
-        f"{API}/blood/banks/{r.json()['id']}/stock",
-        headers=supervisor,
-        json={
-            "lot": f"ABN-{run}",
-            "product": "red_cells",
-            "group": "AB-",
-            "units": 4,
-            "expires_at": (datetime.now(UTC) + timedelta(days=10)).isoformat(),
-        },
-    )
-    assert r.status_code == 200, r.text
+    await _stocked_bank(http, supervisor, "AMB", 44, ("red_cells", "AB-", 4, 10))
     hospitals = {
         h["name"]: h for h in (await http.get(f"{API}/hospitals", headers=supervisor)).json()
     }
@@ -334,19 +350,8 @@ async def test_the_supervisor_keeps_the_stock_on_screen(
     stock dialog (a file with a bad row is refused whole, the row named), then corrects one
     lot's count by hand. O- platelets: stocked by no other story."""
     supervisor = await login(http, "supervisor")
-    run = secrets.token_hex(3).upper()
-    code = f"STK-{run}"
-    r = await http.post(
-        f"{API}/blood/banks",
-        headers=supervisor,
-        json={
-            "code": code,
-            "name": f"Stock bank {run}",
-            "location": await a_point_on_a_road(http, 46),
-        },
-    )
-    assert r.status_code == 201, r.text
-    bank_id = r.json()["id"]
+    bank = await _stocked_bank(http, supervisor, "STK", 46)
+    code, bank_id = bank["code"], bank["id"]
     day = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
 
     await _sign_in(page, server.url, "supervisor")
@@ -390,29 +395,7 @@ async def test_the_dispatcher_gives_a_delivery_to_another_courier_from_the_conso
     """A10 was sent for Harbour's A- platelets (stocked by no other story) and breaks down before
     the bank: the dispatcher gives the delivery to A11 from the console, with the reason."""
     supervisor = await login(http, "supervisor")
-    run = secrets.token_hex(3).upper()
-    r = await http.post(
-        f"{API}/blood/banks",
-        headers=supervisor,
-        json={
-            "code": f"RE-{run}",
-            "name": f"Relay bank {run}",
-            "location": await a_point_on_a_road(http, 48),
-        },
-    )
-    assert r.status_code == 201, r.text
-    r = await http.put(
-        f"{API}/blood/banks/{r.json()['id']}/stock",
-        headers=supervisor,
-        json={
-            "lot": f"PLT-{run}",
-            "product": "platelets",
-            "group": "A-",
-            "units": 2,
-            "expires_at": (datetime.now(UTC) + timedelta(days=4)).isoformat(),
-        },
-    )
-    assert r.status_code == 200, r.text
+    await _stocked_bank(http, supervisor, "RE", 48, ("platelets", "A-", 2, 4))
     units = {u["call_sign"]: u for u in (await http.get(f"{API}/units", headers=supervisor)).json()}
     for sign in ("A10", "A11"):
         r = await http.put(
