@@ -322,6 +322,14 @@ async def acknowledge(deps: Deps, *, signal_id: int, actor: str, note: str) -> S
     return done
 
 
+async def signals(
+    deps: Deps, *, open_only: bool, since: date | None, until: date | None
+) -> list[StoredSignal]:
+    """Signals newest first: the open ones, or those that covered a day of the period."""
+    async with deps.new_uow() as uow:
+        return await uow.surveillance.signals(open_only=open_only, since=since, until=until)
+
+
 async def import_history(deps: Deps, *, actor: str, text: str) -> tuple[int, int]:
     """Store an imported counts file (all rows or none); returns (days, rows). A day in the file
     replaces that day's imported counts; the next round judges with them."""

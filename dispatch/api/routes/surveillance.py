@@ -91,8 +91,7 @@ async def list_signals(
 ) -> list[dict[str, Any]]:
     """Signals, newest first: the open ones (the console's panel), or all of a period (the
     review's history)."""
-    async with deps.new_uow() as uow:
-        found = await uow.surveillance.signals(open_only=status == "open", since=since, until=until)
+    found = await surveillance.signals(deps, open_only=status == "open", since=since, until=until)
     return [signal_view(s) for s in found]
 
 
